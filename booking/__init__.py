@@ -1,0 +1,1 @@
+"""Guichet booking service: sites, counters, slots, appointments and their web interfaces."""

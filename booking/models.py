@@ -1,0 +1,186 @@
+"""Tables of the booking service (SQLModel on SQLAlchemy 2).
+
+Times are stored in UTC; opening windows and closures are expressed in the site's local time
+and turned into UTC instants by `booking.slots`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, MetaData, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, hands back aware UTC datetimes; refuses naive input."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Site(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=400)
+    timezone: str = Field(max_length=64)
+    phone_region: str = Field(default="FR", max_length=2)
+    holiday_subdivision: str | None = Field(default=None, max_length=8)
+    open_on_holidays: bool = False
+
+
+class Counter(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("slot_minutes >= 5 AND slot_minutes <= 240", name="slot_minutes_range"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    name: str = Field(max_length=120)
+    capacity: int = 1
+    slot_minutes: int = 15
+    active: bool = True
+
+
+class CounterProcedure(SQLModel, table=True):
+    """Which procedures a counter serves (procedures live in config/procedures/*.toml)."""
+
+    __tablename__ = "counter_procedure"
+    counter_id: int = Field(foreign_key="counter.id", primary_key=True)
+    procedure_id: str = Field(primary_key=True, max_length=64)
+
+
+class OpeningWindow(SQLModel, table=True):
+    __tablename__ = "opening_window"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        CheckConstraint("starts < ends", name="starts_before_ends"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    counter_id: int = Field(foreign_key="counter.id", index=True)
+    weekday: int  # 0 = Monday
+    starts: time
+    ends: time
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class Closure(SQLModel, table=True):
+    """A closure of one counter, or of a whole site when counter_id is empty."""
+
+    __table_args__ = (CheckConstraint("starts_at < ends_at", name="starts_before_ends"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    starts_at: datetime = utc_column()
+    ends_at: datetime = utc_column()
+    reason: str = Field(default="", max_length=200)
+
+
+class AppointmentStatus(enum.StrEnum):
+    booked = "booked"
+    checked_in = "checked_in"
+    called = "called"
+    seen = "seen"
+    no_show = "no_show"
+    cancelled_by_citizen = "cancelled_by_citizen"
+    cancelled_by_office = "cancelled_by_office"
+
+
+LIVE_STATUSES = (AppointmentStatus.booked, AppointmentStatus.checked_in, AppointmentStatus.called)
+
+
+class Channel(enum.StrEnum):
+    web = "web"
+    phone = "phone"
+    desk = "desk"
+    intermediary = "intermediary"
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        Index("ix_appointment_counter_starts", "counter_id", "starts_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    token_version: int = 1
+    site_id: str = Field(foreign_key="site.id", index=True)
+    counter_id: int = Field(foreign_key="counter.id")
+    procedure_id: str = Field(max_length=64, index=True)
+    starts_at: datetime = utc_column()
+    ends_at: datetime = utc_column()
+    cell_minutes: int  # the counter's grid when booked: which load cells this visit holds
+    status: str = Field(default=AppointmentStatus.booked, max_length=24)
+    channel: str = Field(default=Channel.web, max_length=16)
+    language: str = Field(default="fr", max_length=2)
+    # Personal data: emptied by anonymisation after the retention period.
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    motive: str | None = Field(default=None, max_length=1000)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    anonymised_at: datetime | None = utc_column(nullable=True)
+    # Every transition is timestamped.
+    created_at: datetime = utc_column()
+    updated_at: datetime = utc_column()
+    checked_in_at: datetime | None = utc_column(nullable=True)
+    called_at: datetime | None = utc_column(nullable=True)
+    seen_at: datetime | None = utc_column(nullable=True)
+    no_show_at: datetime | None = utc_column(nullable=True)
+    cancelled_at: datetime | None = utc_column(nullable=True)
+    rescheduled_count: int = 0
+
+
+class CounterLoad(SQLModel, table=True):
+    """How many live visits hold one grid cell of one counter: the database's double-booking guard.
+
+    A cell is identified by its UTC start in whole minutes since the epoch. Every booking takes
+    each cell its visit covers with a guarded increment; the CHECK makes overbooking impossible
+    even for a writer that forgets the guard.
+    """
+
+    __tablename__ = "counter_load"
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="within_capacity"),
+    )
+    counter_id: int = Field(foreign_key="counter.id", primary_key=True)
+    cell: int = Field(primary_key=True)
+    booked: int = 0
+    capacity: int
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """The first answer given to a POST carrying an Idempotency-Key."""
+
+    __tablename__ = "idempotent_request"
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_column(index=True)

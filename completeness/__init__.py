@@ -1,0 +1,1 @@
+"""Procedure catalogue and document checklists: pure code, no web and no database."""

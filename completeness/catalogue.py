@@ -1,0 +1,92 @@
+"""The procedure catalogue: one TOML file a procedure, loaded and validated at start-up."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class CatalogueError(ValueError):
+    """A procedure file is invalid; the message names the file and the field."""
+
+
+class LocalisedText(msgspec.Struct, forbid_unknown_fields=True):
+    fr: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" else self.fr
+
+
+class Procedure(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: LocalisedText
+    duration_minutes: int
+    horizon_days: int
+    min_notice_hours: int = 0
+    # Whole days of notice, for procedures never booked for the same day (0 = hours only).
+    min_notice_days: int = 0
+    description: LocalisedText | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    procedures: dict[str, Procedure]
+
+    def get(self, procedure_id: str) -> Procedure | None:
+        return self.procedures.get(procedure_id)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self.procedures.values(), key=lambda p: p.id))
+
+
+def load_procedure(path: Path) -> Procedure:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        procedure = msgspec.convert(raw, Procedure)
+    except msgspec.ValidationError as exc:
+        raise CatalogueError(f"{path}: {_field_message(str(exc))}") from exc
+    _check(procedure, path)
+    return procedure
+
+
+def _field_message(message: str) -> str:
+    # msgspec says "... - at `$.name.en`"; keep it, but name the field plainly.
+    match = re.search(r"- at `\$\.(.+)`$", message)
+    if match:
+        return f"field '{match.group(1)}': {message[: match.start()].strip()}"
+    return message
+
+
+def _check(procedure: Procedure, path: Path) -> None:
+    problems = []
+    if not SLUG.match(procedure.id):
+        problems.append("field 'id': use lower-case letters, digits and dashes")
+    if procedure.id != path.stem:
+        problems.append(f"field 'id': '{procedure.id}' must match the file name '{path.stem}'")
+    if not 5 <= procedure.duration_minutes <= 480:
+        problems.append("field 'duration_minutes': must be between 5 and 480")
+    if not 1 <= procedure.horizon_days <= 366:
+        problems.append("field 'horizon_days': must be between 1 and 366")
+    if procedure.min_notice_hours < 0:
+        problems.append("field 'min_notice_hours': must not be negative")
+    if procedure.min_notice_days < 0:
+        problems.append("field 'min_notice_days': must not be negative")
+    if problems:
+        raise CatalogueError(f"{path}: " + "; ".join(problems))
+
+
+def load_catalogue(folder: Path) -> Catalogue:
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise CatalogueError(f"{folder}: no procedure files (*.toml)")
+    return Catalogue({p.id: p for p in map(load_procedure, files)})

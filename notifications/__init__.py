@@ -1,0 +1,1 @@
+"""Outbound messages to citizens: outbox, dispatcher, senders, texts and calendar files."""
