@@ -1,0 +1,358 @@
+"""Booking use cases: book, cancel, reschedule, and the staff transitions of a visit.
+
+Every function takes the session (whose transaction the caller commits) and the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from booking.availability import SitePlan, current_load, load_site_plan, rules_for, search_slots
+from booking.contacts import ContactError, normalise_email, normalise_phone
+from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.models import Appointment, AppointmentStatus, Channel, Counter, Site
+from booking.occupancy import change_load
+from booking.references import new_reference, normalise_reference, token_matches
+from booking.slots import (
+    Refusal,
+    Slot,
+    cells_of,
+    counters_for_start,
+    from_minute,
+    refusal_for_start,
+    to_minute,
+)
+from completeness.catalogue import Catalogue, Procedure
+
+REFUSAL_MESSAGES = {
+    Refusal.before_notice: "This time is too soon: choose a later one.",
+    Refusal.beyond_horizon: "This time is too far ahead: it cannot be booked yet.",
+    Refusal.off_grid: "This is not a start time of this site's opening hours.",
+    Refusal.closed: "The site is closed at this time.",
+}
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    site_id: str
+    procedure_id: str
+    start: datetime
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    motive: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    language: str = "fr"
+    channel: Channel = Channel.web
+
+
+class SlotTaken(Conflict):
+    """The start was free when shown but is full now; carries the nearest free starts."""
+
+
+def get_site(session: Session, site_id: str) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("Unknown site.", [FieldError("site_id", "Unknown site.")])
+    return site
+
+
+def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> Procedure:
+    procedure = catalogue.get(procedure_id)
+    if procedure is None:
+        raise InvalidRequest("Unknown procedure.", [FieldError(field_name, "Unknown procedure.")])
+    return procedure
+
+
+def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
+    errors = []
+    phone = email = None
+    if request.phone:
+        try:
+            phone = normalise_phone(request.phone, site.phone_region)
+        except ContactError:
+            errors.append(
+                FieldError(
+                    "phone",
+                    "This phone number is not valid for {region}.",
+                    {"region": site.phone_region},
+                )
+            )
+    if request.email:
+        try:
+            email = normalise_email(request.email)
+        except ContactError:
+            errors.append(FieldError("email", "This email address is not valid."))
+    if not errors and request.channel == Channel.web and not (phone or email):
+        errors.append(FieldError("phone", "Give a phone number or an email address."))
+    if errors:
+        raise InvalidRequest("Some fields are not valid.", errors)
+    return phone, email
+
+
+def _refuse_start(
+    plan: SitePlan, start: int, procedure: Procedure, site: Site, now: datetime
+) -> None:
+    refusal = refusal_for_start(
+        plan.counters, plan.calendar, start, rules_for(procedure, site, now)
+    )
+    if refusal is not None:
+        message = REFUSAL_MESSAGES[refusal]
+        raise InvalidRequest(message, [FieldError("start", message)])
+
+
+def alternatives(
+    session: Session, site: Site, procedure: Procedure, around: int, now: datetime, count: int
+) -> list[Slot]:
+    """The `count` free starts nearest to `around`, earliest first."""
+    tz = ZoneInfo(site.timezone)
+    day = from_minute(around, tz).date()
+    today = now.astimezone(tz).date()
+    slots = search_slots(
+        session,
+        site,
+        procedure,
+        max(today, day - timedelta(days=7)),
+        day + timedelta(days=14),
+        now,
+    )
+    nearest = sorted(slots, key=lambda slot: (abs(slot.start - around), slot.start))[:count]
+    return sorted(nearest, key=lambda slot: slot.start)
+
+
+def _place(
+    session: Session,
+    plan: SitePlan,
+    procedure: Procedure,
+    site: Site,
+    start: int,
+    now: datetime,
+    release: Appointment | None = None,
+) -> Counter | None:
+    """Take the cells of a visit at `start` on the freest counter that still has room.
+
+    With `release`, the same pass frees that appointment's cells (a reschedule), so the
+    old slot is freed only if the new one is taken.
+    """
+    rules = rules_for(procedure, site, now)
+    load = current_load(session, plan)
+    counters = {c.counter_id: c for c in plan.counters}
+    released = None
+    if release is not None:
+        released = (release.counter_id, _cells(release))
+        own = load.get(release.counter_id)
+        if own is not None:  # the visit being moved must not block its own new time
+            own = dict(own)
+            for cell in released[1]:
+                own[cell] = own.get(cell, 1) - 1
+            load = {**load, release.counter_id: own}
+    for counter_id in counters_for_start(plan.counters, plan.calendar, start, rules, load):
+        counter = counters[counter_id]
+        cells = cells_of(start, procedure.duration_minutes, counter.slot_minutes)
+        with session.begin_nested() as savepoint:
+            if change_load(session, take=(counter_id, counter.capacity, cells), release=released):
+                return session.get(Counter, counter_id)
+            savepoint.rollback()
+    return None
+
+
+def _cells(appointment: Appointment) -> range:
+    start = to_minute(appointment.starts_at)
+    minutes = to_minute(appointment.ends_at) - start
+    return cells_of(start, minutes, appointment.cell_minutes)
+
+
+def _day_plan(session: Session, site: Site, procedure: Procedure, start: int) -> SitePlan:
+    day = from_minute(start, ZoneInfo(site.timezone)).date()
+    return load_site_plan(session, site, procedure.id, day, day)
+
+
+def book(
+    session: Session,
+    *,
+    catalogue: Catalogue,
+    request: BookingRequest,
+    now: datetime,
+    alternatives_count: int = 5,
+) -> Appointment:
+    site = get_site(session, request.site_id)
+    procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
+    phone, email = _contacts(request, site)
+    start = to_minute(request.start)
+    if request.start.second or request.start.microsecond:
+        raise InvalidRequest(
+            REFUSAL_MESSAGES[Refusal.off_grid],
+            [FieldError("start", REFUSAL_MESSAGES[Refusal.off_grid])],
+        )
+    plan = _day_plan(session, site, procedure, start)
+    _refuse_start(plan, start, procedure, site, now)
+    counter = _place(session, plan, procedure, site, start, now)
+    if counter is None:
+        raise _taken(session, site, procedure, start, now, alternatives_count)
+    appointment = Appointment(
+        reference=new_reference(),
+        site_id=site.id,
+        counter_id=counter.id,  # type: ignore[arg-type]
+        procedure_id=procedure.id,
+        starts_at=request.start,
+        ends_at=request.start + timedelta(minutes=procedure.duration_minutes),
+        cell_minutes=counter.slot_minutes,
+        channel=request.channel,
+        language=request.language,
+        name=request.name.strip(),
+        phone=phone,
+        email=email,
+        motive=(request.motive or "").strip() or None,
+        answers=request.answers,
+        created_at=now,
+        updated_at=now,
+    )
+    _insert_with_unique_reference(session, appointment)
+    return appointment
+
+
+def _taken(
+    session: Session, site: Site, procedure: Procedure, start: int, now: datetime, count: int
+) -> SlotTaken:
+    free = alternatives(session, site, procedure, start, now, count)
+    return SlotTaken(
+        "This time has just been taken. Choose another one.",
+        [FieldError("start", "This time has just been taken. Choose another one.")],
+        extra={"alternatives": free, "timezone": site.timezone},
+    )
+
+
+def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
+    for _ in range(5):
+        try:
+            with session.begin_nested():
+                session.add(appointment)
+                session.flush()
+            return
+        except IntegrityError:
+            appointment.reference = new_reference()
+    raise RuntimeError("could not draw a unique reference")
+
+
+def find(session: Session, reference: str, *, lock: bool = False) -> Appointment | None:
+    """By reference as typed (any case, with or without dashes); `lock` for a change to follow.
+
+    Locking the row serialises two changes of one appointment (a double cancel must not
+    release its cells twice).
+    """
+    canonical = normalise_reference(reference)
+    if canonical is None:
+        return None
+    query = select(Appointment).where(Appointment.reference == canonical)
+    if lock:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def find_for_citizen(
+    session: Session, reference: str, token: str | None, secret_key: str, *, lock: bool = False
+) -> Appointment:
+    """The appointment if the token fits; an unknown reference and a bad token look the same."""
+    appointment = find(session, reference, lock=lock)
+    if appointment is None or not token_matches(
+        secret_key,
+        appointment.id,
+        appointment.token_version,
+        token,  # type: ignore[arg-type]
+    ):
+        raise NotFound("No appointment matches this reference and link.")
+    return appointment
+
+
+def _require_live(
+    appointment: Appointment, allowed: tuple[str, ...] = (AppointmentStatus.booked,)
+) -> None:
+    if appointment.status not in allowed:
+        raise Conflict(
+            "This appointment can no longer be changed (status: {status}).",
+            status=appointment.status,
+        )
+
+
+def cancel(
+    session: Session, appointment: Appointment, *, now: datetime, by_office: bool = False
+) -> Appointment:
+    _require_live(appointment)
+    change_load(session, release=(appointment.counter_id, _cells(appointment)))
+    appointment.status = (
+        AppointmentStatus.cancelled_by_office
+        if by_office
+        else AppointmentStatus.cancelled_by_citizen
+    )
+    appointment.cancelled_at = now
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def reschedule(
+    session: Session,
+    appointment: Appointment,
+    *,
+    catalogue: Catalogue,
+    new_start: datetime,
+    now: datetime,
+    alternatives_count: int = 5,
+) -> Appointment:
+    """Move a visit; the old slot is freed only if the new one is taken (one transaction)."""
+    _require_live(appointment)
+    site = get_site(session, appointment.site_id)
+    procedure = get_procedure(catalogue, appointment.procedure_id, "procedure_id")
+    start = to_minute(new_start)
+    plan = _day_plan(session, site, procedure, start)
+    _refuse_start(plan, start, procedure, site, now)
+    counter = _place(session, plan, procedure, site, start, now, release=appointment)
+    if counter is None:
+        raise _taken(session, site, procedure, start, now, alternatives_count)
+    appointment.counter_id = counter.id  # type: ignore[assignment]
+    appointment.cell_minutes = counter.slot_minutes
+    appointment.starts_at = new_start
+    appointment.ends_at = new_start + timedelta(minutes=procedure.duration_minutes)
+    appointment.rescheduled_count += 1
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+STAFF_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    # target: (allowed from, timestamp column)
+    AppointmentStatus.checked_in: ((AppointmentStatus.booked,), "checked_in_at"),
+    AppointmentStatus.called: ((AppointmentStatus.checked_in,), "called_at"),
+    AppointmentStatus.seen: ((AppointmentStatus.checked_in, AppointmentStatus.called), "seen_at"),
+    AppointmentStatus.no_show: ((AppointmentStatus.booked,), "no_show_at"),
+}
+
+
+def transition(
+    session: Session, appointment: Appointment, target: AppointmentStatus, *, now: datetime
+) -> Appointment:
+    """Staff moves: check in, call, seen, no-show (cancel by office goes through `cancel`)."""
+    if target == AppointmentStatus.cancelled_by_office:
+        return cancel(session, appointment, now=now, by_office=True)
+    if target not in STAFF_TRANSITIONS:
+        raise InvalidRequest("This status cannot be set by hand.")
+    allowed, column = STAFF_TRANSITIONS[target]
+    _require_live(appointment, allowed)
+    if target == AppointmentStatus.no_show:
+        # A no-show frees nothing (the time has passed) but stops holding the counter.
+        change_load(session, release=(appointment.counter_id, _cells(appointment)))
+    appointment.status = target
+    setattr(appointment, column, now)
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+    return appointment

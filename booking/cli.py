@@ -1,0 +1,64 @@
+"""Command line: `guichet migrate | demo | serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from booking.settings import SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="guichet", description="Guichet booking service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    commands.add_parser("demo", help="load the demo prefecture (idempotent)")
+    serve = commands.add_parser("serve", help="serve the web interface and the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"guichet: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        from booking.migrate import migrate
+
+        migrate(settings.database_url)
+        return 0
+    from booking.services import build_services
+    from completeness.catalogue import CatalogueError
+
+    try:
+        services = build_services(settings)
+    except CatalogueError as exc:
+        print(f"guichet: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "demo":
+        from booking.demo import load_demo
+
+        with services.transaction() as session:
+            created = load_demo(session, Path(settings.demo_file), services.catalogue)
+        print(f"demo loaded: {created}")
+        return 0
+    if args.command == "serve":
+        import uvicorn
+
+        from booking.web.app import create_app
+
+        uvicorn.run(
+            create_app(services),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+        )
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

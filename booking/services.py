@@ -1,0 +1,47 @@
+"""What every entry point (web, CLI, worker) shares: settings, database, catalogue, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from booking.db import make_engine, session_scope
+from booking.settings import Settings
+from completeness.catalogue import Catalogue, load_catalogue
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    catalogue: Catalogue
+    clock: Clock = system_clock
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
+    return Services(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        catalogue=load_catalogue(Path(settings.procedures_dir)),
+        clock=clock,
+    )

@@ -1,0 +1,33 @@
+"""The Litestar application: routes, error handlers, OpenAPI at /schema."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+
+from booking.errors import BookingError
+from booking.services import Services
+from booking.web.api import api_v1
+from booking.web.errors import (
+    on_booking_error,
+    on_http_error,
+    on_unexpected_error,
+    on_validation_error,
+)
+
+
+def create_app(services: Services) -> Litestar:
+    app = Litestar(
+        route_handlers=[api_v1],
+        exception_handlers={
+            BookingError: on_booking_error,
+            ValidationException: on_validation_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+        openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        debug=False,
+    )
+    app.state.services = services
+    return app

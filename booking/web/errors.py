@@ -1,0 +1,97 @@
+"""One error shape for the whole API: {"detail", "errors": [{"field", "message"}], ...}.
+
+Messages are translated into the request's language (Accept-Language, default French).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from booking.errors import BookingError
+from booking.i18n import pick_language, translator
+from booking.web.presenters import slots_json
+
+log = logging.getLogger("guichet.web")
+
+
+def request_language(request: Request) -> str:
+    default = request.app.state.services.settings.default_language
+    asked = request.query_params.get("lang")
+    if asked in ("fr", "en"):
+        return asked
+    return pick_language(request.headers.get("accept-language"), default)
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    detail: str,
+    errors: list[tuple[str, str, dict[str, Any]]] | None = None,
+    extra: dict[str, Any] | None = None,
+    **params: Any,
+) -> Response[dict[str, Any]]:
+    t = translator(request_language(request))
+    body: dict[str, Any] = {
+        "detail": t(detail).format(**params),
+        "errors": [
+            {"field": field, "message": t(message).format(**field_params)}
+            for field, message, field_params in errors or []
+        ],
+    }
+    body.update(extra or {})
+    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+
+
+def on_booking_error(request: Request, exc: BookingError) -> Response[dict[str, Any]]:
+    errors = [(e.field, e.message, e.params) for e in exc.errors]
+    extra = dict(exc.extra)
+    if "alternatives" in extra:  # free slots offered after a lost race
+        extra["alternatives"] = slots_json(extra["alternatives"], extra.pop("timezone"))
+    return error_response(request, exc.status_code, exc.detail, errors, extra, **exc.params)
+
+
+_MSGSPEC_FIELD = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def on_validation_error(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    """Litestar's 400 for a body or parameter that does not fit: a 422 in our shape."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        field = item.get("key") or ""
+        match = _MSGSPEC_FIELD.search(message)
+        if match:
+            field = match.group(1) or field
+            message = message[: match.start()].rstrip(" -")
+        errors.append((str(field), _plain(message), {}))
+    if "malformed" in str(exc.detail).lower() or "json" in str(exc.detail).lower():
+        return error_response(request, 400, "The request body is not valid JSON.", errors)
+    return error_response(request, 422, "Some fields are not valid.", errors)
+
+
+def _plain(message: str) -> str:
+    """msgspec's messages name types in backticks; keep them readable."""
+    return message.replace("`", "")
+
+
+def on_http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    detail = {404: "Not found.", 405: "Method not allowed."}.get(status, str(exc.detail))
+    return error_response(request, status, detail)
+
+
+def on_unexpected_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Try again later.",
+    )
