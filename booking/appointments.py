@@ -17,7 +17,7 @@ from sqlmodel import Session
 from booking.availability import SitePlan, current_load, load_site_plan, rules_for, search_slots
 from booking.contacts import ContactError, normalise_email, normalise_phone
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
-from booking.models import Appointment, AppointmentStatus, Channel, Counter, Site
+from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, Counter, Site
 from booking.occupancy import change_load
 from booking.references import new_reference, normalise_reference, token_matches
 from booking.slots import (
@@ -57,10 +57,13 @@ class SlotTaken(Conflict):
     """The start was free when shown but is full now; carries the nearest free starts."""
 
 
-def get_site(session: Session, site_id: str) -> Site:
+def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
+    """The site; unknown is a 404 for a path, or a field error when named in a request body."""
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound("Unknown site.", [FieldError("site_id", "Unknown site.")])
+        if field_name:
+            raise InvalidRequest("Unknown site.", [FieldError(field_name, "Unknown site.")])
+        raise NotFound("Unknown site.")
     return site
 
 
@@ -182,7 +185,7 @@ def book(
     now: datetime,
     alternatives_count: int = 5,
 ) -> Appointment:
-    site = get_site(session, request.site_id)
+    site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     phone, email = _contacts(request, site)
     start = to_minute(request.start)
@@ -347,8 +350,8 @@ def transition(
         raise InvalidRequest("This status cannot be set by hand.")
     allowed, column = STAFF_TRANSITIONS[target]
     _require_live(appointment, allowed)
-    if target == AppointmentStatus.no_show:
-        # A no-show frees nothing (the time has passed) but stops holding the counter.
+    if target not in LIVE_STATUSES:
+        # A finished visit stops holding its counter: the load counts live visits only.
         change_load(session, release=(appointment.counter_id, _cells(appointment)))
     appointment.status = target
     setattr(appointment, column, now)

@@ -1,0 +1,300 @@
+"""Booking use cases on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from booking import appointments
+from booking.appointments import BookingRequest, SlotTaken
+from booking.availability import search_slots
+from booking.errors import Conflict, InvalidRequest, NotFound
+from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, CounterLoad
+from booking.references import manage_token
+from booking.services import Services
+from booking.slots import cells_of, to_minute
+from tests.builders import add_counter, add_site
+from tests.conftest import SECRET, count
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_9 = datetime(2026, 3, 24, 9, 0, tzinfo=PARIS)
+
+
+def setup_site(services: Services, capacity: int = 1, counters: int = 1) -> None:
+    with services.transaction() as session:
+        site = add_site(session)
+        for index in range(counters):
+            add_counter(
+                session,
+                site,
+                name=f"G{index}",
+                capacity=capacity,
+                procedures=("residence-permit-pickup", "naturalisation-interview"),
+            )
+
+
+def request(
+    start: datetime = TUESDAY_9, procedure: str = "residence-permit-pickup", **kw
+) -> BookingRequest:
+    fields = {"name": "Amina Diallo", "phone": "06 12 34 56 78"} | kw
+    return BookingRequest(site_id="paris", procedure_id=procedure, start=start, **fields)
+
+
+def book(services: Services, req: BookingRequest):
+    with services.transaction() as session:
+        return appointments.book(
+            session, catalogue=services.catalogue, request=req, now=services.now()
+        )
+
+
+def assert_load_matches_live_appointments(services: Services) -> None:
+    """Invariant 1's bookkeeping: every load cell counts exactly the live visits covering it."""
+    with services.transaction() as session:
+        loads = {(r.counter_id, r.cell): r.booked for r in session.exec(select(CounterLoad))}
+        expected: dict[tuple[int, int], int] = {}
+        live = select(Appointment).where(Appointment.status.in_(LIVE_STATUSES))
+        for visit in session.exec(live):
+            for cell in cells_of(
+                to_minute(visit.starts_at), visit_minutes(visit), visit.cell_minutes
+            ):
+                key = (visit.counter_id, cell)
+                expected[key] = expected.get(key, 0) + 1
+    assert {key: booked for key, booked in loads.items() if booked} == expected
+
+
+def visit_minutes(visit: Appointment) -> int:
+    return int((visit.ends_at - visit.starts_at).total_seconds()) // 60
+
+
+def test_booking_takes_the_slot_and_shows_it_to_nobody_else(services):
+    setup_site(services)
+    appointment = book(services, request())
+    assert appointment.status == AppointmentStatus.booked
+    assert appointment.phone == "+33612345678"
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=10)
+    with pytest.raises(SlotTaken) as taken:
+        book(services, request(name="Someone Else"))
+    alternatives = taken.value.extra["alternatives"]
+    assert alternatives and all(
+        slot.start != int(TUESDAY_9.timestamp()) // 60 for slot in alternatives
+    )
+    assert_load_matches_live_appointments(services)
+
+
+def test_overlapping_visits_of_different_lengths_are_refused(services):
+    setup_site(services)
+    book(
+        services,
+        request(
+            procedure="naturalisation-interview", start=datetime(2026, 3, 31, 9, 0, tzinfo=PARIS)
+        ),
+    )
+    with pytest.raises(SlotTaken):
+        book(services, request(start=datetime(2026, 3, 31, 9, 30, tzinfo=PARIS)))
+    assert book(services, request(start=datetime(2026, 3, 31, 9, 45, tzinfo=PARIS)))
+
+
+def test_capacity_two_takes_two_then_refuses(services):
+    setup_site(services, capacity=2)
+    first, second = book(services, request()), book(services, request())
+    assert first.counter_id == second.counter_id
+    with pytest.raises(SlotTaken):
+        book(services, request())
+
+
+def test_the_database_refuses_overbooking_even_without_the_guard(services):
+    setup_site(services)
+    book(services, request())
+    with pytest.raises(IntegrityError), services.transaction() as session:
+        row = session.exec(select(CounterLoad)).first()
+        row.booked = row.capacity + 1
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (datetime(2026, 3, 24, 9, 5, tzinfo=PARIS), "not a start time"),
+        (datetime(2026, 3, 28, 9, 0, tzinfo=PARIS), "not a start time"),  # Saturday
+        (datetime(2026, 3, 23, 7, 30, tzinfo=PARIS), "too soon"),  # in the past
+        (datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), "too far"),
+        (datetime(2026, 4, 6, 9, 0, tzinfo=PARIS), "closed"),  # Easter Monday
+    ],
+)
+def test_bad_starts_are_refused_with_the_reason(services, start, message):
+    setup_site(services)
+    with pytest.raises(InvalidRequest) as refused:
+        book(services, request(start=start))
+    assert message in refused.value.detail
+    assert count(services, "SELECT count(*) FROM appointment") == 0
+
+
+def test_web_booking_needs_a_way_to_reach_the_citizen_but_staff_booking_does_not(services):
+    setup_site(services)
+    with pytest.raises(InvalidRequest) as refused:
+        book(services, request(phone=None))
+    assert refused.value.errors[0].field == "phone"
+    desk = book(services, request(phone=None, channel=Channel.desk))
+    assert desk.phone is None and desk.channel == "desk"
+
+
+def test_phone_is_parsed_with_the_site_region(services):
+    setup_site(services)
+    with services.transaction() as session:
+        site = add_site(
+            session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
+        )
+        add_counter(session, site)
+    reunion_start = datetime(2026, 3, 24, 9, 0, tzinfo=ZoneInfo("Indian/Reunion"))
+    req = request(start=reunion_start, phone="0692 12 34 56")
+    appointment = book(services, BookingRequest(**{**req.__dict__, "site_id": "la-reunion"}))
+    assert appointment.phone == "+262692123456"
+    with pytest.raises(InvalidRequest):
+        book(
+            services, request(phone="0692 12 34 56")
+        )  # a Réunion mobile is not a metropolitan number
+
+
+def test_reschedule_moves_and_frees_the_old_slot(services):
+    setup_site(services)
+    appointment = book(services, request())
+    new_start = TUESDAY_9 + timedelta(hours=1)
+    with services.transaction() as session:
+        moved = appointments.find(session, appointment.reference, lock=True)
+        appointments.reschedule(
+            session, moved, catalogue=services.catalogue, new_start=new_start, now=services.now()
+        )
+    assert moved.reference == appointment.reference and moved.starts_at == new_start
+    assert book(services, request())  # the old time is free again
+    assert_load_matches_live_appointments(services)
+
+
+def test_reschedule_to_a_full_slot_keeps_the_old_one(services):
+    setup_site(services)
+    mine = book(services, request())
+    book(services, request(start=TUESDAY_9 + timedelta(hours=1), name="Other"))
+    with pytest.raises(SlotTaken), services.transaction() as session:
+        moved = appointments.find(session, mine.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=services.catalogue,
+            new_start=TUESDAY_9 + timedelta(hours=1),
+            now=services.now(),
+        )
+    with services.transaction() as session:
+        kept = appointments.find(session, mine.reference)
+    assert kept.starts_at == TUESDAY_9 and kept.status == "booked"
+    with pytest.raises(SlotTaken):
+        book(services, request(name="Third"))  # the old slot is still held
+    assert_load_matches_live_appointments(services)
+
+
+def test_reschedule_by_less_than_its_length_on_a_full_counter(services):
+    setup_site(services)
+    interview = book(
+        services,
+        request(
+            procedure="naturalisation-interview", start=datetime(2026, 3, 31, 9, 0, tzinfo=PARIS)
+        ),
+    )
+    with services.transaction() as session:
+        moved = appointments.find(session, interview.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=services.catalogue,
+            new_start=datetime(2026, 3, 31, 9, 15, tzinfo=PARIS),
+            now=services.now(),
+        )
+    assert_load_matches_live_appointments(services)
+
+
+def test_cancel_frees_the_slot_and_twice_is_a_conflict(services):
+    setup_site(services)
+    appointment = book(services, request())
+    with services.transaction() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        appointments.cancel(session, found, now=services.now())
+    assert found.status == AppointmentStatus.cancelled_by_citizen and found.cancelled_at
+    with pytest.raises(Conflict), services.transaction() as session:
+        appointments.cancel(
+            session,
+            appointments.find(session, appointment.reference, lock=True),
+            now=services.now(),
+        )
+    assert book(services, request())
+    assert_load_matches_live_appointments(services)
+
+
+def test_staff_transitions_are_timestamped_and_ordered(services):
+    setup_site(services)
+    appointment = book(services, request())
+    with services.transaction() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        with pytest.raises(Conflict):
+            appointments.transition(session, found, AppointmentStatus.seen, now=services.now())
+        appointments.transition(session, found, AppointmentStatus.checked_in, now=services.now())
+        appointments.transition(session, found, AppointmentStatus.called, now=services.now())
+        appointments.transition(session, found, AppointmentStatus.seen, now=services.now())
+    assert found.checked_in_at and found.called_at and found.seen_at and found.status == "seen"
+    other = book(services, request(start=TUESDAY_9 + timedelta(minutes=30)))
+    with services.transaction() as session:
+        found = appointments.find(session, other.reference, lock=True)
+        appointments.transition(session, found, AppointmentStatus.no_show, now=services.now())
+    assert found.no_show_at is not None
+    assert_load_matches_live_appointments(services)
+
+
+def test_token_and_reference_checks(services):
+    setup_site(services)
+    appointment = book(services, request())
+    token = manage_token(SECRET, appointment.id, appointment.token_version)
+    typed = appointment.reference.lower()[:3] + "-" + appointment.reference.lower()[3:]
+    with services.transaction() as session:
+        assert appointments.find_for_citizen(session, typed, token, SECRET).id == appointment.id
+        for bad in (None, "", token[:-1] + ("A" if token[-1] != "A" else "B")):
+            with pytest.raises(NotFound):
+                appointments.find_for_citizen(session, appointment.reference, bad, SECRET)
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(session, "AAA-AAA-AA", token, SECRET)
+        found = appointments.find(session, appointment.reference)
+        found.token_version += 1  # revoking a leaked link
+        session.flush()
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(session, appointment.reference, token, SECRET)
+
+
+def test_slot_search_hides_taken_starts(services):
+    setup_site(services, counters=2)
+    book(services, request())
+    with services.transaction() as session:
+        site = appointments.get_site(session, "paris")
+        procedure = services.catalogue.get("residence-permit-pickup")
+        slots = search_slots(
+            session, site, procedure, date(2026, 3, 24), date(2026, 3, 24), services.now()
+        )
+    assert slots[0].available == 1 and slots[1].available == 2
+
+
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_concurrent_bookings_of_one_slot_give_exactly_capacity_winners(services, capacity):
+    setup_site(services, capacity=capacity)
+
+    def attempt(index: int) -> str:
+        try:
+            book(services, request(name=f"Citizen {index}"))
+            return "booked"
+        except SlotTaken:
+            return "taken"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(attempt, range(40)))
+    assert outcomes.count("booked") == capacity
+    assert count(services, "SELECT count(*) FROM appointment") == capacity
+    assert_load_matches_live_appointments(services)
