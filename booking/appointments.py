@@ -17,6 +17,7 @@ from sqlmodel import Session
 from booking.availability import SitePlan, current_load, load_site_plan, rules_for, search_slots
 from booking.contacts import ContactError, normalise_email, normalise_phone
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.i18n import N_
 from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, Counter, Site
 from booking.occupancy import change_load
 from booking.references import new_reference, normalise_reference, token_matches
@@ -32,10 +33,10 @@ from booking.slots import (
 from completeness.catalogue import Catalogue, Procedure
 
 REFUSAL_MESSAGES = {
-    Refusal.before_notice: "This time is too soon: choose a later one.",
-    Refusal.beyond_horizon: "This time is too far ahead: it cannot be booked yet.",
-    Refusal.off_grid: "This is not a start time of this site's opening hours.",
-    Refusal.closed: "The site is closed at this time.",
+    Refusal.before_notice: N_("This time is too soon: choose a later one."),
+    Refusal.beyond_horizon: N_("This time is too far ahead: it cannot be booked yet."),
+    Refusal.off_grid: N_("This is not a start time of this site's opening hours."),
+    Refusal.closed: N_("The site is closed at this time."),
 }
 
 
@@ -62,15 +63,15 @@ def get_site(session: Session, site_id: str, *, field_name: str | None = None) -
     site = session.get(Site, site_id)
     if site is None:
         if field_name:
-            raise InvalidRequest("Unknown site.", [FieldError(field_name, "Unknown site.")])
-        raise NotFound("Unknown site.")
+            raise InvalidRequest.for_field(field_name, N_("Unknown site."))
+        raise NotFound(N_("Unknown site."))
     return site
 
 
 def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> Procedure:
     procedure = catalogue.get(procedure_id)
     if procedure is None:
-        raise InvalidRequest("Unknown procedure.", [FieldError(field_name, "Unknown procedure.")])
+        raise InvalidRequest.for_field(field_name, N_("Unknown procedure."))
     return procedure
 
 
@@ -84,7 +85,7 @@ def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | No
             errors.append(
                 FieldError(
                     "phone",
-                    "This phone number is not valid for {region}.",
+                    N_("This phone number is not valid for {region}."),
                     {"region": site.phone_region},
                 )
             )
@@ -92,11 +93,11 @@ def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | No
         try:
             email = normalise_email(request.email)
         except ContactError:
-            errors.append(FieldError("email", "This email address is not valid."))
+            errors.append(FieldError("email", N_("This email address is not valid.")))
     if not errors and request.channel == Channel.web and not (phone or email):
-        errors.append(FieldError("phone", "Give a phone number or an email address."))
+        errors.append(FieldError("phone", N_("Give a phone number or an email address.")))
     if errors:
-        raise InvalidRequest("Some fields are not valid.", errors)
+        raise InvalidRequest(N_("Some fields are not valid."), errors)
     return phone, email
 
 
@@ -108,7 +109,7 @@ def _refuse_start(
     )
     if refusal is not None:
         message = REFUSAL_MESSAGES[refusal]
-        raise InvalidRequest(message, [FieldError("start", message)])
+        raise InvalidRequest.for_field("start", message)
 
 
 def alternatives(
@@ -190,10 +191,7 @@ def book(
     phone, email = _contacts(request, site)
     start = to_minute(request.start)
     if request.start.second or request.start.microsecond:
-        raise InvalidRequest(
-            REFUSAL_MESSAGES[Refusal.off_grid],
-            [FieldError("start", REFUSAL_MESSAGES[Refusal.off_grid])],
-        )
+        raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
     plan = _day_plan(session, site, procedure, start)
     _refuse_start(plan, start, procedure, site, now)
     counter = _place(session, plan, procedure, site, start, now)
@@ -225,9 +223,10 @@ def _taken(
     session: Session, site: Site, procedure: Procedure, start: int, now: datetime, count: int
 ) -> SlotTaken:
     free = alternatives(session, site, procedure, start, now, count)
+    message = N_("This time has just been taken. Choose another one.")
     return SlotTaken(
-        "This time has just been taken. Choose another one.",
-        [FieldError("start", "This time has just been taken. Choose another one.")],
+        message,
+        [FieldError("start", message)],
         extra={"alternatives": free, "timezone": site.timezone},
     )
 
@@ -270,7 +269,7 @@ def find_for_citizen(
         appointment.token_version,
         token,  # type: ignore[arg-type]
     ):
-        raise NotFound("No appointment matches this reference and link.")
+        raise NotFound(N_("No appointment matches this reference and link."))
     return appointment
 
 
@@ -279,7 +278,7 @@ def _require_live(
 ) -> None:
     if appointment.status not in allowed:
         raise Conflict(
-            "This appointment can no longer be changed (status: {status}).",
+            N_("This appointment can no longer be changed (status: {status})."),
             status=appointment.status,
         )
 
@@ -347,7 +346,7 @@ def transition(
     if target == AppointmentStatus.cancelled_by_office:
         return cancel(session, appointment, now=now, by_office=True)
     if target not in STAFF_TRANSITIONS:
-        raise InvalidRequest("This status cannot be set by hand.")
+        raise InvalidRequest(N_("This status cannot be set by hand."))
     allowed, column = STAFF_TRANSITIONS[target]
     _require_live(appointment, allowed)
     if target not in LIVE_STATUSES:

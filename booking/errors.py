@@ -31,6 +31,11 @@ class BookingError(Exception):
         self.errors = errors or []
         self.extra = extra or {}
 
+    @classmethod
+    def for_field(cls, field_name: str, message: str, **params: Any) -> BookingError:
+        """An error about one field, whose message is also the summary."""
+        return cls(message, [FieldError(field_name, message, params)], **params)
+
 
 class InvalidRequest(BookingError):
     status_code = 422

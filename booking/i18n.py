@@ -53,3 +53,8 @@ def pick_language(accept_language: str | None, default: str = "fr") -> str:
         if language in LANGUAGES:
             return language
     return default
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction; it is translated later, in the user's language."""
+    return message

@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from booking.errors import InvalidRequest
+from booking.i18n import N_
 from booking.models import IdempotentRequest
 
 
@@ -34,7 +35,7 @@ def stored_answer(session: Session, key: str, digest: str) -> StoredAnswer | Non
     if row is None:
         return None
     if row.request_hash != digest:
-        raise InvalidRequest("This Idempotency-Key was already used for a different request.")
+        raise InvalidRequest(N_("This Idempotency-Key was already used for a different request."))
     return StoredAnswer(row.status_code, row.body)
 
 

@@ -7,8 +7,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.di import Provide
-from litestar.params import Dependency, Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import (
+    HeaderParameter,
+    JSONBody,
+    PathParameter,
+    QueryParameter,
+    RawBody,
+    SkipValidation,
+)
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 from sqlalchemy import select
@@ -16,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from booking import appointments, idempotency
 from booking.availability import search_slots
-from booking.errors import FieldError, InvalidRequest
+from booking.errors import InvalidRequest
+from booking.i18n import N_
 from booking.models import Appointment, Counter, Site
 from booking.services import Services
 from booking.web.errors import request_language
@@ -42,13 +50,13 @@ class Reschedule(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def parse_start(text: str) -> datetime:
-    message = "Give the start as an ISO 8601 date and time with its UTC offset."
+    message = N_("Give the start as an ISO 8601 date and time with its UTC offset.")
     try:
         start = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(message, [FieldError("start", message)]) from None
+        raise InvalidRequest.for_field("start", message) from None
     if start.tzinfo is None:
-        raise InvalidRequest(message, [FieldError("start", message)])
+        raise InvalidRequest.for_field("start", message)
     return start
 
 
@@ -56,10 +64,18 @@ def provide_services(request: Request) -> Services:
     return request.app.state.services
 
 
-ServicesDep = Annotated[Services, Dependency(skip_validation=True)]
-TokenHeader = Annotated[
-    str | None, Parameter(header="X-Manage-Token", required=False, max_length=200)
-]
+ServicesDep = NamedDependency[SkipValidation[Services]]
+TokenHeader = Annotated[str | None, HeaderParameter(name="X-Manage-Token", max_length=200)]
+Reference = Annotated[str, PathParameter(max_length=40)]
+OptionalQuery = Annotated[str | None, QueryParameter(max_length=64)]
+
+
+def parse_day(text: str | None, field_name: str) -> date:
+    message = N_("Give a date as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise InvalidRequest.for_field(field_name, message) from None
 
 
 @get("/sites", sync_to_thread=True)
@@ -78,21 +94,19 @@ def list_procedures(services: ServicesDep, request: Request) -> list[dict[str, A
 @get("/sites/{site_id:str}/slots", sync_to_thread=True)
 def site_slots(
     services: ServicesDep,
-    site_id: str,
-    procedure: Annotated[str, Parameter(query="procedure", max_length=64)],
-    first_day: Annotated[date, Parameter(query="from")],
-    last_day: Annotated[date, Parameter(query="to")],
+    site_id: Annotated[str, PathParameter(max_length=64)],
+    procedure: OptionalQuery = None,
+    first: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+    last: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
 ) -> dict[str, Any]:
+    """Free starts of a procedure at a site over local days [from, to], earliest first."""
+    first_day, last_day = parse_day(first, "from"), parse_day(last, "to")
     if last_day < first_day:
-        raise InvalidRequest(
-            "'to' must not be before 'from'.", [FieldError("to", "'to' must not be before 'from'.")]
-        )
+        raise InvalidRequest.for_field("to", N_("'to' must not be before 'from'."))
     if (last_day - first_day).days >= MAX_SEARCH_DAYS:
-        message = "Search at most {days} days at a time."
-        raise InvalidRequest(
-            message, [FieldError("to", message, {"days": MAX_SEARCH_DAYS})], days=MAX_SEARCH_DAYS
-        )
-    chosen = appointments.get_procedure(services.catalogue, procedure, "procedure")
+        message = N_("Search at most {days} days at a time.")
+        raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
+    chosen = appointments.get_procedure(services.catalogue, procedure or "", "procedure")
     with services.transaction() as session:
         site = appointments.get_site(session, site_id)
         slots = search_slots(session, site, chosen, first_day, last_day, services.now())
@@ -112,11 +126,11 @@ def _present(
 def create_appointment(
     services: ServicesDep,
     request: Request,
-    data: AppointmentCreate,
-    body: bytes,
+    data: JSONBody[AppointmentCreate],
+    body: RawBody,
     idempotency_key: Annotated[
         str | None,
-        Parameter(header="Idempotency-Key", required=False, min_length=1, max_length=200),
+        HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200),
     ] = None,
 ) -> Response[dict[str, Any]]:
     booking_request = appointments.BookingRequest(
@@ -131,7 +145,7 @@ def create_appointment(
         language=request_language(request),
     )
     if not booking_request.name.strip():
-        raise InvalidRequest("Some fields are not valid.", [FieldError("name", "Give your name.")])
+        raise InvalidRequest.for_field("name", N_("Give your name."))
     digest = idempotency.request_hash(body, request.url.path)
     if idempotency_key:
         with services.transaction() as session:
@@ -169,7 +183,7 @@ def create_appointment(
 
 @get("/appointments/{reference:str}", sync_to_thread=True)
 def show_appointment(
-    services: ServicesDep, reference: str, token: TokenHeader = None
+    services: ServicesDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
     with services.transaction() as session:
         appointment = appointments.find_for_citizen(
@@ -180,7 +194,7 @@ def show_appointment(
 
 @post("/appointments/{reference:str}/cancel", sync_to_thread=True, status_code=200)
 def cancel_appointment(
-    services: ServicesDep, reference: str, token: TokenHeader = None
+    services: ServicesDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
     with services.transaction() as session:
         appointment = appointments.find_for_citizen(
@@ -192,7 +206,10 @@ def cancel_appointment(
 
 @post("/appointments/{reference:str}/reschedule", sync_to_thread=True, status_code=200)
 def reschedule_appointment(
-    services: ServicesDep, reference: str, data: Reschedule, token: TokenHeader = None
+    services: ServicesDep,
+    reference: Reference,
+    data: JSONBody[Reschedule],
+    token: TokenHeader = None,
 ) -> dict[str, Any]:
     new_start = parse_start(data.start)
     with services.transaction() as session:

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from booking.errors import BookingError
-from booking.i18n import pick_language, translator
+from booking.i18n import N_, pick_language, translator
 from booking.web.presenters import slots_json
 
 log = logging.getLogger("guichet.web")
@@ -73,8 +73,8 @@ def on_validation_error(request: Request, exc: ValidationException) -> Response[
             message = message[: match.start()].rstrip(" -")
         errors.append((str(field), _plain(message), {}))
     if "malformed" in str(exc.detail).lower() or "json" in str(exc.detail).lower():
-        return error_response(request, 400, "The request body is not valid JSON.", errors)
-    return error_response(request, 422, "Some fields are not valid.", errors)
+        return error_response(request, 400, N_("The request body is not valid JSON."), errors)
+    return error_response(request, 422, N_("Some fields are not valid."), errors)
 
 
 def _plain(message: str) -> str:
@@ -84,7 +84,7 @@ def _plain(message: str) -> str:
 
 def on_http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
-    detail = {404: "Not found.", 405: "Method not allowed."}.get(status, str(exc.detail))
+    detail = {404: N_("Not found."), 405: N_("Method not allowed.")}.get(status, str(exc.detail))
     return error_response(request, status, detail)
 
 
@@ -93,5 +93,5 @@ def on_unexpected_error(request: Request, exc: Exception) -> Response[dict[str, 
     return error_response(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Try again later.",
+        N_("Something went wrong on our side. Try again later."),
     )
