@@ -125,7 +125,7 @@ def alternatives(
         procedure,
         max(today, day - timedelta(days=7)),
         day + timedelta(days=14),
-        now,
+        rules_for(procedure, site, now),
     )
     nearest = sorted(slots, key=lambda slot: (abs(slot.start - around), slot.start))[:count]
     return sorted(nearest, key=lambda slot: slot.start)

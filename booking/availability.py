@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,15 +124,20 @@ def current_load(session: Session, plan: SitePlan) -> Load:
     return load_between(session, plan.counter_ids, first, last)
 
 
+def whole_days(rules: BookingRules, tz: ZoneInfo, now: datetime) -> BookingRules:
+    """The same rules with the notice cut back to the start of today (for shared slot lists)."""
+    today = now.astimezone(tz).date()
+    return replace(rules, earliest=min(rules.earliest, local_minute(today, time(0), tz)))
+
+
 def search_slots(
     session: Session,
     site: Site,
     procedure: Procedure,
     first_day: date,
     last_day: date,
-    now: datetime,
+    rules: BookingRules,
 ) -> list[Slot]:
-    rules = rules_for(procedure, site, now)
     plan = load_site_plan(session, site, procedure.id, first_day, min(last_day, rules.last_day))
     if not plan.counters or first_day > rules.last_day:
         return []

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+READ_ONLY = "guichet_read_only"
+
 
 def driver_url(url: str) -> str:
     """Turn the user's plain URL into one naming the driver Guichet uses."""
@@ -52,8 +54,11 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         # Take the write lock up front: a deferred transaction that reads then writes can
-        # fail with SQLITE_BUSY whatever the timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # fail with SQLITE_BUSY whatever the timeout. Read-only ones need no lock (WAL).
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -68,3 +73,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for reading only: on SQLite it takes no write lock; it never commits."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -54,6 +54,17 @@ class Site(SQLModel, table=True):
     open_on_holidays: bool = False
 
 
+class SiteRevision(SQLModel, table=True):
+    """Bumped by every change of a site's slots (bookings, windows, closures, counters).
+
+    Reading it is how any process knows whether a slot list it computed earlier is still true.
+    """
+
+    __tablename__ = "site_revision"
+    site_id: str = Field(foreign_key="site.id", primary_key=True, max_length=64)
+    revision: int = 0
+
+
 class Counter(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),

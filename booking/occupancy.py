@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from booking.models import CounterLoad
+from booking.revisions import bump_for_counters
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 
@@ -50,6 +51,7 @@ def change_load(
         _insert_missing(session, counter_id, capacity, wanted)
         for cell in wanted:
             changes[(counter_id, cell)] = changes.get((counter_id, cell), 0) + 1
+    touched = False
     for (counter_id, cell), delta in sorted(changes.items()):
         if delta == 1:
             statement = (
@@ -63,6 +65,7 @@ def change_load(
             )
             if session.execute(statement).rowcount != 1:
                 return False
+            touched = True
         elif delta == -1:
             session.execute(
                 update(_table)
@@ -71,6 +74,9 @@ def change_load(
                 )
                 .values(booked=_table.c.booked - 1)
             )
+            touched = True
+    if touched:
+        bump_for_counters(session.connection(), {counter for counter, _ in changes})
     return True
 
 
@@ -88,7 +94,7 @@ def load_between(
             _table.c.cell < last,
             _table.c.booked > 0,
         )
-    )
+    ).all()
     for counter_id, cell, booked in rows:
         load[counter_id][cell] = booked
     return load

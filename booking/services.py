@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from booking.db import make_engine, session_scope
+import booking.revisions  # noqa: F401  (registers the revision hook)
+from booking.db import make_engine, read_scope, session_scope
 from booking.settings import Settings
 from completeness.catalogue import Catalogue, load_catalogue
 
@@ -32,6 +33,11 @@ class Services:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with session_scope(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with read_scope(self.engine) as session:
             yield session
 
     def now(self) -> datetime:

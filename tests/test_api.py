@@ -330,3 +330,41 @@ def test_openapi_schema_is_served(client):
 
 def test_unknown_route_is_404_in_the_error_shape(client):
     assert_error_shape(client.get("/api/v1/nothing"), 404)
+
+
+SEARCH = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
+
+
+def first_slot(test_client) -> dict:
+    return test_client.get(SEARCH).json()["slots"][0]
+
+
+def test_shared_slot_lists_see_bookings_made_by_another_process(client, services):
+    assert first_slot(client)["available"] == 3  # now cached by this app
+    with TestClient(create_app(services)) as other_process:
+        assert other_process.post("/api/v1/appointments", json=booking()).status_code == 201
+    assert first_slot(client)["available"] == 2
+
+
+def test_shared_slot_lists_see_configuration_changes(client, services):
+    from tests.builders import add_closure
+
+    assert first_slot(client)["start"] == "2026-03-24T09:00:00+01:00"
+    with services.transaction() as session:
+        from booking.models import Site
+
+        site = session.get(Site, "paris")
+        add_closure(
+            session,
+            site,
+            datetime(2026, 3, 24, 9, tzinfo=PARIS),
+            datetime(2026, 3, 24, 10, tzinfo=PARIS),
+        )
+    assert first_slot(client)["start"] == "2026-03-24T10:00:00+01:00"
+
+
+def test_shared_slot_lists_apply_each_request_notice(client, clock):
+    clock.set(datetime(2026, 3, 24, 7, 0, tzinfo=PARIS))
+    assert first_slot(client)["start"] == "2026-03-24T09:00:00+01:00"
+    clock.set(datetime(2026, 3, 24, 10, 20, tzinfo=PARIS))  # pickup needs 2 hours' notice
+    assert first_slot(client)["start"] == "2026-03-24T13:30:00+01:00"

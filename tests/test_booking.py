@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from booking import appointments
 from booking.appointments import BookingRequest, SlotTaken
-from booking.availability import search_slots
+from booking.availability import rules_for, search_slots
 from booking.errors import Conflict, InvalidRequest, NotFound
 from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, CounterLoad
 from booking.references import manage_token
@@ -276,9 +276,8 @@ def test_slot_search_hides_taken_starts(services):
     with services.transaction() as session:
         site = appointments.get_site(session, "paris")
         procedure = services.catalogue.get("residence-permit-pickup")
-        slots = search_slots(
-            session, site, procedure, date(2026, 3, 24), date(2026, 3, 24), services.now()
-        )
+        rules = rules_for(procedure, site, services.now())
+        slots = search_slots(session, site, procedure, date(2026, 3, 24), date(2026, 3, 24), rules)
     assert slots[0].available == 1 and slots[1].available == 2
 
 

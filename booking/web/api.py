@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import (
     HeaderParameter,
@@ -22,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking import appointments, idempotency
-from booking.availability import search_slots
-from booking.errors import InvalidRequest
+from booking.availability import rules_for, search_slots, whole_days
+from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.models import Appointment, Counter, Site
+from booking.models import Appointment, Counter, Site, SiteRevision
 from booking.services import Services
 from booking.web.errors import request_language
-from booking.web.presenters import appointment_json, procedure_json, site_json, slots_json
+from booking.web.presenters import appointment_json, procedure_json, site_json
+from booking.web.slot_lists import RenderedSlots, SlotListCache
 
 MAX_SEARCH_DAYS = 92
 Answer = str | bool | int | float | None
@@ -64,6 +66,10 @@ def provide_services(request: Request) -> Services:
     return request.app.state.services
 
 
+def provide_slot_lists(request: Request) -> SlotListCache:
+    return request.app.state.slot_lists
+
+
 ServicesDep = NamedDependency[SkipValidation[Services]]
 TokenHeader = Annotated[str | None, HeaderParameter(name="X-Manage-Token", max_length=200)]
 Reference = Annotated[str, PathParameter(max_length=40)]
@@ -94,11 +100,12 @@ def list_procedures(services: ServicesDep, request: Request) -> list[dict[str, A
 @get("/sites/{site_id:str}/slots", sync_to_thread=True)
 def site_slots(
     services: ServicesDep,
+    slot_lists: NamedDependency[SkipValidation[SlotListCache]],
     site_id: Annotated[str, PathParameter(max_length=64)],
     procedure: OptionalQuery = None,
     first: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
     last: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
-) -> dict[str, Any]:
+) -> Response[bytes]:
     """Free starts of a procedure at a site over local days [from, to], earliest first."""
     first_day, last_day = parse_day(first, "from"), parse_day(last, "to")
     if last_day < first_day:
@@ -107,10 +114,26 @@ def site_slots(
         message = N_("Search at most {days} days at a time.")
         raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
     chosen = appointments.get_procedure(services.catalogue, procedure or "", "procedure")
-    with services.transaction() as session:
-        site = appointments.get_site(session, site_id)
-        slots = search_slots(session, site, chosen, first_day, last_day, services.now())
-    return {"slots": slots_json(slots, site.timezone)}
+    now = services.now()
+    with services.reading() as session:
+        found = session.execute(
+            select(Site, SiteRevision.revision)
+            .outerjoin(SiteRevision, SiteRevision.site_id == Site.id)
+            .where(Site.id == site_id)
+        ).first()
+        if found is None:
+            raise NotFound(N_("Unknown site."))
+        site, revision = found
+        rules = rules_for(chosen, site, now)
+        key = (site.id, chosen.id, first_day, last_day, rules.last_day, revision or 0)
+        rendered = slot_lists.get(key)
+        if rendered is None:
+            tz = ZoneInfo(site.timezone)
+            day_rules = whole_days(rules, tz, now)
+            slots = search_slots(session, site, chosen, first_day, last_day, day_rules)
+            rendered = RenderedSlots.render(slots, site.timezone)
+            slot_lists.put(key, rendered)
+    return Response(rendered.body_from(rules.earliest), media_type=MediaType.JSON)
 
 
 def _present(
@@ -238,6 +261,9 @@ api_v1 = Router(
         cancel_appointment,
         reschedule_appointment,
     ],
-    dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+    dependencies={
+        "services": Provide(provide_services, sync_to_thread=False),
+        "slot_lists": Provide(provide_slot_lists, sync_to_thread=False),
+    },
     request_max_body_size=64 * 1024,
 )

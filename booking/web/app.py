@@ -15,6 +15,7 @@ from booking.web.errors import (
     on_unexpected_error,
     on_validation_error,
 )
+from booking.web.slot_lists import SlotListCache
 
 
 def create_app(services: Services) -> Litestar:
@@ -30,4 +31,5 @@ def create_app(services: Services) -> Litestar:
         debug=False,
     )
     app.state.services = services
+    app.state.slot_lists = SlotListCache()
     return app
