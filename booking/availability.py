@@ -48,14 +48,15 @@ class SitePlan:
         return first, last + 24 * 60  # a visit may run past midnight; cells are cheap to read
 
 
-def rules_for(procedure: Procedure, site: Site, now: datetime) -> BookingRules:
+def rules_for(procedure: Procedure, site: Site | ZoneInfo, now: datetime) -> BookingRules:
+    """What the procedure allows now, at a site (or in its time zone)."""
     return booking_rules(
         duration_minutes=procedure.duration_minutes,
         min_notice_hours=procedure.min_notice_hours,
         min_notice_days=procedure.min_notice_days,
         horizon_days=procedure.horizon_days,
         now=now,
-        tz=ZoneInfo(site.timezone),
+        tz=site if isinstance(site, ZoneInfo) else ZoneInfo(site.timezone),
     )
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
@@ -28,7 +28,9 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
     full = driver_url(url)
     if full.startswith("sqlite"):
         return _sqlite_engine(full)
-    options: dict[str, object] = {"pool_pre_ping": True}
+    # No pre-ping: it costs a round trip on every checkout; a connection broken by a server
+    # restart fails one request and the pool is then invalidated and refilled.
+    options: dict[str, object] = {"pool_recycle": 1800}
     if not pooled:
         options["poolclass"] = NullPool
     return create_engine(full, **options)
@@ -84,3 +86,11 @@ def read_scope(engine: Engine) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for a few reads: autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips),
+    a deferred transaction without the write lock on SQLite."""
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return engine.connect().execution_options(**{READ_ONLY: True})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
@@ -23,14 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking import appointments, idempotency
-from booking.availability import rules_for, search_slots, whole_days
-from booking.errors import InvalidRequest, NotFound
+from booking.errors import InvalidRequest
 from booking.i18n import N_
-from booking.models import Appointment, Counter, Site, SiteRevision
+from booking.models import Appointment, Counter, Site
 from booking.services import Services
 from booking.web.errors import request_language
 from booking.web.presenters import appointment_json, procedure_json, site_json
-from booking.web.slot_lists import RenderedSlots, SlotListCache
+from booking.web.slot_lists import SlotListCache, slot_list_body
 
 MAX_SEARCH_DAYS = 92
 Answer = str | bool | int | float | None
@@ -97,8 +95,8 @@ def list_procedures(services: ServicesDep, request: Request) -> list[dict[str, A
     return [procedure_json(p, language) for p in services.catalogue]
 
 
-@get("/sites/{site_id:str}/slots", sync_to_thread=True)
-def site_slots(
+@get("/sites/{site_id:str}/slots")
+async def site_slots(
     services: ServicesDep,
     slot_lists: NamedDependency[SkipValidation[SlotListCache]],
     site_id: Annotated[str, PathParameter(max_length=64)],
@@ -114,26 +112,10 @@ def site_slots(
         message = N_("Search at most {days} days at a time.")
         raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
     chosen = appointments.get_procedure(services.catalogue, procedure or "", "procedure")
-    now = services.now()
-    with services.reading() as session:
-        found = session.execute(
-            select(Site, SiteRevision.revision)
-            .outerjoin(SiteRevision, SiteRevision.site_id == Site.id)
-            .where(Site.id == site_id)
-        ).first()
-        if found is None:
-            raise NotFound(N_("Unknown site."))
-        site, revision = found
-        rules = rules_for(chosen, site, now)
-        key = (site.id, chosen.id, first_day, last_day, rules.last_day, revision or 0)
-        rendered = slot_lists.get(key)
-        if rendered is None:
-            tz = ZoneInfo(site.timezone)
-            day_rules = whole_days(rules, tz, now)
-            slots = search_slots(session, site, chosen, first_day, last_day, day_rules)
-            rendered = RenderedSlots.render(slots, site.timezone)
-            slot_lists.put(key, rendered)
-    return Response(rendered.body_from(rules.earliest), media_type=MediaType.JSON)
+    body = await slot_list_body(
+        services, slot_lists, site_id, chosen, first_day, last_day, services.now()
+    )
+    return Response(body, media_type=MediaType.JSON)
 
 
 def _present(

@@ -13,11 +13,23 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import anyio
 import msgspec
+from sqlalchemy import bindparam, select
 
-from booking.slots import Slot
+from booking.availability import rules_for, search_slots, whole_days
+from booking.db import read_connection
+from booking.errors import NotFound
+from booking.i18n import N_
+from booking.models import Site, SiteRevision
+from booking.services import Services
+from booking.slots import BookingRules, Slot
 from booking.web.presenters import local_iso
+from completeness.catalogue import Procedure
 
 _encode = msgspec.json.Encoder().encode
 
@@ -68,3 +80,65 @@ class SlotListCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
+
+
+_sites = Site.__table__  # type: ignore[attr-defined]
+_revisions = SiteRevision.__table__  # type: ignore[attr-defined]
+SITE_WITH_REVISION = (
+    select(_sites, _revisions.c.revision)
+    .select_from(_sites.outerjoin(_revisions, _revisions.c.site_id == _sites.c.id))
+    .where(_sites.c.id == bindparam("site_id"))
+)
+
+
+def site_and_revision(services: Services, site_id: str) -> tuple[dict[str, Any], int]:
+    """The site's columns and its revision: one primary-key read."""
+    with read_connection(services.engine) as connection:
+        row = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
+    if row is None:
+        raise NotFound(N_("Unknown site."))
+    values = row._asdict()
+    return values, values.pop("revision") or 0
+
+
+def compute_slot_list(
+    services: Services,
+    site_values: dict[str, Any],
+    procedure: Procedure,
+    first_day: date,
+    last_day: date,
+    rules: BookingRules,
+) -> RenderedSlots:
+    with services.reading() as session:
+        site = Site(**site_values)
+        slots = search_slots(session, site, procedure, first_day, last_day, rules)
+    return RenderedSlots.render(slots, site.timezone)
+
+
+async def slot_list_body(
+    services: Services,
+    cache: SlotListCache,
+    site_id: str,
+    procedure: Procedure,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+) -> bytes:
+    """The JSON slot list, computed once per site revision and shared.
+
+    When the site has not changed, this is one primary-key read and a slice: cheaper than a
+    hop to a worker thread, so it runs on the event loop. Computing a list runs in a thread.
+    The revision is read before the load, so a list is never older than its key.
+    """
+    site_values, revision = site_and_revision(services, site_id)
+    tz = ZoneInfo(site_values["timezone"])
+    rules = rules_for(procedure, tz, now)
+    key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
+    rendered = cache.get(key)
+    if rendered is None:
+        day_rules = whole_days(rules, tz, now)
+        rendered = await anyio.to_thread.run_sync(
+            compute_slot_list, services, site_values, procedure, first_day, last_day, day_rules
+        )
+        cache.put(key, rendered)
+    return rendered.body_from(rules.earliest)
