@@ -60,11 +60,15 @@ def load_procedure(path: Path) -> Procedure:
 
 
 def _field_message(message: str) -> str:
-    # msgspec says "... - at `$.name.en`"; keep it, but name the field plainly.
-    match = re.search(r"- at `\$\.(.+)`$", message)
-    if match:
-        return f"field '{match.group(1)}': {message[: match.start()].strip()}"
-    return message
+    """msgspec says "Object missing required field `en` - at `$.name`": name the field plainly."""
+    match = re.search(r"\s*- at `\$\.?(.*)`$", message)
+    path = match.group(1) if match else ""
+    text = message[: match.start()] if match else message
+    missing = re.search(r"missing required field `(.+)`", text)
+    if missing:
+        path = f"{path}.{missing.group(1)}" if path else missing.group(1)
+        text = "missing"
+    return f"field '{path}': {text.replace('`', '')}" if path else text
 
 
 def _check(procedure: Procedure, path: Path) -> None:

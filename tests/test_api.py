@@ -368,3 +368,18 @@ def test_shared_slot_lists_apply_each_request_notice(client, clock):
     assert first_slot(client)["start"] == "2026-03-24T09:00:00+01:00"
     clock.set(datetime(2026, 3, 24, 10, 20, tzinfo=PARIS))  # pickup needs 2 hours' notice
     assert first_slot(client)["start"] == "2026-03-24T13:30:00+01:00"
+
+
+def test_concurrent_retries_with_one_idempotency_key_book_once(client, services):
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {"Idempotency-Key": "same-key-in-parallel"}
+
+    def post(_: int):
+        return client.post("/api/v1/appointments", json=booking(), headers=headers)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(post, range(8)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["reference"] for r in responses}) == 1
+    assert count(services, "SELECT count(*) FROM appointment") == 1

@@ -297,3 +297,53 @@ def test_concurrent_bookings_of_one_slot_give_exactly_capacity_winners(services,
     assert outcomes.count("booked") == capacity
     assert count(services, "SELECT count(*) FROM appointment") == capacity
     assert_load_matches_live_appointments(services)
+
+
+def test_concurrent_bookings_from_several_processes_give_exactly_capacity_winners(services):
+    import multiprocessing
+
+    from tests.racers import book_in_process
+
+    setup_site(services, capacity=2)
+    context = multiprocessing.get_context("spawn")
+    args = (
+        services.settings.database_url,
+        services.settings.procedures_dir,
+        TUESDAY_9.isoformat(),
+        services.now().isoformat(),
+        5,
+    )
+    with context.Pool(4) as pool:
+        outcomes = [o for result in pool.starmap(book_in_process, [args] * 4) for o in result]
+    assert outcomes.count("booked") == 2 and outcomes.count("taken") == 18
+    assert count(services, "SELECT count(*) FROM appointment") == 2
+    assert_load_matches_live_appointments(services)
+
+
+def test_concurrent_reschedules_and_cancels_keep_the_load_true(services):
+    setup_site(services, capacity=1, counters=2)
+    booked = [
+        book(services, request(start=TUESDAY_9 + timedelta(minutes=15 * i))) for i in range(6)
+    ]
+
+    def churn(index: int) -> None:
+        target = TUESDAY_9 + timedelta(hours=1, minutes=15 * (index % 3))
+        try:
+            with services.transaction() as session:
+                mine = appointments.find(session, booked[index].reference, lock=True)
+                if index % 2:
+                    appointments.cancel(session, mine, now=services.now())
+                else:
+                    appointments.reschedule(
+                        session,
+                        mine,
+                        catalogue=services.catalogue,
+                        new_start=target,
+                        now=services.now(),
+                    )
+        except (SlotTaken, Conflict):
+            pass
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(churn, list(range(6)) * 2))
+    assert_load_matches_live_appointments(services)
