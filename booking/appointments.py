@@ -55,7 +55,25 @@ class BookingRequest:
 
 
 class SlotTaken(Conflict):
-    """The start was free when shown but is full now; carries the nearest free starts."""
+    """The start was free when shown but is full now.
+
+    The nearest free starts are added by `offer_alternatives`, after the failed transaction
+    has ended, so that no write lock is held while they are searched.
+    """
+
+    def __init__(self, site_id: str, procedure: Procedure, start: int) -> None:
+        message = N_("This time has just been taken. Choose another one.")
+        super().__init__(message, [FieldError("start", message)])
+        self.site_id, self.procedure, self.start = site_id, procedure, start
+
+
+def offer_alternatives(
+    session: Session, taken: SlotTaken, *, now: datetime, count: int
+) -> SlotTaken:
+    site = get_site(session, taken.site_id)
+    free = alternatives(session, site, taken.procedure, taken.start, now, count)
+    taken.extra = {"alternatives": free, "timezone": site.timezone}
+    return taken
 
 
 def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
@@ -184,7 +202,6 @@ def book(
     catalogue: Catalogue,
     request: BookingRequest,
     now: datetime,
-    alternatives_count: int = 5,
 ) -> Appointment:
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
@@ -196,7 +213,7 @@ def book(
     _refuse_start(plan, start, procedure, site, now)
     counter = _place(session, plan, procedure, site, start, now)
     if counter is None:
-        raise _taken(session, site, procedure, start, now, alternatives_count)
+        raise SlotTaken(site.id, procedure, start)
     appointment = Appointment(
         reference=new_reference(),
         site_id=site.id,
@@ -217,18 +234,6 @@ def book(
     )
     _insert_with_unique_reference(session, appointment)
     return appointment
-
-
-def _taken(
-    session: Session, site: Site, procedure: Procedure, start: int, now: datetime, count: int
-) -> SlotTaken:
-    free = alternatives(session, site, procedure, start, now, count)
-    message = N_("This time has just been taken. Choose another one.")
-    return SlotTaken(
-        message,
-        [FieldError("start", message)],
-        extra={"alternatives": free, "timezone": site.timezone},
-    )
 
 
 def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
@@ -307,7 +312,6 @@ def reschedule(
     catalogue: Catalogue,
     new_start: datetime,
     now: datetime,
-    alternatives_count: int = 5,
 ) -> Appointment:
     """Move a visit; the old slot is freed only if the new one is taken (one transaction)."""
     _require_live(appointment)
@@ -318,7 +322,7 @@ def reschedule(
     _refuse_start(plan, start, procedure, site, now)
     counter = _place(session, plan, procedure, site, start, now, release=appointment)
     if counter is None:
-        raise _taken(session, site, procedure, start, now, alternatives_count)
+        raise SlotTaken(site.id, procedure, start)
     appointment.counter_id = counter.id  # type: ignore[assignment]
     appointment.cell_minutes = counter.slot_minutes
     appointment.starts_at = new_start

@@ -8,16 +8,21 @@ on the key's primary key until the first commits (PostgreSQL) or is serialised b
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import IdempotentRequest
+
+if TYPE_CHECKING:
+    from booking.services import Services
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,36 @@ def purge(session: Session, now: datetime, ttl_hours: int) -> int:
     cutoff = now - timedelta(hours=ttl_hours)
     result = session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff))
     return result.rowcount or 0
+
+
+def run_once(
+    services: Services,
+    key: str | None,
+    digest: str,
+    action: Callable[[Session], tuple[int, dict[str, Any]]],
+) -> StoredAnswer:
+    """Run `action` in a transaction, unless this key already has an answer: then return it.
+
+    The key is reserved inside the action's transaction, so the answer and the change it
+    describes are committed together or not at all.
+    """
+    if key:
+        with services.reading() as session:
+            stored = stored_answer(session, key, digest)
+        if stored:
+            return stored
+    try:
+        with services.transaction() as session:
+            reserved = reserve(session, key, digest, services.now()) if key else None
+            status_code, body = action(session)
+            if reserved is not None:
+                complete(session, reserved, status_code, body)
+    except IntegrityError:
+        if not key:
+            raise
+        with services.reading() as session:  # a concurrent retry won: give its answer
+            stored = stored_answer(session, key, digest)
+        if stored is None:
+            raise
+        return stored
+    return StoredAnswer(status_code, body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,7 +21,7 @@ from litestar.params import (
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from booking import appointments, idempotency
 from booking.errors import InvalidRequest
@@ -58,6 +60,18 @@ def parse_start(text: str) -> datetime:
     if start.tzinfo is None:
         raise InvalidRequest.for_field("start", message)
     return start
+
+
+@contextmanager
+def alternatives_when_taken(services: Services) -> Iterator[None]:
+    """A lost race answers with the nearest free starts, searched once the write is over."""
+    try:
+        yield
+    except appointments.SlotTaken as taken:
+        with services.reading() as session:
+            raise appointments.offer_alternatives(
+                session, taken, now=services.now(), count=services.settings.alternatives_count
+            ) from None
 
 
 def provide_services(request: Request) -> Services:
@@ -152,38 +166,16 @@ def create_appointment(
     if not booking_request.name.strip():
         raise InvalidRequest.for_field("name", N_("Give your name."))
     digest = idempotency.request_hash(body, request.url.path)
-    if idempotency_key:
-        with services.transaction() as session:
-            stored = idempotency.stored_answer(session, idempotency_key, digest)
-        if stored:
-            return Response(stored.body, status_code=stored.status_code)
-    try:
-        with services.transaction() as session:
-            now = services.now()
-            reserved = (
-                idempotency.reserve(session, idempotency_key, digest, now)
-                if idempotency_key
-                else None
-            )
-            appointment = appointments.book(
-                session,
-                catalogue=services.catalogue,
-                request=booking_request,
-                now=now,
-                alternatives_count=services.settings.alternatives_count,
-            )
-            answer = _present(services, session, appointment, with_token=True)
-            if reserved is not None:
-                idempotency.complete(session, reserved, HTTP_201_CREATED, answer)
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        with services.transaction() as session:  # a concurrent retry won: give its answer
-            stored = idempotency.stored_answer(session, idempotency_key, digest)
-        if stored is None:
-            raise
-        return Response(stored.body, status_code=stored.status_code)
-    return Response(answer, status_code=HTTP_201_CREATED)
+
+    def book(session: Session) -> tuple[int, dict[str, Any]]:
+        appointment = appointments.book(
+            session, catalogue=services.catalogue, request=booking_request, now=services.now()
+        )
+        return HTTP_201_CREATED, _present(services, session, appointment, with_token=True)
+
+    with alternatives_when_taken(services):
+        answer = idempotency.run_once(services, idempotency_key, digest, book)
+    return Response(answer.body, status_code=answer.status_code)
 
 
 @get("/appointments/{reference:str}", sync_to_thread=True)
@@ -217,7 +209,7 @@ def reschedule_appointment(
     token: TokenHeader = None,
 ) -> dict[str, Any]:
     new_start = parse_start(data.start)
-    with services.transaction() as session:
+    with alternatives_when_taken(services), services.transaction() as session:
         appointment = appointments.find_for_citizen(
             session, reference, token, services.settings.secret_key, lock=True
         )
@@ -227,7 +219,6 @@ def reschedule_appointment(
             catalogue=services.catalogue,
             new_start=new_start,
             now=services.now(),
-            alternatives_count=services.settings.alternatives_count,
         )
         return _present(services, session, appointment, with_token=False)
 
