@@ -133,18 +133,23 @@ def _refuse_start(
 def alternatives(
     session: Session, site: Site, procedure: Procedure, around: int, now: datetime, count: int
 ) -> list[Slot]:
-    """The `count` free starts nearest to `around`, earliest first."""
+    """The `count` free starts nearest to `around`, earliest first.
+
+    Searches the same day first and widens only when it holds too few (a lost race is usually
+    answered from its own day, cheaply).
+    """
     tz = ZoneInfo(site.timezone)
     day = from_minute(around, tz).date()
     today = now.astimezone(tz).date()
-    slots = search_slots(
-        session,
-        site,
-        procedure,
-        max(today, day - timedelta(days=7)),
-        day + timedelta(days=14),
-        rules_for(procedure, site, now),
-    )
+    rules = rules_for(procedure, site, now)
+    slots: list[Slot] = []
+    for reach in (0, 3, 14):
+        first_day = max(today, day - timedelta(days=reach))
+        slots = search_slots(
+            session, site, procedure, first_day, day + timedelta(days=reach), rules
+        )
+        if len(slots) >= count:
+            break
     nearest = sorted(slots, key=lambda slot: (abs(slot.start - around), slot.start))[:count]
     return sorted(nearest, key=lambda slot: slot.start)
 
