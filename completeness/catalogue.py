@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
+
+from completeness.language import ChecklistError, ChecklistSpec, parse_checklist
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -24,7 +29,12 @@ class LocalisedText(msgspec.Struct, forbid_unknown_fields=True):
         return self.en if language == "en" else self.fr
 
 
-class Procedure(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+CHECKLIST_KEYS = ("gate", "questions", "eligibility", "groups", "documents")
+
+
+class ProcedureFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The plain keys of a procedure file (the checklist keys are parsed apart)."""
+
     id: str
     name: LocalisedText
     duration_minutes: int
@@ -33,6 +43,26 @@ class Procedure(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     # Whole days of notice, for procedures never booked for the same day (0 = hours only).
     min_notice_days: int = 0
     description: LocalisedText | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    name: LocalisedText
+    duration_minutes: int
+    horizon_days: int
+    min_notice_hours: int = 0
+    min_notice_days: int = 0
+    description: LocalisedText | None = None
+    checklist: ChecklistSpec = field(default_factory=ChecklistSpec)
+    # A digest of the checklist as written: editing it makes a new version.
+    checklist_version: str = ""
+    checklist_source: dict[str, Any] = field(default_factory=dict)
+
+
+def checklist_digest(source: dict[str, Any]) -> str:
+    canonical = json.dumps(source, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -51,12 +81,22 @@ def load_procedure(path: Path) -> Procedure:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{path}: not valid TOML: {exc}") from exc
+    source = {key: raw.pop(key) for key in CHECKLIST_KEYS if key in raw}
     try:
-        procedure = msgspec.convert(raw, Procedure)
+        procedure = msgspec.convert(raw, ProcedureFile)
     except msgspec.ValidationError as exc:
         raise CatalogueError(f"{path}: {_field_message(str(exc))}") from exc
     _check(procedure, path)
-    return procedure
+    try:
+        spec = parse_checklist(source)
+    except ChecklistError as exc:
+        raise CatalogueError(f"{path}: field '{exc.path}': {exc.reason}") from exc
+    return Procedure(
+        **msgspec.structs.asdict(procedure),
+        checklist=spec,
+        checklist_version=checklist_digest(source),
+        checklist_source=source,
+    )
 
 
 def _field_message(message: str) -> str:
@@ -71,7 +111,7 @@ def _field_message(message: str) -> str:
     return f"field '{path}': {text.replace('`', '')}" if path else text
 
 
-def _check(procedure: Procedure, path: Path) -> None:
+def _check(procedure: ProcedureFile, path: Path) -> None:
     problems = []
     if not SLUG.match(procedure.id):
         problems.append("field 'id': use lower-case letters, digits and dashes")
