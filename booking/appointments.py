@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from booking.availability import SitePlan, current_load, load_site_plan, rules_for, search_slots
 from booking.contacts import ContactError, normalise_email, normalise_phone
+from booking.documents import check_file, remember_version
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, Counter, Site
@@ -50,6 +51,7 @@ class BookingRequest:
     email: str | None = None
     motive: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
+    declared: tuple[str, ...] = ()
     language: str = "fr"
     channel: Channel = Channel.web
 
@@ -211,6 +213,10 @@ def book(
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     phone, email = _contacts(request, site)
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    file = check_file(
+        procedure, request.answers, request.declared, today=today, language=request.language
+    )
     start = to_minute(request.start)
     if request.start.second or request.start.microsecond:
         raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
@@ -233,11 +239,15 @@ def book(
         phone=phone,
         email=email,
         motive=(request.motive or "").strip() or None,
-        answers=request.answers,
+        answers=file.answers,
+        checklist_version=procedure.checklist_version,
+        declared=file.declared,
+        missing_declared=file.missing,
         created_at=now,
         updated_at=now,
     )
     _insert_with_unique_reference(session, appointment)
+    remember_version(session, procedure, now)
     return appointment
 
 

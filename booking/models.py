@@ -156,6 +156,18 @@ class Appointment(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     motive: str | None = Field(default=None, max_length=1000)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The document checklist: the version it was booked with, what the citizen declared having,
+    # what was missing then (a "warn" procedure books anyway), and what staff saw at the counter.
+    checklist_version: str | None = Field(default=None, max_length=32)
+    declared: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    missing_declared: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    missing_presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    file_checked_at: datetime | None = utc_column(nullable=True)
     anonymised_at: datetime | None = utc_column(nullable=True)
     # Every transition is timestamped.
     created_at: datetime = utc_column()
@@ -166,6 +178,16 @@ class Appointment(SQLModel, table=True):
     no_show_at: datetime | None = utc_column(nullable=True)
     cancelled_at: datetime | None = utc_column(nullable=True)
     rescheduled_count: int = 0
+
+
+class ChecklistVersion(SQLModel, table=True):
+    """Each checklist a booking was made with, as written: appointments keep their version."""
+
+    __tablename__ = "checklist_version"
+    procedure_id: str = Field(primary_key=True, max_length=64)
+    version: str = Field(primary_key=True, max_length=32)
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_column()
 
 
 class CounterLoad(SQLModel, table=True):

@@ -38,10 +38,20 @@ def setup_site(services: Services, capacity: int = 1, counters: int = 1) -> None
             )
 
 
+FULL_FILES = {
+    "naturalisation-interview": ("interview-notification", "passport", "application-originals"),
+    "residence-permit-pickup": ("pickup-notification", "passport", "tax-stamp"),
+}
+
+
 def request(
     start: datetime = TUESDAY_9, procedure: str = "residence-permit-pickup", **kw
 ) -> BookingRequest:
-    fields = {"name": "Amina Diallo", "phone": "06 12 34 56 78"} | kw
+    fields = {
+        "name": "Amina Diallo",
+        "phone": "06 12 34 56 78",
+        "declared": FULL_FILES[procedure],
+    } | kw
     return BookingRequest(site_id="paris", procedure_id=procedure, start=start, **fields)
 
 
