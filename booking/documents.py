@@ -35,6 +35,28 @@ class MissingDocuments(InvalidRequest):
     """Required documents not declared; `extra["missing"]` lists them for the client."""
 
 
+def evaluate_answers(
+    procedure: Procedure, raw_answers: Mapping[str, Any], *, today: date
+) -> Checklist:
+    """The checklist for answers given as text (query parameters); bad answers are a 422."""
+    answers, invalid = coerce_answers(procedure.checklist, raw_answers)
+    if invalid:
+        errors = [FieldError(key, N_("This answer is not valid.")) for key in invalid]
+        raise InvalidRequest(N_("Some fields are not valid."), errors)
+    return evaluate(procedure.checklist, answers, (), today=today)
+
+
+def check_eligibility(
+    procedure: Procedure, raw_answers: Mapping[str, Any], *, today: date, language: str
+) -> None:
+    """Refuse, with the procedure's own message, answers that make it not bookable now."""
+    checklist = evaluate_answers(procedure, raw_answers, today=today)
+    if checklist.ineligible is not None:
+        message = checklist.ineligible.get(language)
+        question = procedure.checklist.eligibility[0].question
+        raise InvalidRequest(message, [FieldError(question, message)])
+
+
 def check_file(
     procedure: Procedure,
     raw_answers: Mapping[str, Any],

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
@@ -23,14 +24,16 @@ from msgspec import Meta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from booking import appointments, idempotency
-from booking.errors import InvalidRequest
+from booking import appointments, documents, idempotency
+from booking.documents import check_eligibility, evaluate_answers
+from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.models import Appointment, Counter, Site
 from booking.services import Services
+from booking.web.checklists import checklist_json, documents_to_bring
 from booking.web.errors import request_language
 from booking.web.presenters import appointment_json, procedure_json, site_json
-from booking.web.slot_lists import SlotListCache, slot_list_body
+from booking.web.slot_lists import SlotListCache, site_and_revision, slot_list_body
 
 MAX_SEARCH_DAYS = 92
 Answer = str | bool | int | float | None
@@ -45,6 +48,7 @@ class AppointmentCreate(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, Meta(max_length=254)] | None = None
     motive: Annotated[str, Meta(max_length=1000)] | None = None
     answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Answer], Meta(max_length=100)] = {}
+    declared: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)] = []
 
 
 class Reschedule(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,6 +115,7 @@ def list_procedures(services: ServicesDep, request: Request) -> list[dict[str, A
 
 @get("/sites/{site_id:str}/slots")
 async def site_slots(
+    request: Request,
     services: ServicesDep,
     slot_lists: NamedDependency[SkipValidation[SlotListCache]],
     site_id: Annotated[str, PathParameter(max_length=64)],
@@ -126,19 +131,57 @@ async def site_slots(
         message = N_("Search at most {days} days at a time.")
         raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
     chosen = appointments.get_procedure(services.catalogue, procedure or "", "procedure")
+    answers = answers_in_query(request, reserved={"procedure", "from", "to", "lang"})
+    if answers:  # e.g. a renewal outside its window: say why, and show no slot
+        site_values, _ = site_and_revision(services, site_id)
+        today = services.now().astimezone(ZoneInfo(site_values["timezone"])).date()
+        check_eligibility(chosen, answers, today=today, language=request_language(request))
     body = await slot_list_body(
         services, slot_lists, site_id, chosen, first_day, last_day, services.now()
     )
     return Response(body, media_type=MediaType.JSON)
 
 
+def answers_in_query(request: Request, reserved: set[str]) -> dict[str, str]:
+    return {k: v for k, v in request.query_params.items() if k not in reserved}
+
+
+@get("/procedures/{procedure_id:str}/checklist", sync_to_thread=False)
+def procedure_checklist(
+    request: Request,
+    services: ServicesDep,
+    procedure_id: Annotated[str, PathParameter(max_length=64)],
+) -> dict[str, Any]:
+    """The whole checklist; with answers as query parameters, only what applies to them."""
+    procedure = services.catalogue.get(procedure_id)
+    if procedure is None:
+        raise NotFound(N_("Unknown procedure."))
+    language = request_language(request)
+    raw = answers_in_query(request, reserved={"lang"})
+    if not raw:
+        return checklist_json(procedure, language)
+    evaluated = evaluate_answers(procedure, raw, today=services.now().date())
+    return checklist_json(procedure, language, evaluated)
+
+
 def _present(
-    services: Services, session: Any, appointment: Appointment, *, with_token: bool
+    services: Services,
+    session: Session,
+    appointment: Appointment,
+    language: str,
+    *,
+    with_token: bool,
 ) -> dict[str, Any]:
     site = session.get(Site, appointment.site_id)
     counter = session.get(Counter, appointment.counter_id)
     secret = services.settings.secret_key if with_token else None
-    return appointment_json(appointment, site, counter, secret_key=secret)
+    body = appointment_json(appointment, site, counter, secret_key=secret)
+    today = services.now().astimezone(ZoneInfo(site.timezone)).date()
+    checklist = documents.personal_list(session, services.catalogue, appointment, today=today)
+    body["documents_to_bring"] = documents_to_bring(checklist, language)
+    body["file_status"] = documents.file_status(appointment)
+    body["missing_documents"] = appointment.missing_declared
+    return body
 
 
 @post("/appointments", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -161,6 +204,7 @@ def create_appointment(
         email=data.email,
         motive=data.motive,
         answers=dict(data.answers),
+        declared=tuple(data.declared),
         language=request_language(request),
     )
     if not booking_request.name.strip():
@@ -171,7 +215,8 @@ def create_appointment(
         appointment = appointments.book(
             session, catalogue=services.catalogue, request=booking_request, now=services.now()
         )
-        return HTTP_201_CREATED, _present(services, session, appointment, with_token=True)
+        answer = _present(services, session, appointment, booking_request.language, with_token=True)
+        return HTTP_201_CREATED, answer
 
     with alternatives_when_taken(services):
         answer = idempotency.run_once(services, idempotency_key, digest, book)
@@ -180,29 +225,31 @@ def create_appointment(
 
 @get("/appointments/{reference:str}", sync_to_thread=True)
 def show_appointment(
-    services: ServicesDep, reference: Reference, token: TokenHeader = None
+    request: Request, services: ServicesDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
-    with services.transaction() as session:
+    """The appointment, with the personal list of documents to bring."""
+    with services.reading() as session:
         appointment = appointments.find_for_citizen(
             session, reference, token, services.settings.secret_key
         )
-        return _present(services, session, appointment, with_token=False)
+        return _present(services, session, appointment, request_language(request), with_token=False)
 
 
 @post("/appointments/{reference:str}/cancel", sync_to_thread=True, status_code=200)
 def cancel_appointment(
-    services: ServicesDep, reference: Reference, token: TokenHeader = None
+    request: Request, services: ServicesDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
     with services.transaction() as session:
         appointment = appointments.find_for_citizen(
             session, reference, token, services.settings.secret_key, lock=True
         )
         appointments.cancel(session, appointment, now=services.now())
-        return _present(services, session, appointment, with_token=False)
+        return _present(services, session, appointment, request_language(request), with_token=False)
 
 
 @post("/appointments/{reference:str}/reschedule", sync_to_thread=True, status_code=200)
 def reschedule_appointment(
+    request: Request,
     services: ServicesDep,
     reference: Reference,
     data: JSONBody[Reschedule],
@@ -220,7 +267,7 @@ def reschedule_appointment(
             new_start=new_start,
             now=services.now(),
         )
-        return _present(services, session, appointment, with_token=False)
+        return _present(services, session, appointment, request_language(request), with_token=False)
 
 
 api_v1 = Router(
@@ -229,6 +276,7 @@ api_v1 = Router(
         list_sites,
         list_procedures,
         site_slots,
+        procedure_checklist,
         create_appointment,
         show_appointment,
         cancel_appointment,
