@@ -149,18 +149,20 @@ def record_presented(
     session: Session,
     catalogue: Catalogue,
     appointment: Appointment,
-    presented: Collection[str] | None,
+    presented: Collection[str] | None = None,
     *,
     now: datetime,
+    not_presented: Collection[str] = (),
 ) -> Appointment:
-    """Staff note which documents were shown at the counter (None: all of them)."""
+    """Staff note what was shown at the counter: the documents presented (None: all of them),
+    or all but `not_presented` (the quicker entry when only a few are missing)."""
     spec = checklist_for(session, catalogue, appointment)
     answers, _ = coerce_answers(spec, appointment.answers)
     expected = evaluate(spec, answers, appointment.declared, today=now.date())
     if presented is None:
-        presented = [d.id for d in expected.documents]
+        presented = [d.id for d in expected.documents if d.id not in not_presented]
     known = {d.id for d in expected.documents} | {g.id for g in expected.groups}
-    unknown = sorted(set(presented) - known)
+    unknown = sorted((set(presented) | set(not_presented)) - known)
     if unknown:
         raise InvalidRequest.for_field(
             "presented", N_("Unknown document: {id}."), id=", ".join(unknown)
