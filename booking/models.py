@@ -10,8 +10,10 @@ import enum
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, MetaData, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData
 from sqlmodel import Field, SQLModel
+
+from notifications.models import UTCDateTime  # one UTC column type for every table
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -21,23 +23,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, hands back aware UTC datetimes; refuses naive input."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
@@ -52,6 +37,8 @@ class Site(SQLModel, table=True):
     phone_region: str = Field(default="FR", max_length=2)
     holiday_subdivision: str | None = Field(default=None, max_length=8)
     open_on_holidays: bool = False
+    # Day-before reminder: sent at this local hour the day before the visit (None: no reminder).
+    reminder_hour: int | None = Field(default=18, sa_column_kwargs={"server_default": "18"})
 
 
 class SiteRevision(SQLModel, table=True):
@@ -150,6 +137,9 @@ class Appointment(SQLModel, table=True):
     status: str = Field(default=AppointmentStatus.booked, max_length=24)
     channel: str = Field(default=Channel.web, max_length=16)
     language: str = Field(default="fr", max_length=2)
+    # How the citizen chose to be told: SMS, email or both (only where a contact was given).
+    notify_sms: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    notify_email: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     # Personal data: emptied by anonymisation after the retention period.
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=20)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import booking.models  # noqa: F401  (registers the tables)
+import notifications.models  # noqa: F401
 from booking.db import make_engine
 from booking.models import metadata
 

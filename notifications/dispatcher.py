@@ -1,0 +1,322 @@
+"""The dispatcher: claims due messages, sends them, records what happened.
+
+Run by an APScheduler job inside `guichet serve` or by `guichet worker` processes; the truth
+is the outbox table, so any number of them can run. Each message is marked as handed to the
+provider (committed) before it is sent; if the worker dies before recording the answer, the
+next worker asks the provider whether it went out before sending it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from notifications.models import Channel, Notification, OptOut, Status
+from notifications.outbox import Message, _insert, claim, table
+from notifications.rate import take_tokens
+from notifications.schedule import end_of_quiet_hours, in_quiet_hours, retry_delay
+from notifications.senders import Outgoing, Sender, SendError
+from notifications.texts import fallback_subject
+
+log = logging.getLogger("guichet.dispatcher")
+opt_outs = OptOut.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Policy:
+    batch: int = 50
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 8
+    rate_per_second: float | None = None  # across all workers; None: no limit
+    sms_per_number_per_day: int = 5
+    quiet_hours: bool = True
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        *,
+        policy: Policy | None = None,
+        worker: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine = engine
+        self.senders = senders
+        self.policy = policy or Policy()
+        self.worker = worker or worker_name()
+        self.clock = clock
+        self.sleep = sleep
+        self._tokens = 0
+
+    def tick(self) -> int:
+        """Claim one batch and process it; returns how many messages were claimed."""
+        with self.engine.begin() as connection:
+            claimed = claim(
+                connection, self.worker, self.clock(), self.policy.batch, self.policy.lease
+            )
+        for message in claimed:
+            try:
+                self.process(message)
+            except Exception:  # one bad message must not stop the others; its lease will expire
+                log.exception("message %s could not be processed", message.id)
+        return len(claimed)
+
+    def run_until_idle(self, max_ticks: int = 1000) -> int:
+        total = 0
+        for _ in range(max_ticks):
+            claimed = self.tick()
+            total += claimed
+            if claimed == 0:
+                break
+        return total
+
+    # One message ----------------------------------------------------------------------
+
+    def process(self, message: Notification) -> None:
+        now = self.clock()
+        sms = message.channel == Channel.sms
+        if message.latest_at is not None and now > message.latest_at:
+            self._finish(message, Status.dropped, "too late: it could no longer arrive in time")
+            return
+        if sms and self._opted_out(message.recipient):
+            self._finish(message, Status.dropped, "the number has opted out (STOP)")
+            self._fall_back_to_email(message, now)
+            return
+        if (
+            sms
+            and message.quiet_hours_apply
+            and self.policy.quiet_hours
+            and in_quiet_hours(now, message.timezone)
+        ):
+            resume = end_of_quiet_hours(now, message.timezone)
+            if message.latest_at is not None and resume > message.latest_at:
+                self._finish(message, Status.dropped, "quiet hours until it would be too late")
+            else:
+                self._postpone(message, resume, None)
+            return
+        if sms and self._sent_today(message.recipient, now) >= self.policy.sms_per_number_per_day:
+            self._finish(message, Status.dropped, "fuse: too many SMS to this number today")
+            return
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            self._finish(message, Status.failed, f"no sender for channel {message.channel}")
+            return
+        outgoing = _outgoing(message)
+        if message.handed_at is not None and message.provider_id is None:
+            try:
+                already = sender.find_sent(outgoing)
+            except SendError as exc:
+                self._retry_or_fail(message, exc.reason)
+                return
+            if already:
+                self._record_sent(message, already)
+                return
+        self._wait_for_rate(message.channel)
+        handed = self.clock()
+        if not self._mark_handed(message, handed):
+            return  # our lease ran out and another worker has it now
+        try:
+            provider_id = sender.send(replace(outgoing, handed_at=handed))
+        except SendError as exc:
+            if exc.opted_out:
+                self._record_opt_out(message.recipient, self.clock())
+                self._finish(message, Status.failed, exc.reason)
+                self._fall_back_to_email(message, self.clock())
+            elif exc.permanent:
+                self._finish(message, Status.failed, exc.reason)
+            else:
+                self._retry_or_fail(message, exc.reason, handed_back=True)
+            return
+        self._record_sent(message, provider_id)
+
+    # Checks -----------------------------------------------------------------------------
+
+    def _opted_out(self, phone: str) -> bool:
+        with self.engine.connect() as connection:
+            found = connection.execute(select(opt_outs.c.phone).where(opt_outs.c.phone == phone))
+            return found.first() is not None
+
+    def _sent_today(self, phone: str, now: datetime) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).where(
+                    table.c.recipient == phone,
+                    table.c.channel == Channel.sms,
+                    table.c.handed_at >= now - timedelta(days=1),
+                    table.c.status.in_((Status.sent, Status.delivered, Status.sending)),
+                )
+            ).scalar_one()
+
+    def _wait_for_rate(self, channel: str) -> None:
+        rate = self.policy.rate_per_second
+        if rate is None:
+            return
+        while self._tokens == 0:
+            granted, wait = take_tokens(self.engine, channel, rate, 10, self.clock())
+            self._tokens = granted
+            if not granted:
+                self.sleep(min(wait, 1.0))
+        self._tokens -= 1
+
+    # Writes, each guarded by our claim --------------------------------------------------
+
+    def _ours(self, message: Notification):  # type: ignore[no-untyped-def]
+        return update(table).where(
+            table.c.id == message.id,
+            table.c.claimed_by == self.worker,
+            table.c.status == Status.sending,
+        )
+
+    def _mark_handed(self, message: Notification, now: datetime) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                self._ours(message).values(
+                    handed_at=now, lease_until=now + self.policy.lease, updated_at=now
+                )
+            )
+        return result.rowcount == 1
+
+    def _record_sent(self, message: Notification, provider_id: str) -> None:
+        now = self.clock()
+        with self.engine.begin() as connection:
+            connection.execute(
+                self._ours(message).values(
+                    status=Status.sent,
+                    provider_id=provider_id,
+                    sent_at=now,
+                    error=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+
+    def _finish(self, message: Notification, status: Status, reason: str) -> None:
+        now = self.clock()
+        log.info("message %s %s: %s", message.id, status, reason)
+        with self.engine.begin() as connection:
+            connection.execute(
+                self._ours(message).values(
+                    status=status, error=reason[:300], lease_until=None, updated_at=now
+                )
+            )
+
+    def _postpone(self, message: Notification, due: datetime, reason: str | None) -> None:
+        now = self.clock()
+        with self.engine.begin() as connection:
+            connection.execute(
+                self._ours(message).values(
+                    status=Status.pending,
+                    due_at=due,
+                    claimed_by=None,
+                    lease_until=None,
+                    error=reason,
+                    updated_at=now,
+                )
+            )
+
+    def _retry_or_fail(self, message: Notification, reason: str, handed_back: bool = False) -> None:
+        if message.attempts >= self.policy.max_attempts:
+            self._finish(
+                message, Status.failed, f"gave up after {message.attempts} attempts: {reason}"
+            )
+            return
+        now = self.clock()
+        values: dict[str, object] = {
+            "status": Status.pending,
+            "due_at": now + retry_delay(message.attempts),
+            "claimed_by": None,
+            "lease_until": None,
+            "error": reason[:300],
+            "updated_at": now,
+        }
+        if handed_back:
+            values["handed_at"] = None  # the provider refused: it did not go out
+        with self.engine.begin() as connection:
+            connection.execute(self._ours(message).values(**values))
+
+    def _record_opt_out(self, phone: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                _insert(connection)(opt_outs)
+                .values(phone=phone, created_at=now)
+                .on_conflict_do_nothing()
+            )
+            cancel_sms_to(connection, phone, now, "the number has opted out (STOP)")
+
+    def _fall_back_to_email(self, message: Notification, now: datetime) -> None:
+        if not message.fallback_email:
+            return
+        fallback = Message(
+            idempotency_key=f"{message.idempotency_key}:email-fallback",
+            channel=Channel.email,
+            kind=message.kind,
+            recipient=message.fallback_email,
+            body=message.body,
+            subject=message.body[:80],
+            due_at=now,
+            appointment_id=message.appointment_id,
+            site_id=message.site_id,
+            language=message.language,
+            latest_at=message.latest_at,
+            quiet_hours_apply=False,
+            timezone=message.timezone,
+        )
+        with self.engine.begin() as connection:
+            connection.execute(
+                _insert(connection)(table)
+                .values(
+                    **fallback.__dict__,
+                    status=Status.pending,
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+
+
+def cancel_sms_to(connection, phone: str, now: datetime, reason: str) -> int:  # type: ignore[no-untyped-def]
+    """Cancel every SMS to a number that has not been handed to the provider yet."""
+    result = connection.execute(
+        update(table)
+        .where(
+            table.c.recipient == phone,
+            table.c.channel == Channel.sms,
+            table.c.status == Status.pending,
+        )
+        .values(status=Status.cancelled, error=reason, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def _outgoing(message: Notification) -> Outgoing:
+    return Outgoing(
+        id=message.id,  # type: ignore[arg-type]
+        channel=message.channel,
+        recipient=message.recipient,
+        body=message.body,
+        subject=message.subject,
+        attachment=message.attachment,
+        attachment_method=message.attachment_method,
+        handed_at=message.handed_at,
+    )

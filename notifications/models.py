@@ -1,0 +1,108 @@
+"""The outbox: one row a message, written in the transaction of the change that causes it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive UTC in the database, aware UTC in Python (same as the booking tables)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _utc(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Channel(enum.StrEnum):
+    sms = "sms"
+    email = "email"
+
+
+class Kind(enum.StrEnum):
+    confirmation = "confirmation"
+    reminder = "reminder"
+    change = "change"
+    cancellation = "cancellation"
+
+
+class Status(enum.StrEnum):
+    pending = "pending"  # waiting for its due time
+    sending = "sending"  # claimed by a worker until its lease ends
+    sent = "sent"  # accepted by the provider
+    delivered = "delivered"  # the provider says it arrived
+    failed = "failed"  # given up, with the reason
+    cancelled = "cancelled"  # made useless by a later change (e.g. a reminder after a cancel)
+    dropped = "dropped"  # could no longer arrive in time, or opted out, with the reason
+
+
+class Notification(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_notification_due", "status", "due_at"),
+        Index("ix_notification_recipient", "recipient", "sent_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    appointment_id: int | None = Field(default=None, index=True)
+    site_id: str | None = Field(default=None, max_length=64)
+    channel: str = Field(max_length=8)
+    kind: str = Field(max_length=16)
+    language: str = Field(default="fr", max_length=2)
+    # Personal data (invariant 5): emptied when the appointment is anonymised.
+    recipient: str = Field(max_length=254)
+    # For an SMS: the email to fall back on if the number turns out to have opted out.
+    fallback_email: str | None = Field(default=None, max_length=254)
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    attachment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    attachment_method: str | None = Field(default=None, max_length=16)
+    # Scheduling: never after `latest_at` (a reminder that cannot arrive in time is dropped).
+    due_at: datetime = _utc(nullable=False)
+    latest_at: datetime | None = _utc()
+    quiet_hours_apply: bool = True
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    status: str = Field(default=Status.pending, max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _utc()
+    handed_at: datetime | None = _utc()  # given to the provider (its answer may be lost)
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc()
+    delivered_at: datetime | None = _utc()
+
+
+class OptOut(SQLModel, table=True):
+    """A phone number that answered STOP (or ARRET): no more SMS until START."""
+
+    __tablename__ = "opt_out"
+    phone: str = Field(primary_key=True, max_length=20)
+    created_at: datetime = _utc(nullable=False)
+
+
+class SendRate(SQLModel, table=True):
+    """A token bucket shared by every worker process: the sending rate across all of them."""
+
+    __tablename__ = "send_rate"
+    channel: str = Field(primary_key=True, max_length=8)
+    tokens: float = 0.0
+    updated_at: datetime = _utc(nullable=False)

@@ -1,0 +1,109 @@
+"""Writing to the outbox (in the caller's transaction) and claiming from it (dispatchers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from notifications.models import Notification, Status
+
+table = Notification.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to enqueue. `idempotency_key` makes enqueuing it twice a no-op."""
+
+    idempotency_key: str
+    channel: str
+    kind: str
+    recipient: str
+    body: str
+    due_at: datetime
+    appointment_id: int | None = None
+    site_id: str | None = None
+    language: str = "fr"
+    subject: str | None = None
+    attachment: str | None = None
+    attachment_method: str | None = None
+    latest_at: datetime | None = None
+    quiet_hours_apply: bool = True
+    timezone: str = "Europe/Paris"
+    fallback_email: str | None = None
+
+
+def _insert(bind: Session | Connection):  # type: ignore[no-untyped-def]
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def enqueue(session: Session, messages: Iterable[Message], now: datetime) -> int:
+    """Add messages in the caller's transaction; a key already present is left as it is."""
+    rows = [
+        {**asdict(m), "status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
+        for m in messages
+    ]
+    if not rows:
+        return 0
+    result = session.execute(_insert(session)(table).values(rows).on_conflict_do_nothing())
+    return result.rowcount or 0
+
+
+def cancel_pending(
+    session: Session, appointment_id: int, kinds: Sequence[str], now: datetime, reason: str
+) -> int:
+    """Cancel messages of an appointment not yet handed to a provider (e.g. its reminder)."""
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.appointment_id == appointment_id,
+            table.c.kind.in_(kinds),
+            or_(
+                table.c.status == Status.pending,
+                and_(table.c.status == Status.sending, table.c.handed_at.is_(None)),
+            ),
+        )
+        .values(status=Status.cancelled, error=reason, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def claim(
+    connection: Connection, worker: str, now: datetime, batch: int, lease: timedelta
+) -> list[Notification]:
+    """Take up to `batch` due messages, or messages whose worker's lease ran out.
+
+    `FOR UPDATE SKIP LOCKED` lets several workers claim side by side on PostgreSQL; SQLite
+    ignores it and serialises writers.
+    """
+    due = (
+        select(table.c.id)
+        .where(
+            or_(
+                and_(table.c.status == Status.pending, table.c.due_at <= now),
+                and_(table.c.status == Status.sending, table.c.lease_until < now),
+            )
+        )
+        .order_by(table.c.due_at, table.c.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = connection.execute(
+        update(table)
+        .where(table.c.id.in_(due))
+        .values(
+            status=Status.sending,
+            claimed_by=worker,
+            lease_until=now + lease,
+            attempts=table.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(*table.c)
+    ).all()
+    return sorted((Notification(**row._mapping) for row in claimed), key=lambda n: (n.due_at, n.id))

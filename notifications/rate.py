@@ -1,0 +1,44 @@
+"""A sending rate shared by every worker process: a token bucket kept in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from notifications.models import SendRate
+from notifications.outbox import _insert
+
+table = SendRate.__table__  # type: ignore[attr-defined]
+
+
+def take_tokens(
+    engine: Engine, channel: str, rate: float, wanted: int, now: datetime
+) -> tuple[int, float]:
+    """Take up to `wanted` tokens: (how many were granted, seconds to wait if none were).
+
+    The bucket refills at `rate` a second and holds at most a tenth of a second's worth (at
+    least one), so no burst can push the rate measured over a minute above `rate`.
+    """
+    capacity = max(1.0, rate / 10)
+    with engine.begin() as connection:
+        connection.execute(
+            _insert(connection)(table)
+            .values(channel=channel, tokens=capacity, updated_at=now)
+            .on_conflict_do_nothing()
+        )
+        tokens, updated_at = connection.execute(
+            select(table.c.tokens, table.c.updated_at)
+            .where(table.c.channel == channel)
+            .with_for_update()
+        ).one()
+        elapsed = max(0.0, (now - updated_at).total_seconds())
+        tokens = min(capacity, tokens + elapsed * rate)
+        granted = min(wanted, int(tokens))
+        tokens -= granted
+        connection.execute(
+            update(table).where(table.c.channel == channel).values(tokens=tokens, updated_at=now)
+        )
+    wait = 0.0 if granted else (1.0 - tokens) / rate
+    return granted, wait

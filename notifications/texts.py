@@ -1,0 +1,160 @@
+"""Message texts, rendered by pure functions, and SMS segment counting (GSM-7 aware).
+
+A single character outside the GSM-7 alphabet turns a whole SMS into UCS-2 (70 characters a
+segment instead of 160), so French typography is folded to plain equivalents where that reads
+as well: ’ -> ', « » -> ", ê -> e, ç -> c, non-breaking spaces -> spaces.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = "^{}\\[~]|€"  # two septets each
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "œ": "oe",
+        "Œ": "OE",
+    }
+)
+_GSM = set(GSM7_BASIC) | set(GSM7_EXTENDED)
+
+
+def to_gsm7(text: str) -> str:
+    """Fold characters outside GSM-7 to plain ones (ê -> e); leave what has no plain form."""
+    folded = text.translate(_FOLD)
+    out = []
+    for char in folded:
+        if char in _GSM:
+            out.append(char)
+            continue
+        plain = unicodedata.normalize("NFD", char)[0]
+        out.append(plain if plain in _GSM else char)
+    return "".join(out)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(char in _GSM for char in text)
+
+
+def segments(text: str) -> int:
+    """How many SMS segments the text takes (160/153 septets in GSM-7, 70/67 in UCS-2)."""
+    if is_gsm7(text):
+        length = sum(2 if char in GSM7_EXTENDED else 1 for char in text)
+        single, multi = 160, 153
+    else:
+        length = sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+        single, multi = 70, 67
+    if length <= single:
+        return 1
+    return -(-length // multi)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a message says about a visit (all plain values)."""
+
+    site_name: str
+    site_address: str
+    starts_local: datetime  # in the site's own time zone
+    reference: str  # display form, K7Q-4M2-XP
+    procedure_name: str
+    manage_link: str
+    documents_link: str
+    language: str = "fr"
+
+
+DAYS = {
+    "fr": ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+MONTHS_FR = [
+    "janv.",
+    "fevr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "aout",
+    "sept.",
+    "oct.",
+    "nov.",
+    "dec.",
+]
+
+
+def when(visit: Visit) -> str:
+    at = visit.starts_local
+    day = DAYS["en" if visit.language == "en" else "fr"][at.weekday()]
+    if visit.language == "en":
+        return f"{day} {at.day} {at:%b} at {at:%H:%M}"
+    return f"{day} {at.day} {MONTHS_FR[at.month - 1]} à {at:%Hh%M}"
+
+
+SMS = {
+    ("fr", "confirmation"): "RDV confirmé : {site}, {when}. Réf {ref}. Pièces à apporter : {docs} "
+    "Gérer ou annuler : {manage}",
+    ("en", "confirmation"): "Appointment confirmed: {site}, {when}. Ref {ref}. Documents to "
+    "bring: {docs} Manage or cancel: {manage}",
+    ("fr", "reminder"): "RDV demain {when}, {site}. Réf {ref}. Empêché? Annulez: {manage}",
+    ("en", "reminder"): "Tomorrow {when}: {site}. Ref {ref}. Can't come? Cancel: {manage}",
+    ("fr", "change"): "RDV déplacé : {site}, {when}. Réf {ref}. Gérer : {manage}",
+    ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
+    ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}.",
+    ("en", "cancellation"): "Appointment cancelled: {site}, {when}. Ref {ref}.",
+}
+SUBJECTS = {
+    ("fr", "confirmation"): "Votre rendez-vous du {when}",
+    ("en", "confirmation"): "Your appointment on {when}",
+    ("fr", "reminder"): "Rappel : votre rendez-vous demain",
+    ("en", "reminder"): "Reminder: your appointment tomorrow",
+    ("fr", "change"): "Rendez-vous déplacé au {when}",
+    ("en", "change"): "Appointment moved to {when}",
+    ("fr", "cancellation"): "Rendez-vous annulé",
+    ("en", "cancellation"): "Appointment cancelled",
+}
+
+
+def sms_text(kind: str, visit: Visit) -> str:
+    language = "en" if visit.language == "en" else "fr"
+    text = SMS[(language, kind)].format(
+        site=visit.site_name,
+        when=when(visit),
+        ref=visit.reference,
+        docs=visit.documents_link,
+        manage=visit.manage_link,
+    )
+    return to_gsm7(text)
+
+
+def email_text(kind: str, visit: Visit, documents: list[str]) -> tuple[str, str]:
+    """(subject, body) of an email; the body lists the documents for a confirmation."""
+    language = "en" if visit.language == "en" else "fr"
+    subject = SUBJECTS[(language, kind)].format(when=when(visit))
+    lines = [sms_text(kind, visit), "", visit.site_address]
+    if kind in ("confirmation", "change") and documents:
+        lines += ["", "Documents to bring:" if language == "en" else "Pièces à apporter :"]
+        lines += [f"- {label}" for label in documents]
+    return subject, "\n".join(lines)
+
+
+def fallback_subject(language: str) -> str:
+    """Subject of an email sent instead of an SMS (the number opted out)."""
+    return "Your appointment" if language == "en" else "Votre rendez-vous"
