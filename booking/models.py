@@ -7,7 +7,7 @@ and turned into UTC instants by `booking.slots`.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData

@@ -272,7 +272,7 @@ class Dispatcher:
             kind=message.kind,
             recipient=message.fallback_email,
             body=message.body,
-            subject=message.body[:80],
+            subject=fallback_subject(message.language),
             due_at=now,
             appointment_id=message.appointment_id,
             site_id=message.site_id,
