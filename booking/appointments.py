@@ -52,6 +52,7 @@ class BookingRequest:
     motive: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
     declared: tuple[str, ...] = ()
+    notify: tuple[str, ...] | None = None  # "sms", "email"; None: every contact given
     language: str = "fr"
     channel: Channel = Channel.web
 
@@ -116,6 +117,9 @@ def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | No
             errors.append(FieldError("email", N_("This email address is not valid.")))
     if not errors and request.channel == Channel.web and not (phone or email):
         errors.append(FieldError("phone", N_("Give a phone number or an email address.")))
+    wanted = request.notify or ()
+    if ("sms" in wanted and not phone) or ("email" in wanted and not email):
+        errors.append(FieldError("notify", N_("Give the contact for each way you chose.")))
     if errors:
         raise InvalidRequest(N_("Some fields are not valid."), errors)
     return phone, email
@@ -238,6 +242,8 @@ def book(
         name=request.name.strip(),
         phone=phone,
         email=email,
+        notify_sms=request.notify is None or "sms" in request.notify,
+        notify_email=request.notify is None or "email" in request.notify,
         motive=(request.motive or "").strip() or None,
         answers=file.answers,
         checklist_version=procedure.checklist_version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 import booking.revisions  # noqa: F401  (registers the revision hook)
 from booking.db import make_engine, read_scope, session_scope
+from booking.notices import Links, Notices
 from booking.settings import Settings
 from completeness.catalogue import Catalogue, load_catalogue
 
@@ -29,6 +30,12 @@ class Services:
     engine: Engine
     catalogue: Catalogue
     clock: Clock = system_clock
+
+    @property
+    def notices(self) -> Notices:
+        links = Links(self.settings.public_url, self.settings.secret_key)
+        deadline = timedelta(hours=self.settings.reminder_deadline_hours)
+        return Notices(self.catalogue, links, deadline)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -30,6 +30,25 @@ class Settings:
     default_language: str = "fr"
     alternatives_count: int = 5
     idempotency_ttl_hours: int = 24
+    sms_backend: str = "console"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_base: str = ""
+    email_backend: str = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "rendez-vous@guichet.invalid"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    reminder_deadline_hours: int = 2
+    dispatch_interval_seconds: int = 5
+    dispatch_in_serve: bool = True
+    send_rate_per_second: float = 0.0
+    sms_per_number_per_day: int = 5
+    quiet_hours: bool = True
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -51,16 +70,26 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raw = environ.get(f"GUICHET_{name.upper()}")
         if raw is None:
             continue
-        if field.type in ("int", int):
-            try:
-                values[name] = int(raw)
-            except ValueError as exc:
-                raise SettingsError(f"GUICHET_{name.upper()} must be an integer") from exc
-        else:
-            values[name] = raw
+        values[name] = _typed(name, field.type, raw)
     settings = Settings(**values)  # type: ignore[arg-type]
     _validate(settings)
     return settings
+
+
+def _typed(name: str, kind: object, raw: str) -> object:
+    try:
+        if kind in ("int", int):
+            return int(raw)
+        if kind in ("float", float):
+            return float(raw)
+    except ValueError as exc:
+        expected = "an integer" if kind in ("int", int) else "a number"
+        raise SettingsError(f"GUICHET_{name.upper()} must be {expected}") from exc
+    if kind in ("bool", bool):
+        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise SettingsError(f"GUICHET_{name.upper()} must be true or false")
+        return raw.lower() in ("1", "true", "yes")
+    return raw
 
 
 def _validate(settings: Settings) -> None:
@@ -74,3 +103,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("default_language must be 'fr' or 'en'")
     if not settings.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise SettingsError("database_url must start with sqlite:// or postgresql://")
+    if settings.sms_backend not in ("console", "twilio"):
+        raise SettingsError("sms_backend must be 'console' or 'twilio'")
+    if settings.email_backend not in ("console", "smtp"):
+        raise SettingsError("email_backend must be 'console' or 'smtp'")
+    if settings.sms_backend == "twilio" and not (
+        settings.twilio_account_sid
+        and settings.twilio_auth_token
+        and (settings.twilio_from or settings.twilio_messaging_service_sid)
+    ):
+        raise SettingsError(
+            "sms_backend 'twilio' needs GUICHET_TWILIO_ACCOUNT_SID, GUICHET_TWILIO_AUTH_TOKEN and"
+            " GUICHET_TWILIO_FROM or GUICHET_TWILIO_MESSAGING_SERVICE_SID"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -49,6 +49,7 @@ class AppointmentCreate(msgspec.Struct, forbid_unknown_fields=True):
     motive: Annotated[str, Meta(max_length=1000)] | None = None
     answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Answer], Meta(max_length=100)] = {}
     declared: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)] = []
+    notify: Annotated[list[Literal["sms", "email"]], Meta(max_length=2)] | None = None
 
 
 class Reschedule(msgspec.Struct, forbid_unknown_fields=True):
@@ -205,6 +206,7 @@ def create_appointment(
         motive=data.motive,
         answers=dict(data.answers),
         declared=tuple(data.declared),
+        notify=tuple(data.notify) if data.notify is not None else None,
         language=request_language(request),
     )
     if not booking_request.name.strip():
@@ -212,9 +214,11 @@ def create_appointment(
     digest = idempotency.request_hash(body, request.url.path)
 
     def book(session: Session) -> tuple[int, dict[str, Any]]:
+        now = services.now()
         appointment = appointments.book(
-            session, catalogue=services.catalogue, request=booking_request, now=services.now()
+            session, catalogue=services.catalogue, request=booking_request, now=now
         )
+        services.notices.booked(session, appointment, now)
         answer = _present(services, session, appointment, booking_request.language, with_token=True)
         return HTTP_201_CREATED, answer
 
@@ -243,7 +247,9 @@ def cancel_appointment(
         appointment = appointments.find_for_citizen(
             session, reference, token, services.settings.secret_key, lock=True
         )
-        appointments.cancel(session, appointment, now=services.now())
+        now = services.now()
+        appointments.cancel(session, appointment, now=now)
+        services.notices.cancelled(session, appointment, now)
         return _present(services, session, appointment, request_language(request), with_token=False)
 
 
@@ -260,13 +266,11 @@ def reschedule_appointment(
         appointment = appointments.find_for_citizen(
             session, reference, token, services.settings.secret_key, lock=True
         )
+        now = services.now()
         appointments.reschedule(
-            session,
-            appointment,
-            catalogue=services.catalogue,
-            new_start=new_start,
-            now=services.now(),
+            session, appointment, catalogue=services.catalogue, new_start=new_start, now=now
         )
+        services.notices.moved(session, appointment, now)
         return _present(services, session, appointment, request_language(request), with_token=False)
 
 
