@@ -28,12 +28,13 @@ from booking import appointments, documents, idempotency
 from booking.documents import check_eligibility, evaluate_answers
 from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.models import Appointment, Counter, Site
+from booking.models import Appointment, AppointmentStatus, Counter, Site
 from booking.services import Services
 from booking.web.checklists import checklist_json, documents_to_bring
 from booking.web.errors import request_language
 from booking.web.presenters import appointment_json, procedure_json, site_json
 from booking.web.slot_lists import SlotListCache, site_and_revision, slot_list_body
+from notifications.calendar import calendar_file, method_of
 
 MAX_SEARCH_DAYS = 92
 Answer = str | bool | int | float | None
@@ -227,16 +228,44 @@ def create_appointment(
     return Response(answer.body, status_code=answer.status_code)
 
 
-@get("/appointments/{reference:str}", sync_to_thread=True)
+@get(
+    "/appointments/{reference:str}",
+    sync_to_thread=True,
+    description="The appointment. `/appointments/{reference}.ics` returns its calendar file;"
+    " calendar links cannot send headers, so the token may also be given as `?token=`.",
+)
 def show_appointment(
-    request: Request, services: ServicesDep, reference: Reference, token: TokenHeader = None
-) -> dict[str, Any]:
-    """The appointment, with the personal list of documents to bring."""
+    request: Request,
+    services: ServicesDep,
+    reference: Reference,
+    token: TokenHeader = None,
+    token_query: Annotated[str | None, QueryParameter(name="token", max_length=200)] = None,
+) -> Response[Any]:
+    """The appointment with its documents to bring, or (`.ics`) its calendar file."""
+    # Litestar cannot route "{reference}.ics" beside "{reference}": one handler serves both.
+    wants_calendar = reference.endswith(".ics")
+    reference = reference.removesuffix(".ics")
     with services.reading() as session:
         appointment = appointments.find_for_citizen(
-            session, reference, token, services.settings.secret_key
+            session, reference, token or token_query, services.settings.secret_key
         )
-        return _present(services, session, appointment, request_language(request), with_token=False)
+        language = request_language(request)
+        if not wants_calendar:
+            return Response(_present(services, session, appointment, language, with_token=False))
+        site = session.get(Site, appointment.site_id)
+        today = services.now().astimezone(ZoneInfo(site.timezone)).date()
+        checklist = documents.personal_list(session, services.catalogue, appointment, today=today)
+        cancelled = appointment.status in (
+            AppointmentStatus.cancelled_by_citizen,
+            AppointmentStatus.cancelled_by_office,
+        )
+        labels = [d.label.get(language) for d in checklist.documents]
+        event = services.notices.calendar(session, appointment, cancelled, labels, services.now())
+    return Response(
+        calendar_file(event),
+        media_type=f"text/calendar; charset=utf-8; method={method_of(event)}",
+        headers={"Content-Disposition": f'attachment; filename="{appointment.reference}.ics"'},
+    )
 
 
 @post("/appointments/{reference:str}/cancel", sync_to_thread=True, status_code=200)
