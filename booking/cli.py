@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the web interface and the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    commands.add_parser("worker", help="send due messages (run several for scale-out)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -51,11 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         from booking.web.app import create_app
 
         uvicorn.run(
-            create_app(services),
+            create_app(services, dispatcher=settings.dispatch_in_serve),
             host=args.host or settings.host,
             port=args.port or settings.port,
             log_level="info",
         )
+        return 0
+    if args.command == "worker":
+        from booking.dispatch import run_worker
+
+        run_worker(services)
         return 0
     return 1
 

@@ -33,6 +33,7 @@ from booking.services import Services
 from booking.web.checklists import checklist_json, documents_to_bring
 from booking.web.errors import request_language
 from booking.web.presenters import appointment_json, procedure_json, site_json
+from booking.web.provider import twilio_inbound, twilio_status
 from booking.web.slot_lists import SlotListCache, site_and_revision, slot_list_body
 from notifications.calendar import calendar_file, method_of
 
@@ -314,6 +315,8 @@ api_v1 = Router(
         show_appointment,
         cancel_appointment,
         reschedule_appointment,
+        twilio_status,
+        twilio_inbound,
     ],
     dependencies={
         "services": Provide(provide_services, sync_to_thread=False),

@@ -18,8 +18,22 @@ from booking.web.errors import (
 from booking.web.slot_lists import SlotListCache
 
 
-def create_app(services: Services) -> Litestar:
+def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
+    """The application; with `dispatcher`, it also sends due messages (the embedded default)."""
+    schedulers = []
+
+    def start_dispatcher() -> None:
+        from booking.dispatch import start_scheduler
+
+        schedulers.append(start_scheduler(services))
+
+    def stop_dispatcher() -> None:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=True)
+
     app = Litestar(
+        on_startup=[start_dispatcher] if dispatcher else [],
+        on_shutdown=[stop_dispatcher],
         route_handlers=[api_v1],
         exception_handlers={
             BookingError: on_booking_error,

@@ -1,0 +1,92 @@
+"""Running the dispatcher: senders chosen by settings, an APScheduler tick or a worker loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from booking.services import Services
+from notifications.dispatcher import Dispatcher, Policy
+from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
+from notifications.twilio_sender import TwilioSender, TwilioSettings
+
+log = logging.getLogger("guichet.dispatch")
+
+
+def status_callback_url(services: Services) -> str:
+    return services.settings.public_url.rstrip("/") + "/api/v1/twilio/status"
+
+
+def build_senders(services: Services) -> dict[str, Sender]:
+    settings = services.settings
+    sms: Sender = ConsoleSender()
+    if settings.sms_backend == "twilio":
+        sms = TwilioSender(
+            TwilioSettings(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token,
+                from_number=settings.twilio_from or None,
+                messaging_service_sid=settings.twilio_messaging_service_sid or None,
+                api_base=settings.twilio_api_base or None,
+                status_callback=status_callback_url(services),
+            )
+        )
+    email: Sender = ConsoleSender()
+    if settings.email_backend == "smtp":
+        email = SmtpSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                username=settings.smtp_username or None,
+                password=settings.smtp_password or None,
+                starttls=settings.smtp_starttls,
+            )
+        )
+    return {"sms": sms, "email": email}
+
+
+def build_dispatcher(services: Services, **policy_changes: object) -> Dispatcher:
+    settings = services.settings
+    policy = Policy(
+        rate_per_second=settings.send_rate_per_second or None,
+        sms_per_number_per_day=settings.sms_per_number_per_day,
+        quiet_hours=settings.quiet_hours,
+        lease=timedelta(minutes=2),
+    )
+    for key, value in policy_changes.items():
+        policy = Policy(**{**policy.__dict__, key: value})
+    return Dispatcher(services.engine, build_senders(services), policy=policy, clock=services.clock)
+
+
+def start_scheduler(services: Services) -> BackgroundScheduler:
+    """The embedded default: `guichet serve` ticks the dispatcher every few seconds."""
+    dispatcher = build_dispatcher(services)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        dispatcher.run_until_idle,
+        "interval",
+        seconds=services.settings.dispatch_interval_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="dispatch",
+    )
+    scheduler.start()
+    return scheduler
+
+
+def run_worker(services: Services, stop: threading.Event | None = None) -> None:
+    """`guichet worker`: claim and send until told to stop (SIGTERM or SIGINT)."""
+    stop = stop or threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    dispatcher = build_dispatcher(services)
+    log.info("worker %s started", dispatcher.worker)
+    while not stop.is_set():
+        if dispatcher.tick() == 0:
+            stop.wait(services.settings.dispatch_interval_seconds)
+    log.info("worker %s stopped", dispatcher.worker)
