@@ -38,7 +38,7 @@ def normalise_reference(text: str) -> str | None:
 def manage_token(secret_key: str, appointment_id: int, version: int) -> str:
     message = f"appointment:{appointment_id}:{version}".encode()
     digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+    return base64.urlsafe_b64encode(digest[:12]).decode()  # 96 bits, 16 characters
 
 
 def token_matches(secret_key: str, appointment_id: int, version: int, given: str | None) -> bool:

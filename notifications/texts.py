@@ -86,17 +86,17 @@ DAYS = {
 }
 MONTHS_FR = [
     "janv.",
-    "fevr.",
+    "févr.",
     "mars",
     "avr.",
     "mai",
     "juin",
     "juil.",
-    "aout",
+    "août",
     "sept.",
     "oct.",
     "nov.",
-    "dec.",
+    "déc.",
 ]
 
 
@@ -113,8 +113,8 @@ SMS = {
     "Gérer ou annuler : {manage}",
     ("en", "confirmation"): "Appointment confirmed: {site}, {when}. Ref {ref}. Documents to "
     "bring: {docs} Manage or cancel: {manage}",
-    ("fr", "reminder"): "RDV demain {when}, {site}. Réf {ref}. Empêché? Annulez: {manage}",
-    ("en", "reminder"): "Tomorrow {when}: {site}. Ref {ref}. Can't come? Cancel: {manage}",
+    ("fr", "reminder"): "RDV demain {when}, {site}. Réf {ref}. Empêché? {manage}",
+    ("en", "reminder"): "Tomorrow {when}: {site}. Ref {ref}. Can't come? {manage}",
     ("fr", "change"): "RDV déplacé : {site}, {when}. Réf {ref}. Gérer : {manage}",
     ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
     ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}.",

@@ -1,0 +1,141 @@
+"""Message texts, SMS segments, reminder times, quiet hours and calendar files (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from notifications.calendar import CalendarVisit, calendar_file
+from notifications.schedule import end_of_quiet_hours, in_quiet_hours, reminder_due, retry_delay
+from notifications.texts import Visit, email_text, is_gsm7, segments, sms_text, to_gsm7
+
+PARIS = ZoneInfo("Europe/Paris")
+LINK = "https://rdv.prefecture.gouv.fr/r/K7Q4M2XP#qntWe-cex0U2U2DM"
+
+
+def visit(language: str = "fr", site: str = "Préfecture de police — Paris Cité") -> Visit:
+    return Visit(
+        site_name=site,
+        site_address="1 bis rue de Lutèce, 75004 Paris",
+        starts_local=datetime(2026, 8, 13, 9, 15, tzinfo=PARIS),
+        reference="K7Q-4M2-XP",
+        procedure_name="Titre de séjour",
+        manage_link=LINK,
+        documents_link=LINK.replace("#", "/pieces#"),
+        language=language,
+    )
+
+
+def test_gsm7_folding_keeps_french_readable():
+    assert (
+        to_gsm7("Préfecture « Cité » – l’été, ça c’est sûr")
+        == "Préfecture \" Cité \" - l'été, ca c'est sur"
+    )
+    assert is_gsm7(to_gsm7("Empêché ? Œuvre"))
+
+
+def test_segment_counting():
+    assert segments("a" * 160) == 1 and segments("a" * 161) == 2 and segments("a" * 306) == 2
+    assert segments("€" * 80) == 1 and segments("€" * 81) == 2  # extension characters count twice
+    assert segments("ê" * 70) == 1 and segments("ê" * 71) == 2  # UCS-2
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("kind", "most"), [("confirmation", 2), ("reminder", 1), ("change", 1), ("cancellation", 1)]
+)
+def test_sms_are_gsm7_and_short(language, kind, most):
+    text = sms_text(kind, visit(language))
+    assert is_gsm7(text)
+    assert segments(text) <= most, (len(text), text)
+    assert "K7Q-4M2-XP" in text and "Paris Cit" in text
+    assert ("13 aout" in text) if language == "fr" else ("13 Aug" in text)  # û is not GSM-7
+    if kind != "cancellation":
+        assert LINK in text
+    if kind == "confirmation":
+        assert "/pieces#" in text
+
+
+def test_email_lists_documents():
+    subject, body = email_text("confirmation", visit(), ["Passeport", "3 photos"])
+    assert "13 août" in subject and "- Passeport" in body and "Lutèce" in body
+
+
+def test_reminder_is_the_day_before_at_the_site_hour():
+    start = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 in Paris, after the change
+    due = reminder_due(start, "Europe/Paris", 18, now=datetime(2026, 3, 20, tzinfo=UTC))
+    assert (
+        due == datetime(2026, 3, 29, 18, 0, tzinfo=PARIS)
+        and due.utcoffset().total_seconds() == 7200
+    )
+    reunion = reminder_due(start, "Indian/Reunion", 18, now=datetime(2026, 3, 20, tzinfo=UTC))
+    assert reunion.astimezone(UTC) == datetime(2026, 3, 29, 14, 0, tzinfo=UTC)
+    assert (
+        reminder_due(start, "Europe/Paris", 18, now=datetime(2026, 3, 29, 17, tzinfo=UTC)) is None
+    )
+    assert reminder_due(start, "Europe/Paris", None, now=datetime(2026, 3, 20, tzinfo=UTC)) is None
+
+
+def test_quiet_hours_are_local():
+    assert in_quiet_hours(datetime(2026, 3, 20, 20, 30, tzinfo=UTC), "Europe/Paris")  # 21:30
+    assert not in_quiet_hours(datetime(2026, 3, 20, 7, 30, tzinfo=UTC), "Europe/Paris")  # 08:30
+    assert in_quiet_hours(datetime(2026, 3, 20, 17, 30, tzinfo=UTC), "Indian/Reunion")  # 21:30
+    assert end_of_quiet_hours(datetime(2026, 3, 20, 21, 0, tzinfo=UTC), "Europe/Paris") == datetime(
+        2026, 3, 21, 8, 0, tzinfo=PARIS
+    )
+    assert end_of_quiet_hours(datetime(2026, 3, 21, 2, 0, tzinfo=UTC), "Europe/Paris") == datetime(
+        2026, 3, 21, 8, 0, tzinfo=PARIS
+    )
+
+
+def test_retry_backoff_grows_and_is_capped():
+    delays = [retry_delay(n).total_seconds() for n in range(1, 10)]
+    assert delays[:3] == [30, 60, 120] and max(delays) == 1800
+
+
+def calendar_visit(**changes) -> CalendarVisit:
+    base = {
+        "uid": "K7Q4M2XP@rdv.example.fr",
+        "summary": "Titre de séjour — Paris",
+        "starts": datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+        "ends": datetime(2026, 3, 30, 7, 30, tzinfo=UTC),
+        "timezone": "Europe/Paris",
+        "location": "1 bis rue de Lutèce",
+        "description": "Passeport\n3 photos",
+        "sequence": 0,
+    }
+    return CalendarVisit(**(base | changes))
+
+
+@pytest.mark.parametrize(
+    ("starts", "timezone", "local"),
+    [
+        (datetime(2026, 3, 27, 8, 0, tzinfo=UTC), "Europe/Paris", "09:00"),  # before the change
+        (datetime(2026, 3, 30, 7, 0, tzinfo=UTC), "Europe/Paris", "09:00"),  # after it
+        (datetime(2026, 10, 26, 8, 0, tzinfo=UTC), "Europe/Paris", "09:00"),
+        (datetime(2026, 3, 30, 5, 0, tzinfo=UTC), "Indian/Reunion", "09:00"),
+    ],
+)
+def test_calendar_file_reparses_with_local_times(starts, timezone, local):
+    raw = calendar_file(
+        calendar_visit(starts=starts, ends=starts.replace(minute=30), timezone=timezone)
+    )
+    calendar = Calendar.from_ical(raw)
+    assert calendar["METHOD"] == "REQUEST"
+    event = calendar.walk("VEVENT")[0]
+    start = event.decoded("DTSTART")
+    assert start.strftime("%H:%M") == local and str(start.tzinfo) == timezone
+    assert start.astimezone(UTC) == starts
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == timezone
+    assert event["UID"] == "K7Q4M2XP@rdv.example.fr" and event["LOCATION"] == "1 bis rue de Lutèce"
+
+
+def test_cancellation_is_a_cancel_with_a_higher_sequence():
+    calendar = Calendar.from_ical(calendar_file(calendar_visit(cancelled=True, sequence=2)))
+    event = calendar.walk("VEVENT")[0]
+    assert (
+        calendar["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 2
+    )
