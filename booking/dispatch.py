@@ -56,7 +56,7 @@ def build_dispatcher(services: Services, **policy_changes: object) -> Dispatcher
         rate_per_second=settings.send_rate_per_second or None,
         sms_per_number_per_day=settings.sms_per_number_per_day,
         quiet_hours=settings.quiet_hours,
-        lease=timedelta(minutes=2),
+        lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
     for key, value in policy_changes.items():
         policy = Policy(**{**policy.__dict__, key: value})

@@ -45,6 +45,7 @@ class Settings:
     smtp_starttls: bool = False
     reminder_deadline_hours: int = 2
     dispatch_interval_seconds: int = 5
+    dispatch_lease_seconds: int = 120
     dispatch_in_serve: bool = True
     send_rate_per_second: float = 0.0
     sms_per_number_per_day: int = 5

@@ -1,0 +1,287 @@
+"""Twilio end to end against a local fake of its REST API (real HTTP), on both engines."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from booking.dispatch import build_dispatcher
+from booking.services import build_services
+from booking.web.app import create_app
+from notifications.dispatcher import Dispatcher, Policy
+from notifications.outbox import Message, enqueue
+from tests.builders import add_counter, add_site
+from tests.conftest import ROOT, count, make_settings
+from tests.fake_twilio import FakeTwilio
+
+TOKEN = "twilio-auth-token-for-tests"
+PHONE = "+33612345678"
+PUBLIC = "https://rdv.example.fr"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio_services(database_url, clock, fake):
+    settings = make_settings(
+        database_url,
+        sms_backend="twilio",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token=TOKEN,
+        twilio_from="+33700000000",
+        twilio_api_base=fake.base_url,
+        public_url=PUBLIC,
+    )
+    services = build_services(settings, clock=clock)
+    with services.transaction() as session:
+        site = add_site(session)
+        add_counter(session, site, capacity=5)
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture
+def client(twilio_services) -> Iterator[TestClient]:
+    with TestClient(create_app(twilio_services)) as test_client:
+        yield test_client
+
+
+def book(client, phone="06 12 34 56 78", start="2026-03-24T09:00:00+01:00") -> dict:
+    response = client.post(
+        "/api/v1/appointments",
+        json={
+            "site_id": "paris",
+            "procedure_id": "residence-permit-pickup",
+            "start": start,
+            "name": "Amina Diallo",
+            "phone": phone,
+            "email": "amina@example.fr",
+            "notify": ["sms"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def signed_post(client, path: str, form: dict[str, str], token: str = TOKEN):
+    signature = RequestValidator(token).compute_signature(PUBLIC + path, form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+def test_sms_goes_through_twilio_with_the_status_callback(client, twilio_services, fake):
+    body = book(client)
+    build_dispatcher(twilio_services).run_until_idle()
+    [message] = fake.messages
+    assert message["to"] == PHONE and body["reference"] in message["body"]
+    assert message["from"] == "+33700000000"
+    assert message["status_callback"] == PUBLIC + "/api/v1/twilio/status"
+    stored = count(
+        twilio_services, f"SELECT count(*) FROM notification WHERE provider_id = '{message['sid']}'"
+    )
+    assert stored == 1
+
+
+def test_status_callbacks_need_a_valid_signature(client, twilio_services, fake):
+    book(client)
+    build_dispatcher(twilio_services).run_until_idle()
+    sid = fake.messages[0]["sid"]
+    form = {"MessageSid": sid, "MessageStatus": "delivered", "To": PHONE}
+    forged = signed_post(client, "/api/v1/twilio/status", form, token="not-the-token")
+    missing = client.post("/api/v1/twilio/status", data=form)
+    assert forged.status_code == missing.status_code == 403
+    assert (
+        count(twilio_services, "SELECT count(*) FROM notification WHERE status = 'delivered'") == 0
+    )
+    assert signed_post(client, "/api/v1/twilio/status", form).status_code == 204
+    assert (
+        signed_post(client, "/api/v1/twilio/status", form).status_code == 204
+    )  # repeated: harmless
+    assert (
+        count(twilio_services, "SELECT count(*) FROM notification WHERE status = 'delivered'") == 1
+    )
+    failed = {"MessageSid": "SMunknown", "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    assert signed_post(client, "/api/v1/twilio/status", failed).status_code == 204
+
+
+@pytest.mark.parametrize("word", ["STOP", "arret", "Arrêt merci"])
+def test_stop_and_arret_opt_out_and_start_undoes_it(client, twilio_services, fake, clock, word):
+    book(client)
+    build_dispatcher(twilio_services).run_until_idle()
+    reply = signed_post(client, "/api/v1/twilio/inbound", {"From": PHONE, "Body": word})
+    assert reply.status_code == 200 and "<Response>" in reply.text
+    assert count(twilio_services, "SELECT count(*) FROM opt_out") == 1
+    assert (
+        count(
+            twilio_services,
+            "SELECT count(*) FROM notification WHERE kind = 'reminder' AND status = 'cancelled'",
+        )
+        == 1
+    )
+    book(client, start="2026-03-24T10:00:00+01:00")
+    build_dispatcher(twilio_services).run_until_idle()
+    assert len(fake.messages) == 1  # nothing more to an opted-out number
+    signed_post(client, "/api/v1/twilio/inbound", {"From": PHONE, "Body": "START"})
+    assert count(twilio_services, "SELECT count(*) FROM opt_out") == 0
+    forged = client.post(
+        "/api/v1/twilio/inbound",
+        data={"From": "+33611111111", "Body": "STOP"},
+        headers={"X-Twilio-Signature": "bogus"},
+    )
+    assert forged.status_code == 403 and count(twilio_services, "SELECT count(*) FROM opt_out") == 0
+
+
+def test_error_21610_marks_the_number_and_falls_back_to_email(client, twilio_services, fake):
+    fake.refuse[PHONE] = 21610
+    book(client)
+    build_dispatcher(twilio_services).run_until_idle()
+    assert count(twilio_services, "SELECT count(*) FROM opt_out") == 1
+    assert (
+        count(
+            twilio_services,
+            "SELECT count(*) FROM notification WHERE channel = 'email' AND status = 'sent'",
+        )
+        == 1
+    )
+
+
+def test_invalid_number_fails_for_good_and_outages_are_retried(
+    client, twilio_services, fake, clock
+):
+    fake.refuse["+33698765432"] = 21211
+    fake.flaky[PHONE] = 2
+    book(client, phone="06 98 76 54 32")
+    book(client)
+    worker = build_dispatcher(twilio_services)
+    for step in range(4):
+        clock.set(datetime(2026, 3, 23, 7, 0, tzinfo=UTC) + timedelta(minutes=2 * step))
+        worker.run_until_idle()
+    reasons = dict(
+        (r[0], r[1])
+        for r in _query(
+            twilio_services,
+            "SELECT recipient, status FROM notification WHERE kind = 'confirmation'",
+        )
+    )
+    assert reasons == {"+33698765432": "failed", PHONE: "sent"}
+    assert len(fake.bodies_to(PHONE)) == 1
+
+
+def _query(services, sql: str) -> list[tuple]:
+    with services.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def test_rate_limit_holds_across_two_workers(twilio_services, fake):
+    with twilio_services.transaction() as session:
+        now = datetime.now(UTC)
+        enqueue(
+            session,
+            [
+                Message(
+                    idempotency_key=f"rate-{i}",
+                    channel="sms",
+                    kind="confirmation",
+                    recipient=f"+3361234{i:04d}",
+                    body=f"message {i}",
+                    due_at=now,
+                    quiet_hours_apply=False,
+                )
+                for i in range(60)
+            ],
+            now,
+        )
+    workers = [
+        Dispatcher(
+            twilio_services.engine,
+            build_dispatcher(twilio_services).senders,
+            policy=Policy(batch=10, rate_per_second=30.0),
+        )
+        for _ in range(2)
+    ]
+    started = time.monotonic()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda w: w.run_until_idle(), workers))
+    elapsed = time.monotonic() - started
+    assert len(fake.messages) == 60
+    assert elapsed >= (60 - 3) / 30 * 0.95  # at most 30/s, after a burst of 3
+
+
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
+    twilio_services, fake, database_url
+):
+    with twilio_services.transaction() as session:
+        now = datetime.now(UTC)
+        enqueue(
+            session,
+            [
+                Message(
+                    idempotency_key=f"kill-{i}",
+                    channel="sms",
+                    kind="confirmation",
+                    recipient=f"+3361234{i:04d}",
+                    body=f"message {i}",
+                    due_at=now - timedelta(seconds=1),
+                    quiet_hours_apply=False,
+                )
+                for i in range(12)
+            ],
+            now,
+        )
+    fake.delay = 0.15
+    env = {
+        **os.environ,
+        "GUICHET_DATABASE_URL": database_url,
+        "GUICHET_SMS_BACKEND": "twilio",
+        "GUICHET_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "GUICHET_TWILIO_AUTH_TOKEN": TOKEN,
+        "GUICHET_TWILIO_FROM": "+33700000000",
+        "GUICHET_TWILIO_API_BASE": fake.base_url,
+        "GUICHET_DISPATCH_INTERVAL_SECONDS": "1",
+        "GUICHET_DISPATCH_LEASE_SECONDS": "2",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "booking.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while len(fake.messages) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGKILL)  # mid-batch: some sent, one perhaps in flight
+    worker.wait()
+    assert 4 <= len(fake.messages) < 12
+    fake.delay = 0
+    time.sleep(2.2)  # let the dead worker's lease run out
+    survivor = subprocess.Popen(
+        [sys.executable, "-m", "booking.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while count(twilio_services, "SELECT count(*) FROM notification WHERE status = 'sent'") < 12:
+        assert time.monotonic() < deadline, "the survivor did not finish the job"
+        time.sleep(0.1)
+    survivor.send_signal(signal.SIGTERM)
+    survivor.wait(timeout=30)
+    recipients = [m["to"] for m in fake.messages]
+    assert len(recipients) == len(set(recipients)) == 12  # none lost, none twice
