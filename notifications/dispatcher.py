@@ -67,6 +67,8 @@ class Dispatcher:
         self.clock = clock
         self.sleep = sleep
         self._tokens = 0
+        self._opted: set[str] = set()
+        self._today: dict[str, int] = {}
 
     def tick(self) -> int:
         """Claim one batch and process it; returns how many messages were claimed."""
@@ -74,6 +76,9 @@ class Dispatcher:
             claimed = claim(
                 connection, self.worker, self.clock(), self.policy.batch, self.policy.lease
             )
+        phones = {m.recipient for m in claimed if m.channel == Channel.sms}
+        self._opted = self._opted_out(phones)
+        self._today = self._sent_today(phones, self.clock())
         for message in claimed:
             try:
                 self.process(message)
@@ -98,7 +103,7 @@ class Dispatcher:
         if message.latest_at is not None and now > message.latest_at:
             self._finish(message, Status.dropped, "too late: it could no longer arrive in time")
             return
-        if sms and self._opted_out(message.recipient):
+        if sms and message.recipient in self._opted:
             self._finish(message, Status.dropped, "the number has opted out (STOP)")
             self._fall_back_to_email(message, now)
             return
@@ -114,7 +119,7 @@ class Dispatcher:
             else:
                 self._postpone(message, resume, None)
             return
-        if sms and self._sent_today(message.recipient, now) >= self.policy.sms_per_number_per_day:
+        if sms and self._today.get(message.recipient, 0) >= self.policy.sms_per_number_per_day:
             self._finish(message, Status.dropped, "fuse: too many SMS to this number today")
             return
         sender = self.senders.get(message.channel)
@@ -139,6 +144,7 @@ class Dispatcher:
             provider_id = sender.send(replace(outgoing, handed_at=handed))
         except SendError as exc:
             if exc.opted_out:
+                self._opted.add(message.recipient)
                 self._record_opt_out(message.recipient, self.clock())
                 self._finish(message, Status.failed, exc.reason)
                 self._fall_back_to_email(message, self.clock())
@@ -148,31 +154,41 @@ class Dispatcher:
                 self._retry_or_fail(message, exc.reason, handed_back=True)
             return
         self._record_sent(message, provider_id)
+        if sms:
+            self._today[message.recipient] = self._today.get(message.recipient, 0) + 1
 
     # Checks -----------------------------------------------------------------------------
 
-    def _opted_out(self, phone: str) -> bool:
+    def _opted_out(self, phones: set[str]) -> set[str]:
+        if not phones:
+            return set()
         with self.engine.connect() as connection:
-            found = connection.execute(select(opt_outs.c.phone).where(opt_outs.c.phone == phone))
-            return found.first() is not None
+            found = connection.execute(select(opt_outs.c.phone).where(opt_outs.c.phone.in_(phones)))
+            return {row.phone for row in found}
 
-    def _sent_today(self, phone: str, now: datetime) -> int:
+    def _sent_today(self, phones: set[str], now: datetime) -> dict[str, int]:
+        """SMS handed over to each number in the last 24 hours (the fuse), one query a batch."""
+        if not phones:
+            return {}
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count()).where(
-                    table.c.recipient == phone,
+            rows = connection.execute(
+                select(table.c.recipient, func.count())
+                .where(
+                    table.c.recipient.in_(phones),
                     table.c.channel == Channel.sms,
                     table.c.handed_at >= now - timedelta(days=1),
-                    table.c.status.in_((Status.sent, Status.delivered, Status.sending)),
+                    table.c.status.in_((Status.sent, Status.delivered)),
                 )
-            ).scalar_one()
+                .group_by(table.c.recipient)
+            )
+            return {recipient: number for recipient, number in rows}
 
     def _wait_for_rate(self, channel: str) -> None:
         rate = self.policy.rate_per_second
         if rate is None:
             return
         while self._tokens == 0:
-            granted, wait = take_tokens(self.engine, channel, rate, 10, self.clock())
+            granted, wait = take_tokens(self.engine, channel, rate, 5, self.clock())
             self._tokens = granted
             if not granted:
                 self.sleep(min(wait, 1.0))

@@ -18,10 +18,10 @@ def take_tokens(
 ) -> tuple[int, float]:
     """Take up to `wanted` tokens: (how many were granted, seconds to wait if none were).
 
-    The bucket refills at `rate` a second and holds at most a tenth of a second's worth (at
-    least one), so no burst can push the rate measured over a minute above `rate`.
+    The bucket refills at `rate` a second and holds at most a twentieth of a second's worth
+    (at least one), so no burst can push the rate measured over a minute above `rate`.
     """
-    capacity = max(1.0, rate / 10)
+    capacity = max(1.0, rate / 20)
     with engine.begin() as connection:
         connection.execute(
             _insert(connection)(table)

@@ -96,6 +96,7 @@ class FakeTwilio:
                         "num_segments": "1",
                         "error_code": None,
                         "error_message": None,
+                        "received_at": time.monotonic(),
                     }
                     fake.messages.append(message)
                 self._answer(201, message)

@@ -1,0 +1,172 @@
+"""Benchmark: the dispatcher on PostgreSQL with 4 worker processes and a fake Twilio on loopback.
+
+(a) 100,000 due reminders: messages per second, duplicates (must be 0), lost (must be 0).
+(b) 6,000 messages with the rate limit at 100/s across the 4 workers: the rate measured.
+
+Needs GUICHET_BENCH_POSTGRES_URL (or GUICHET_TEST_POSTGRES_URL). `--messages` and `--rated`
+change the sizes. All traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from bench.slots_and_booking import drop_postgres, fresh_postgres  # noqa: E402
+from booking.db import make_engine  # noqa: E402
+from booking.migrate import migrate  # noqa: E402
+from notifications.models import Notification  # noqa: E402
+from tests.fake_twilio import FakeTwilio  # noqa: E402
+
+table = Notification.__table__
+
+
+def fill(url: str, count: int) -> None:
+    engine = make_engine(url)
+    now = datetime.now(UTC) - timedelta(seconds=1)
+    rows = [
+        {
+            "idempotency_key": f"bench-{i}",
+            "channel": "sms",
+            "kind": "reminder",
+            "recipient": f"+336{i:08d}",
+            "body": f"RDV demain, ref {i:08d}",
+            "due_at": now,
+            "latest_at": now + timedelta(days=1),
+            "quiet_hours_apply": False,
+            "timezone": "Europe/Paris",
+            "status": "pending",
+            "attempts": 0,
+            "language": "fr",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(count)
+    ]
+    with engine.begin() as connection:
+        for start in range(0, count, 5000):
+            connection.execute(table.insert(), rows[start : start + 5000])
+    engine.dispose()
+
+
+def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected: int) -> float:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GUICHET_DATABASE_URL": url,
+        "GUICHET_SMS_BACKEND": "twilio",
+        "GUICHET_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "GUICHET_TWILIO_AUTH_TOKEN": "bench-token",
+        "GUICHET_TWILIO_FROM": "+33700000000",
+        "GUICHET_TWILIO_API_BASE": fake.base_url,
+        "GUICHET_DISPATCH_INTERVAL_SECONDS": "1",
+        "GUICHET_SEND_RATE_PER_SECOND": str(rate),
+        "GUICHET_SMS_PER_NUMBER_PER_DAY": "1000",
+        "GUICHET_QUIET_HOURS": "false",
+    }
+    began = time.monotonic()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "booking.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    engine = make_engine(url)
+    try:
+        while True:
+            with engine.connect() as connection:
+                done = connection.execute(
+                    text(
+                        "SELECT count(*) FROM notification"
+                        " WHERE status NOT IN ('pending', 'sending')"
+                    )
+                ).scalar_one()
+            if done >= expected:
+                break
+            if time.monotonic() - began > 1800:
+                raise RuntimeError("the workers did not finish within 30 minutes")
+            time.sleep(0.2)
+        elapsed = time.monotonic() - began
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        engine.dispose()
+    return elapsed
+
+
+def report(label: str, url: str, fake: FakeTwilio, count: int, elapsed: float) -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        sent = connection.execute(
+            text("SELECT count(*) FROM notification WHERE status = 'sent'")
+        ).scalar_one()
+    engine.dispose()
+    received = Counter(m["to"] for m in fake.messages)
+    duplicates = sum(n - 1 for n in received.values() if n > 1)
+    lost = count - len(received)
+    print(f"{label}: {count} messages, 4 workers, {elapsed:.1f} s")
+    print(
+        f"    {count / elapsed:.0f} messages/s, sent {sent}, duplicates {duplicates}, lost {lost}"
+    )
+
+
+def print_rate(rate: float, stamps: list[float]) -> None:
+    """The rate the provider saw: first to last message, and in steady state (5th-95th %)."""
+    whole = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    low, high = len(stamps) // 20, len(stamps) * 19 // 20
+    steady = (high - low) / (stamps[high] - stamps[low])
+    print(
+        f"    limit {rate:.0f}/s; first to last {whole:.1f}/s ({(whole / rate - 1) * 100:+.1f} %)"
+    )
+    print(
+        f"    steady state {steady:.1f}/s ({(steady / rate - 1) * 100:+.1f} %); target within 5 %"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--rated", type=int, default=6_000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    args = parser.parse_args()
+    admin = os.environ.get("GUICHET_BENCH_POSTGRES_URL") or os.environ.get(
+        "GUICHET_TEST_POSTGRES_URL"
+    )
+    if not admin:
+        raise SystemExit("set GUICHET_BENCH_POSTGRES_URL (PostgreSQL) to run this benchmark")
+    for label, count, rate in (
+        ("(a) throughput", args.messages, 0.0),
+        ("(b) rate limit", args.rated, args.rate),
+    ):
+        url = fresh_postgres(admin)
+        try:
+            migrate(url)
+            fill(url, count)
+            with FakeTwilio() as fake:
+                elapsed = run_workers(url, fake, 4, rate, count)
+                report(label, url, fake, count, elapsed)
+                if rate:
+                    print_rate(rate, sorted(m["received_at"] for m in fake.messages))
+        finally:
+            drop_postgres(url)
+
+
+if __name__ == "__main__":
+    main()
