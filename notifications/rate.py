@@ -33,12 +33,16 @@ def take_tokens(
             .where(table.c.channel == channel)
             .with_for_update()
         ).one()
+        # `now` was read before the lock: another worker may have refilled up to a later
+        # instant. Never move the refill mark backwards, or that interval would count twice.
         elapsed = max(0.0, (now - updated_at).total_seconds())
         tokens = min(capacity, tokens + elapsed * rate)
         granted = min(wanted, int(tokens))
         tokens -= granted
         connection.execute(
-            update(table).where(table.c.channel == channel).values(tokens=tokens, updated_at=now)
+            update(table)
+            .where(table.c.channel == channel)
+            .values(tokens=tokens, updated_at=max(now, updated_at))
         )
     wait = 0.0 if granted else (1.0 - tokens) / rate
     return granted, wait

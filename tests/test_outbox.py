@@ -292,3 +292,15 @@ def test_a_dead_workers_messages_are_reclaimed_without_sending_twice(
     worker.run_until_idle()
     assert len([m for m in sms.sent + email.sent if m.id == handed.id]) == 1
     assert {n.status for n in rows(services, kind="confirmation")} == {"sent"}
+
+
+def test_shared_rate_bucket_never_counts_an_interval_twice(services):
+    from notifications.rate import take_tokens
+
+    start = datetime(2026, 3, 23, 7, 0, tzinfo=UTC)
+    assert take_tokens(services.engine, "sms", 10.0, 5, start)[0] == 1  # full bucket: 1 token
+    assert take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=1))[0] == 1
+    # a worker that read the clock before waiting for the lock must not refill again
+    assert take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=0.5))[0] == 0
+    granted, wait = take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=1.05))
+    assert granted == 0 and 0 < wait <= 0.1
