@@ -262,10 +262,11 @@ def show_appointment(
         )
         labels = [d.label.get(language) for d in checklist.documents]
         event = services.notices.calendar(session, appointment, cancelled, labels, services.now())
+        filename = f"{appointment.reference}.ics"
     return Response(
         calendar_file(event),
         media_type=f"text/calendar; charset=utf-8; method={method_of(event)}",
-        headers={"Content-Disposition": f'attachment; filename="{appointment.reference}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -43,6 +43,7 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         },
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
         debug=False,
+        logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )
     app.state.services = services
     app.state.slot_lists = SlotListCache()
