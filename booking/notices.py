@@ -113,8 +113,8 @@ class Notices:
             "language": appointment.language,
             "timezone": site.timezone,
             "latest_at": latest,
-            # Only the reminder waits for the morning: the others answer what the citizen just did.
-            "quiet_hours_apply": kind == Kind.reminder,
+            # Only the confirmation of a booking just made may go out during quiet hours.
+            "quiet_hours_apply": kind != Kind.confirmation,
         }
         if appointment.phone and appointment.notify_sms:
             yield Message(

@@ -117,8 +117,8 @@ SMS = {
     ("en", "reminder"): "Tomorrow {when}: {site}. Ref {ref}. Can't come? {manage}",
     ("fr", "change"): "RDV déplacé : {site}, {when}. Réf {ref}. Gérer : {manage}",
     ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
-    ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}.",
-    ("en", "cancellation"): "Appointment cancelled: {site}, {when}. Ref {ref}.",
+    ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}. Détails : {manage}",
+    ("en", "cancellation"): "Cancelled: {site}, {when}. Ref {ref}. Details: {manage}",
 }
 SUBJECTS = {
     ("fr", "confirmation"): "Votre rendez-vous du {when}",

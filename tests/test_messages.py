@@ -53,8 +53,7 @@ def test_sms_are_gsm7_and_short(language, kind, most):
     assert segments(text) <= most, (len(text), text)
     assert "K7Q-4M2-XP" in text and "Paris Cit" in text
     assert ("13 aout" in text) if language == "fr" else ("13 Aug" in text)  # û is not GSM-7
-    if kind != "cancellation":
-        assert LINK in text
+    assert LINK in text
     if kind == "confirmation":
         assert "/pieces#" in text
 

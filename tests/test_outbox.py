@@ -109,6 +109,7 @@ def test_booking_enqueues_confirmations_now_and_reminders_the_day_before(client,
     confirmations = rows(services, kind="confirmation")
     assert {n.channel for n in confirmations} == {"sms", "email"}
     assert all(n.due_at == clock.moment and not n.quiet_hours_apply for n in confirmations)
+    assert all(n.quiet_hours_apply for n in rows(services, kind="reminder"))
     sms = next(n for n in confirmations if n.channel == "sms")
     assert body["reference"] in sms.body and sms.recipient == PHONE
     reminders = rows(services, kind="reminder")
@@ -304,3 +305,28 @@ def test_shared_rate_bucket_never_counts_an_interval_twice(services):
     assert take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=0.5))[0] == 0
     granted, wait = take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=1.05))
     assert granted == 0 and 0 < wait <= 0.1
+
+
+def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email):
+    """The dispatcher's own clock (no injected one), moved with time-machine."""
+    import time_machine
+
+    book(client, start="2026-03-24T13:30:00+01:00", email=None)
+    worker = Dispatcher(services.engine, {"sms": sms, "email": email})
+    with time_machine.travel(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS), tick=False):
+        worker.run_until_idle()  # the confirmation of a booking just made goes out at night
+        assert len(sms.sent) == 1
+    with services.engine.begin() as connection:  # make the reminder due in the night
+        connection.execute(
+            update(table)
+            .where(table.c.kind == "reminder")
+            .values(due_at=datetime(2026, 3, 23, 22, 0, tzinfo=PARIS))
+        )
+    with time_machine.travel(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS), tick=False):
+        worker.run_until_idle()
+    reminder = rows(services, kind="reminder")[0]
+    assert len(sms.sent) == 1 and reminder.status == "pending"
+    assert reminder.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=PARIS)
+    with time_machine.travel(datetime(2026, 3, 24, 8, 0, 5, tzinfo=PARIS), tick=False):
+        worker.run_until_idle()
+    assert len(sms.sent) == 2 and rows(services, kind="reminder")[0].status == "sent"
