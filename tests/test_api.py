@@ -332,6 +332,11 @@ def test_unknown_route_is_404_in_the_error_shape(client):
     assert_error_shape(client.get("/api/v1/nothing"), 404)
 
 
+def test_responses_never_send_the_address_as_referrer(client):
+    for response in (client.get("/api/v1/sites"), client.get("/api/v1/nothing")):
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
 SEARCH = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 
@@ -10,6 +11,7 @@ from booking.errors import BookingError
 from booking.services import Services
 from booking.web.api import api_v1
 from booking.web.errors import (
+    SECURITY_HEADERS,
     on_booking_error,
     on_http_error,
     on_unexpected_error,
@@ -42,6 +44,7 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
             Exception: on_unexpected_error,
         },
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         debug=False,
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )

@@ -18,6 +18,8 @@ from booking.i18n import N_, pick_language, translator
 from booking.web.presenters import slots_json
 
 log = logging.getLogger("guichet.web")
+# Links carry secrets in their fragment: never leak the address to another site.
+SECURITY_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
 def request_language(request: Request) -> str:
@@ -45,7 +47,9 @@ def error_response(
         ],
     }
     body.update(extra or {})
-    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    return Response(
+        body, status_code=status_code, media_type=MediaType.JSON, headers=SECURITY_HEADERS
+    )
 
 
 def on_booking_error(request: Request, exc: BookingError) -> Response[dict[str, Any]]:
