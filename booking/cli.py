@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     commands.add_parser("worker", help="send due messages (run several for scale-out)")
+    commands.add_parser("purge", help="anonymise personal data past its retention period")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port or settings.port,
             log_level="info",
         )
+        return 0
+    if args.command == "purge":
+        from booking.dispatch import run_housekeeping
+
+        print(f"housekeeping: {run_housekeeping(services)}")
         return 0
     if args.command == "worker":
         from booking.dispatch import run_worker

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from booking.retention import housekeeping
 from booking.services import Services
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
@@ -63,6 +65,21 @@ def build_dispatcher(services: Services, **policy_changes: object) -> Dispatcher
     return Dispatcher(services.engine, build_senders(services), policy=policy, clock=services.clock)
 
 
+def run_housekeeping(services: Services) -> dict[str, int]:
+    """Anonymise what is past its retention period, drop old idempotency keys."""
+    settings = services.settings
+    with services.transaction() as session:
+        done = housekeeping(
+            session,
+            now=services.now(),
+            retention_days=settings.retention_days,
+            idempotency_ttl_hours=settings.idempotency_ttl_hours,
+        )
+    if any(done.values()):
+        log.info("housekeeping: %s", done)
+    return done
+
+
 def start_scheduler(services: Services) -> BackgroundScheduler:
     """The embedded default: `guichet serve` ticks the dispatcher every few seconds."""
     dispatcher = build_dispatcher(services)
@@ -75,6 +92,7 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         coalesce=True,
         id="dispatch",
     )
+    scheduler.add_job(run_housekeeping, "interval", hours=1, args=[services], id="housekeeping")
     scheduler.start()
     return scheduler
 
@@ -86,7 +104,11 @@ def run_worker(services: Services, stop: threading.Event | None = None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     dispatcher = build_dispatcher(services)
     log.info("worker %s started", dispatcher.worker)
+    next_housekeeping = 0.0
     while not stop.is_set():
+        if time.monotonic() >= next_housekeeping:
+            run_housekeeping(services)
+            next_housekeeping = time.monotonic() + 3600
         if dispatcher.tick() == 0:
             stop.wait(services.settings.dispatch_interval_seconds)
     log.info("worker %s stopped", dispatcher.worker)

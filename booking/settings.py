@@ -30,6 +30,7 @@ class Settings:
     default_language: str = "fr"
     alternatives_count: int = 5
     idempotency_ttl_hours: int = 24
+    retention_days: int = 365
     sms_backend: str = "console"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -100,6 +101,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("secret_key: set GUICHET_SECRET_KEY to a private value in production")
     if len(settings.secret_key) < 16:
         raise SettingsError("secret_key must be at least 16 characters long")
+    if settings.retention_days < 1:
+        raise SettingsError("retention_days must be at least 1")
     if settings.default_language not in ("fr", "en"):
         raise SettingsError("default_language must be 'fr' or 'en'")
     if not settings.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):

@@ -1,0 +1,51 @@
+"""Retention: personal data is anonymised once its period is over (DESIGN invariant 5).
+
+What identifies a person goes (name, contacts, motive, answers, message bodies and addresses,
+stored idempotent answers); what statistics need stays (site, counter, procedure, times,
+status and its timestamps, channel, which documents were missing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from booking.idempotency import purge as purge_idempotency
+from booking.models import Appointment
+from notifications.models import Notification
+
+_appointments = Appointment.__table__  # type: ignore[attr-defined]
+_messages = Notification.__table__  # type: ignore[attr-defined]
+
+
+def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> int:
+    """Anonymise appointments that ended more than `retention_days` ago; returns how many."""
+    cutoff = now - timedelta(days=retention_days)
+    expired = select(_appointments.c.id).where(
+        _appointments.c.ends_at < cutoff, _appointments.c.anonymised_at.is_(None)
+    )
+    ids = list(session.execute(expired).scalars())
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(
+            update(_messages)
+            .where(_messages.c.appointment_id.in_(chunk))
+            .values(recipient="", body="", subject=None, attachment=None, fallback_email=None)
+        )
+        session.execute(
+            update(_appointments)
+            .where(_appointments.c.id.in_(chunk))
+            .values(name=None, phone=None, email=None, motive=None, answers={}, anonymised_at=now)
+        )
+    return len(ids)
+
+
+def housekeeping(
+    session: Session, *, now: datetime, retention_days: int, idempotency_ttl_hours: int
+) -> dict[str, int]:
+    return {
+        "anonymised": anonymise_past(session, now=now, retention_days=retention_days),
+        "idempotency_keys_purged": purge_idempotency(session, now, idempotency_ttl_hours),
+    }

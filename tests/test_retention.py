@@ -1,0 +1,63 @@
+"""Personal data is anonymised after the retention period; statistics survive (both engines)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from booking.dispatch import run_housekeeping
+from booking.models import Appointment, IdempotentRequest
+from booking.web.app import create_app
+from notifications.models import Notification
+from tests.builders import add_counter, add_site
+
+
+def test_old_appointments_lose_personal_data_but_keep_their_statistics(services, clock):
+    with services.transaction() as session:
+        add_counter(session, add_site(session))
+    with TestClient(create_app(services)) as client:
+        for start in ("2026-03-24T09:00:00+01:00", "2026-03-24T10:00:00+01:00"):
+            body = {
+                "site_id": "paris",
+                "procedure_id": "residence-permit-pickup",
+                "start": start,
+                "name": "Amina Diallo",
+                "phone": "06 12 34 56 78",
+                "email": "amina@example.fr",
+                "motive": "Retrait",
+                "declared": ["passport"],
+            }
+            headers = {"Idempotency-Key": start}
+            assert (
+                client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
+            )
+    with services.transaction() as session:  # the first visit ended long ago
+        first = session.exec(select(Appointment).order_by(Appointment.id)).first()
+        first.starts_at -= timedelta(days=400)
+        first.ends_at -= timedelta(days=400)
+    clock.set(clock.moment + timedelta(days=2))
+    assert run_housekeeping(services) == {"anonymised": 1, "idempotency_keys_purged": 2}
+    assert run_housekeeping(services) == {"anonymised": 0, "idempotency_keys_purged": 0}
+    with services.reading() as session:
+        old, recent = session.exec(select(Appointment).order_by(Appointment.id)).all()
+        assert (old.name, old.phone, old.email, old.motive, old.answers) == (
+            None,
+            None,
+            None,
+            None,
+            {},
+        )
+        assert old.anonymised_at is not None
+        assert old.status == "booked" and old.procedure_id == "residence-permit-pickup"
+        assert old.missing_declared == ["pickup-notification", "tax-stamp"]
+        assert recent.name == "Amina Diallo" and recent.phone == "+33612345678"
+        messages = session.exec(select(Notification)).all()
+        gone = [m for m in messages if m.appointment_id == old.id]
+        kept = [m for m in messages if m.appointment_id == recent.id]
+        assert gone and all(
+            m.body == "" and m.recipient == "" and m.attachment is None for m in gone
+        )
+        assert kept and all(m.recipient and m.body for m in kept)
+        assert session.exec(select(IdempotentRequest)).all() == []
