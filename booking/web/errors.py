@@ -39,10 +39,15 @@ def error_response(
     **params: Any,
 ) -> Response[dict[str, Any]]:
     t = translator(request_language(request))
+
+    def text(message: str, values: dict[str, Any]) -> str:
+        # Only our own messages have placeholders; others may quote the client's input.
+        return t(message).format(**values) if values else t(message)
+
     body: dict[str, Any] = {
-        "detail": t(detail).format(**params),
+        "detail": text(detail, params),
         "errors": [
-            {"field": field, "message": t(message).format(**field_params)}
+            {"field": field, "message": text(message, field_params)}
             for field, message, field_params in errors or []
         ],
     }
