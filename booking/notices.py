@@ -56,8 +56,12 @@ class Notices:
         self._remind(session, appointment, now)
 
     def moved(self, session: Session, appointment: Appointment, now: datetime) -> None:
-        cancel_pending(session, appointment.id, [Kind.reminder], now, "the visit was moved")  # type: ignore[arg-type]
-        self._send(session, appointment, Kind.change, now)
+        """Old reminders and unsent messages about the old time go; if the confirmation had
+        not gone out yet, the citizen gets a confirmation of the new time instead of a change."""
+        reason = "the visit was moved"
+        unconfirmed = cancel_pending(session, appointment.id, [Kind.confirmation], now, reason)  # type: ignore[arg-type]
+        cancel_pending(session, appointment.id, [Kind.reminder, Kind.change], now, reason)  # type: ignore[arg-type]
+        self._send(session, appointment, Kind.confirmation if unconfirmed else Kind.change, now)
         self._remind(session, appointment, now)
 
     def cancelled(self, session: Session, appointment: Appointment, now: datetime) -> None:

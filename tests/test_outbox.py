@@ -135,8 +135,22 @@ def test_channel_choice_is_respected(client, services):
     assert {n.channel for n in outbox(services)} == {"email"}
 
 
-def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, services):
+def test_a_move_before_the_confirmation_left_confirms_the_new_time(client, services):
     body = book(client)
+    client.post(
+        f"/api/v1/appointments/{body['reference']}/reschedule",
+        json={"start": "2026-03-26T10:00:00+01:00"},
+        headers={"X-Manage-Token": body["token"]},
+    )
+    confirmations = rows(services, kind="confirmation")
+    assert [n.status for n in confirmations] == ["cancelled", "cancelled", "pending", "pending"]
+    assert all("26 mars" in n.body for n in confirmations if n.status == "pending")
+    assert rows(services, kind="change") == []
+
+
+def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, services, clock, sms, email):
+    body = book(client)
+    dispatcher(services, clock, sms, email).run_until_idle()  # the confirmation went out
     headers = {"X-Manage-Token": body["token"]}
     moved = client.post(
         f"/api/v1/appointments/{body['reference']}/reschedule",
