@@ -285,3 +285,28 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     survivor.wait(timeout=30)
     recipients = [m["to"] for m in fake.messages]
     assert len(recipients) == len(set(recipients)) == 12  # none lost, none twice
+
+
+def test_annuler_with_the_reference_cancels_from_the_booking_number_only(client, twilio_services):
+    body = book(client)
+    reference = body["reference"]
+    other = signed_post(
+        client, "/api/v1/twilio/inbound", {"From": "+33611111111", "Body": f"ANNULER {reference}"}
+    )
+    assert other.status_code == 200
+    assert count(twilio_services, "SELECT count(*) FROM appointment WHERE status = 'booked'") == 1
+    mine = signed_post(
+        client, "/api/v1/twilio/inbound", {"From": PHONE, "Body": f"annuler {reference.lower()}"}
+    )
+    assert mine.status_code == 200
+    assert (
+        count(
+            twilio_services,
+            "SELECT count(*) FROM appointment WHERE status = 'cancelled_by_citizen'",
+        )
+        == 1
+    )
+    assert (
+        count(twilio_services, "SELECT count(*) FROM notification WHERE kind = 'cancellation'") == 1
+    )
+    assert count(twilio_services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0

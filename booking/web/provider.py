@@ -10,6 +10,7 @@ from litestar.exceptions import PermissionDeniedException
 from twilio.request_validator import RequestValidator
 
 from booking.services import Services
+from booking.sms_commands import cancel_by_sms
 from notifications.inbound import record_reply, record_status
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -51,9 +52,13 @@ async def twilio_inbound(request: Request) -> Response[Any]:
     services: Services = request.app.state.services
     form = await _verified_form(request, services)
 
+    phone, body = form.get("From", ""), form.get("Body", "")
+
     def apply() -> None:
-        with services.engine.begin() as connection:
-            record_reply(connection, form.get("From", ""), form.get("Body", ""), services.now())
+        now = services.now()
+        with services.transaction() as session:
+            if not cancel_by_sms(session, services.notices, phone, body, now):
+                record_reply(session.connection(), phone, body, now)
 
     await anyio.to_thread.run_sync(apply)
     return Response(EMPTY_TWIML, media_type=MediaType.XML)
