@@ -82,8 +82,9 @@ class Dispatcher:
         for message in claimed:
             try:
                 self.process(message)
-            except Exception:  # one bad message must not stop the others; its lease will expire
+            except Exception as exc:  # one bad message must not stop the others
                 log.exception("message %s could not be processed", message.id)
+                self._retry_or_fail(message, f"internal error: {exc!r}")
         return len(claimed)
 
     def run_until_idle(self, max_ticks: int = 1000) -> int:

@@ -344,3 +344,19 @@ def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email)
     with time_machine.travel(datetime(2026, 3, 24, 8, 0, 5, tzinfo=PARIS), tick=False):
         worker.run_until_idle()
     assert len(sms.sent) == 2 and rows(services, kind="reminder")[0].status == "sent"
+
+
+def test_a_message_that_keeps_crashing_the_sender_is_given_up_not_retried_forever(
+    client, services, clock, email
+):
+    class Broken(RecordingSender):
+        def send(self, message: Outgoing) -> str:
+            raise RuntimeError("bug in a sender")
+
+    book(client, email=None)
+    worker = dispatcher(services, clock, Broken(), email, max_attempts=3)
+    for minutes in range(0, 40, 5):
+        clock.set(datetime(2026, 3, 23, 7, 0, tzinfo=UTC) + timedelta(minutes=minutes))
+        worker.run_until_idle()
+    confirmation = rows(services, kind="confirmation")[0]
+    assert confirmation.status == "failed" and "gave up after 3 attempts" in confirmation.error
