@@ -261,3 +261,82 @@ def test_every_slot_fits_a_window_and_never_exceeds_free_seats(duration, step, c
         held = set(cells_of(slot.start, duration, step))
         assert not held & set(load[1]), "a slot covers a full cell"
         assert 1 <= slot.available <= capacity
+
+
+def naive_slots(plans, calendar, first_day, last_day, rules, load):
+    """A plain oracle: every grid start of every window, checked one by one."""
+    totals: dict[int, int] = {}
+    day = first_day
+    while day <= min(last_day, rules.last_day):
+        if day not in calendar.closed_days:
+            for plan in plans:
+                for window in plan.windows:
+                    if not window.applies_on(day):
+                        continue
+                    opens = local_minute(day, window.starts, calendar.timezone)
+                    closes = local_minute(day, window.ends, calendar.timezone)
+                    start = opens
+                    while start + rules.duration_minutes <= closes:
+                        end = start + rules.duration_minutes
+                        closed = any(a < end and start < b for a, b in plan.closures)
+                        if start >= rules.earliest and not closed:
+                            cells = cells_of(start, rules.duration_minutes, plan.slot_minutes)
+                            taken = max(load.get(plan.counter_id, {}).get(c, 0) for c in cells)
+                            if plan.capacity - taken > 0:
+                                totals[start] = totals.get(start, 0) + plan.capacity - taken
+                        start += plan.slot_minutes
+        day += timedelta(days=1)
+    return [(start, totals[start]) for start in sorted(totals)]
+
+
+WINDOW = (
+    st.tuples(st.integers(0, 6), st.integers(7 * 4, 15 * 4), st.integers(1, 24))
+    .map(
+        lambda w: WeeklyWindow(
+            w[0],
+            time(w[1] // 4, 15 * (w[1] % 4)),
+            time(
+                min(23, (w[1] + w[2]) // 4),
+                15 * ((w[1] + w[2]) % 4) if (w[1] + w[2]) // 4 < 23 else 0,
+            ),
+        )
+    )
+    .filter(lambda w: w.starts < w.ends)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    counters=st.integers(1, 3),
+    duration=st.integers(5, 75),
+    zone=st.sampled_from(["Europe/Paris", "Indian/Reunion", "Pacific/Noumea", "America/Cayenne"]),
+    first=st.dates(date(2026, 3, 20), date(2026, 11, 1)),
+)
+def test_find_slots_agrees_with_a_plain_oracle(data, counters, duration, zone, first):
+    tz = ZoneInfo(zone)
+    last = first + timedelta(days=data.draw(st.integers(0, 9)))
+    plans = []
+    load: dict[int, dict[int, int]] = {}
+    for counter_id in range(1, counters + 1):
+        step = data.draw(st.sampled_from([10, 15, 20, 30]))
+        capacity = data.draw(st.integers(1, 3))
+        windows = tuple(data.draw(st.lists(WINDOW, min_size=1, max_size=4)))
+        base = local_minute(first, time(0), tz)
+        closures = tuple(
+            (base + a, base + a + b)
+            for a, b in data.draw(
+                st.lists(st.tuples(st.integers(0, 14400), st.integers(15, 600)), max_size=2)
+            )
+        )
+        plans.append(CounterPlan(counter_id, capacity, step, windows, closures))
+        cells = data.draw(st.lists(st.integers(0, 14400 // step), max_size=40))
+        load[counter_id] = {
+            base + c * step + 9 * 60: data.draw(st.integers(1, capacity)) for c in cells
+        }
+    holidays = frozenset(data.draw(st.sets(st.dates(first, last), max_size=2)))
+    calendar = SiteCalendar(tz, holidays)
+    earliest = local_minute(first, time(data.draw(st.integers(0, 23))), tz)
+    rules = BookingRules(duration, earliest, first + timedelta(days=data.draw(st.integers(0, 12))))
+    found = [(s.start, s.available) for s in find_slots(plans, calendar, first, last, rules, load)]
+    assert found == naive_slots(plans, calendar, first, last, rules, load)
