@@ -289,19 +289,17 @@ def naive_slots(plans, calendar, first_day, last_day, rules, load):
     return [(start, totals[start]) for start in sorted(totals)]
 
 
-WINDOW = (
-    st.tuples(st.integers(0, 6), st.integers(7 * 4, 15 * 4), st.integers(1, 24))
-    .map(
-        lambda w: WeeklyWindow(
-            w[0],
-            time(w[1] // 4, 15 * (w[1] % 4)),
-            time(
-                min(23, (w[1] + w[2]) // 4),
-                15 * ((w[1] + w[2]) % 4) if (w[1] + w[2]) // 4 < 23 else 0,
-            ),
-        )
-    )
-    .filter(lambda w: w.starts < w.ends)
+def quarter(index: int) -> time:
+    return time(index // 4, 15 * (index % 4))
+
+
+WINDOW = st.builds(
+    lambda weekday, start, length: WeeklyWindow(
+        weekday, quarter(start), quarter(min(start + length, 95))
+    ),
+    st.integers(0, 6),
+    st.integers(7 * 4, 15 * 4),  # opens between 07:00 and 15:00
+    st.integers(1, 24),  # for 15 minutes to 6 hours
 )
 
 
