@@ -39,6 +39,8 @@ class Site(SQLModel, table=True):
     open_on_holidays: bool = False
     # Day-before reminder: sent at this local hour the day before the visit (None: no reminder).
     reminder_hour: int | None = Field(default=18, sa_column_kwargs={"server_default": "18"})
+    # One-question satisfaction SMS after a visit marked seen ("Reply 1 to 5").
+    survey_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class SiteRevision(SQLModel, table=True):
@@ -123,6 +125,10 @@ class Channel(enum.StrEnum):
 class Appointment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        CheckConstraint(
+            "satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)",
+            name="satisfaction_range",
+        ),
         Index("ix_appointment_counter_starts", "counter_id", "starts_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -158,6 +164,8 @@ class Appointment(SQLModel, table=True):
     presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     missing_presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     file_checked_at: datetime | None = utc_column(nullable=True)
+    satisfaction: int | None = None  # 1 to 5, the citizen's answer to the survey SMS
+    satisfaction_at: datetime | None = utc_column(nullable=True)
     anonymised_at: datetime | None = utc_column(nullable=True)
     # Every transition is timestamped.
     created_at: datetime = utc_column()

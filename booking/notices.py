@@ -8,7 +8,7 @@ messages are cancelled and a cancellation sent (with a calendar CANCEL by email)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -73,6 +73,18 @@ class Notices:
             "the visit was cancelled",
         )
         self._send(session, appointment, Kind.cancellation, now)
+
+    def seen(self, session: Session, appointment: Appointment, now: datetime) -> None:
+        """After a visit marked seen, one satisfaction question by SMS, where the site asks."""
+        site = session.get(Site, appointment.site_id)
+        if not site.survey_enabled or not (appointment.phone and appointment.notify_sms):
+            return
+        messages = [
+            m
+            for m in self._messages(session, appointment, Kind.survey, now, now)
+            if m.channel == Channel.sms
+        ]
+        enqueue(session, [replace(m, latest_at=now + timedelta(days=1)) for m in messages], now)
 
     # ----------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Kind(enum.StrEnum):
     reminder = "reminder"
     change = "change"
     cancellation = "cancellation"
+    survey = "survey"
 
 
 class Status(enum.StrEnum):

@@ -119,6 +119,10 @@ SMS = {
     ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
     ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}. Détails : {manage}",
     ("en", "cancellation"): "Cancelled: {site}, {when}. Ref {ref}. Details: {manage}",
+    ("fr", "survey"): "Merci de votre venue à {site} ({ref}). Votre avis sur l'accueil, de 1 "
+    "(mauvais) à 5 (excellent) ? Répondez par un chiffre.",
+    ("en", "survey"): "Thank you for visiting {site} ({ref}). How was your visit, from 1 (poor) "
+    "to 5 (excellent)? Reply with one digit.",
 }
 SUBJECTS = {
     ("fr", "confirmation"): "Votre rendez-vous du {when}",
@@ -129,6 +133,8 @@ SUBJECTS = {
     ("en", "change"): "Appointment moved to {when}",
     ("fr", "cancellation"): "Rendez-vous annulé",
     ("en", "cancellation"): "Appointment cancelled",
+    ("fr", "survey"): "Votre avis sur votre rendez-vous",
+    ("en", "survey"): "How was your appointment?",
 }
 
 

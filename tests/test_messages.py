@@ -138,3 +138,10 @@ def test_cancellation_is_a_cancel_with_a_higher_sequence():
     assert (
         calendar["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 2
     )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_survey_question_fits_one_segment_and_asks_for_a_digit(language):
+    text = sms_text("survey", visit(language))
+    assert is_gsm7(text) and segments(text) == 1, (len(text), text)
+    assert "K7Q-4M2-XP" in text and "5" in text

@@ -310,3 +310,36 @@ def test_annuler_with_the_reference_cancels_from_the_booking_number_only(client,
         count(twilio_services, "SELECT count(*) FROM notification WHERE kind = 'cancellation'") == 1
     )
     assert count(twilio_services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
+
+
+def mark_seen(services, reference: str) -> None:
+    from booking import appointments
+    from booking.models import AppointmentStatus
+
+    now = services.now()
+    with services.transaction() as session:
+        visit = appointments.find(session, reference, lock=True)
+        appointments.transition(session, visit, AppointmentStatus.checked_in, now=now)
+        appointments.transition(session, visit, AppointmentStatus.seen, now=now)
+        services.notices.seen(session, visit, now)
+
+
+def test_satisfaction_survey_after_a_visit_where_the_site_asks(client, twilio_services, fake):
+    from booking.models import Site
+
+    first = book(client)
+    mark_seen(twilio_services, first["reference"])
+    assert count(twilio_services, "SELECT count(*) FROM notification WHERE kind = 'survey'") == 0
+    with twilio_services.transaction() as session:
+        session.get(Site, "paris").survey_enabled = True
+    second = book(client, start="2026-03-24T10:00:00+01:00")
+    mark_seen(twilio_services, second["reference"])
+    build_dispatcher(twilio_services).run_until_idle()
+    survey = [m for m in fake.messages if "de 1" in m["body"]]
+    assert len(survey) == 1 and second["reference"] in survey[0]["body"]
+    signed_post(client, "/api/v1/twilio/inbound", {"From": "+33611111111", "Body": "5"})
+    signed_post(client, "/api/v1/twilio/inbound", {"From": PHONE, "Body": " 4 "})
+    signed_post(client, "/api/v1/twilio/inbound", {"From": PHONE, "Body": "1"})  # answered already
+    ratings = _query(twilio_services, "SELECT satisfaction FROM appointment ORDER BY id")
+    assert ratings == [(None,), (4,)]
+    assert count(twilio_services, "SELECT count(*) FROM opt_out") == 0

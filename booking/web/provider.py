@@ -10,7 +10,7 @@ from litestar.exceptions import PermissionDeniedException
 from twilio.request_validator import RequestValidator
 
 from booking.services import Services
-from booking.sms_commands import cancel_by_sms
+from booking.sms_commands import cancel_by_sms, record_satisfaction
 from notifications.inbound import record_reply, record_status
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -57,7 +57,10 @@ async def twilio_inbound(request: Request) -> Response[Any]:
     def apply() -> None:
         now = services.now()
         with services.transaction() as session:
-            if not cancel_by_sms(session, services.notices, phone, body, now):
+            if not (
+                cancel_by_sms(session, services.notices, phone, body, now)
+                or record_satisfaction(session, phone, body, now)
+            ):
                 record_reply(session.connection(), phone, body, now)
 
     await anyio.to_thread.run_sync(apply)
