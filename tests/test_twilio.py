@@ -185,25 +185,27 @@ def _query(services, sql: str) -> list[tuple]:
         return [tuple(row) for row in connection.execute(text(sql))]
 
 
+def due_now(services, count: int) -> None:
+    """`count` SMS due now, one a number, outside quiet hours."""
+    now = datetime.now(UTC)
+    with services.transaction() as session:
+        messages = [
+            Message(
+                idempotency_key=f"due-{i}",
+                channel="sms",
+                kind="confirmation",
+                recipient=f"+3361234{i:04d}",
+                body=f"message {i}",
+                due_at=now - timedelta(seconds=1),
+                quiet_hours_apply=False,
+            )
+            for i in range(count)
+        ]
+        enqueue(session, messages, now)
+
+
 def test_rate_limit_holds_across_two_workers(twilio_services, fake):
-    with twilio_services.transaction() as session:
-        now = datetime.now(UTC)
-        enqueue(
-            session,
-            [
-                Message(
-                    idempotency_key=f"rate-{i}",
-                    channel="sms",
-                    kind="confirmation",
-                    recipient=f"+3361234{i:04d}",
-                    body=f"message {i}",
-                    due_at=now,
-                    quiet_hours_apply=False,
-                )
-                for i in range(60)
-            ],
-            now,
-        )
+    due_now(twilio_services, 60)
     workers = [
         Dispatcher(
             twilio_services.engine,
@@ -225,24 +227,7 @@ def test_rate_limit_holds_across_two_workers(twilio_services, fake):
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     twilio_services, fake, database_url
 ):
-    with twilio_services.transaction() as session:
-        now = datetime.now(UTC)
-        enqueue(
-            session,
-            [
-                Message(
-                    idempotency_key=f"kill-{i}",
-                    channel="sms",
-                    kind="confirmation",
-                    recipient=f"+3361234{i:04d}",
-                    body=f"message {i}",
-                    due_at=now - timedelta(seconds=1),
-                    quiet_hours_apply=False,
-                )
-                for i in range(12)
-            ],
-            now,
-        )
+    due_now(twilio_services, 12)
     fake.delay = 0.15
     env = {
         **os.environ,
