@@ -52,7 +52,7 @@ def build_senders(services: Services) -> dict[str, Sender]:
     return {"sms": sms, "email": email}
 
 
-def build_dispatcher(services: Services, **policy_changes: object) -> Dispatcher:
+def build_dispatcher(services: Services) -> Dispatcher:
     settings = services.settings
     policy = Policy(
         rate_per_second=settings.send_rate_per_second or None,
@@ -60,8 +60,6 @@ def build_dispatcher(services: Services, **policy_changes: object) -> Dispatcher
         quiet_hours=settings.quiet_hours,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
-    for key, value in policy_changes.items():
-        policy = Policy(**{**policy.__dict__, key: value})
     return Dispatcher(services.engine, build_senders(services), policy=policy, clock=services.clock)
 
 

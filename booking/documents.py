@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from booking.errors import FieldError, InvalidRequest
@@ -18,6 +17,7 @@ from booking.models import Appointment, ChecklistVersion
 from completeness.catalogue import Catalogue, Procedure
 from completeness.evaluation import Checklist, coerce_answers, evaluate
 from completeness.language import ChecklistSpec, parse_checklist
+from notifications.outbox import dialect_insert
 
 _versions = ChecklistVersion.__table__  # type: ignore[attr-defined]
 
@@ -108,7 +108,7 @@ def check_file(
 
 def remember_version(session: Session, procedure: Procedure, now: datetime) -> None:
     """Keep the checklist as written under its version, once."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     session.execute(
         insert(_versions)
         .values(

@@ -79,11 +79,7 @@ class Notices:
         site = session.get(Site, appointment.site_id)
         if not site.survey_enabled or not (appointment.phone and appointment.notify_sms):
             return
-        messages = [
-            m
-            for m in self._messages(session, appointment, Kind.survey, now, now)
-            if m.channel == Channel.sms
-        ]
+        messages = self._messages(session, appointment, Kind.survey, now, now, email=False)
         enqueue(session, [replace(m, latest_at=now + timedelta(days=1)) for m in messages], now)
 
     # ----------------------------------------------------------------------------------
@@ -99,7 +95,14 @@ class Notices:
         enqueue(session, self._messages(session, appointment, Kind.reminder, due, now), now)
 
     def _messages(
-        self, session: Session, appointment: Appointment, kind: Kind, due: datetime, now: datetime
+        self,
+        session: Session,
+        appointment: Appointment,
+        kind: Kind,
+        due: datetime,
+        now: datetime,
+        *,
+        email: bool = True,
     ) -> Iterable[Message]:
         site = session.get(Site, appointment.site_id)
         procedure = self.catalogue.get(appointment.procedure_id)
@@ -141,7 +144,7 @@ class Notices:
                 fallback_email=appointment.email if not appointment.notify_email else None,
                 **common,
             )
-        if appointment.email and appointment.notify_email:
+        if email and appointment.email and appointment.notify_email:
             today = now.astimezone(tz).date()
             checklist = personal_list(session, self.catalogue, appointment, today=today)
             labels = [d.label.get(appointment.language) for d in checklist.documents]

@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from booking.models import CounterLoad
 from booking.revisions import bump_for_counters
+from notifications.outbox import dialect_insert
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 
 
 def _insert_missing(session: Session, counter_id: int, capacity: int, cells: Sequence[int]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     rows = [{"counter_id": counter_id, "cell": c, "booked": 0, "capacity": capacity} for c in cells]
     session.execute(insert(_table).values(rows).on_conflict_do_nothing())
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
 from booking.models import Closure, Counter, CounterProcedure, OpeningWindow, Site, SiteRevision
+from notifications.outbox import dialect_insert
 
 _table = SiteRevision.__table__  # type: ignore[attr-defined]
 _counters = Counter.__table__  # type: ignore[attr-defined]
 
 
 def bump(connection: Connection, site_ids: Iterable[str]) -> None:
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(connection)
     for site_id in sorted(set(site_ids)):
         statement = insert(_table).values(site_id=site_id, revision=1)
         connection.execute(

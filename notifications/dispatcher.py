@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from notifications.models import Channel, Notification, OptOut, Status
-from notifications.outbox import Message, _insert, claim, table
+from notifications.outbox import Message, claim, dialect_insert, enqueue, table
 from notifications.rate import take_tokens
 from notifications.schedule import end_of_quiet_hours, in_quiet_hours, retry_delay
 from notifications.senders import Outgoing, Sender, SendError
@@ -274,7 +274,7 @@ class Dispatcher:
     def _record_opt_out(self, phone: str, now: datetime) -> None:
         with self.engine.begin() as connection:
             connection.execute(
-                _insert(connection)(opt_outs)
+                dialect_insert(connection)(opt_outs)
                 .values(phone=phone, created_at=now)
                 .on_conflict_do_nothing()
             )
@@ -299,17 +299,7 @@ class Dispatcher:
             timezone=message.timezone,
         )
         with self.engine.begin() as connection:
-            connection.execute(
-                _insert(connection)(table)
-                .values(
-                    **fallback.__dict__,
-                    status=Status.pending,
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing()
-            )
+            enqueue(connection, [fallback], now)
 
 
 def cancel_sms_to(connection, phone: str, now: datetime, reason: str) -> int:  # type: ignore[no-untyped-def]

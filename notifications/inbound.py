@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from notifications.dispatcher import cancel_sms_to
 from notifications.models import Notification, OptOut, Status
-from notifications.outbox import _insert
+from notifications.outbox import dialect_insert
 
 table = Notification.__table__  # type: ignore[attr-defined]
 opt_outs = OptOut.__table__  # type: ignore[attr-defined]
@@ -51,7 +51,7 @@ def record_reply(connection: Connection, phone: str, body: str, now: datetime) -
     word = keyword(body)
     if word in STOP_WORDS:
         connection.execute(
-            _insert(connection)(opt_outs)
+            dialect_insert(connection)(opt_outs)
             .values(phone=phone, created_at=now)
             .on_conflict_do_nothing()
         )

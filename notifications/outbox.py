@@ -38,12 +38,13 @@ class Message:
     fallback_email: str | None = None
 
 
-def _insert(bind: Session | Connection):  # type: ignore[no-untyped-def]
+def dialect_insert(bind: Session | Connection):  # type: ignore[no-untyped-def]
+    """The INSERT construct with ON CONFLICT for the engine in use (PostgreSQL or SQLite)."""
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def enqueue(session: Session, messages: Iterable[Message], now: datetime) -> int:
+def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> int:
     """Add messages in the caller's transaction; a key already present is left as it is."""
     rows = [
         {**asdict(m), "status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
@@ -51,7 +52,7 @@ def enqueue(session: Session, messages: Iterable[Message], now: datetime) -> int
     ]
     if not rows:
         return 0
-    result = session.execute(_insert(session)(table).values(rows).on_conflict_do_nothing())
+    result = session.execute(dialect_insert(session)(table).values(rows).on_conflict_do_nothing())
     return result.rowcount or 0
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from notifications.models import SendRate
-from notifications.outbox import _insert
+from notifications.outbox import dialect_insert
 
 table = SendRate.__table__  # type: ignore[attr-defined]
 
@@ -24,7 +24,7 @@ def take_tokens(
     capacity = max(1.0, rate / 20)
     with engine.begin() as connection:
         connection.execute(
-            _insert(connection)(table)
+            dialect_insert(connection)(table)
             .values(channel=channel, tokens=capacity, updated_at=now)
             .on_conflict_do_nothing()
         )

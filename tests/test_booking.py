@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -164,7 +165,7 @@ def test_phone_is_parsed_with_the_site_region(services):
         add_counter(session, site)
     reunion_start = datetime(2026, 3, 24, 9, 0, tzinfo=ZoneInfo("Indian/Reunion"))
     req = request(start=reunion_start, phone="0692 12 34 56")
-    appointment = book(services, BookingRequest(**{**req.__dict__, "site_id": "la-reunion"}))
+    appointment = book(services, dataclasses.replace(req, site_id="la-reunion"))
     assert appointment.phone == "+262692123456"
     with pytest.raises(InvalidRequest):
         book(
