@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/slots_and_booking.py
+	$(BIN)/python -m bench.slots_and_booking
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

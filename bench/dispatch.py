@@ -18,16 +18,15 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
+from bench.slots_and_booking import drop_postgres, fresh_postgres
+from booking.migrate import migrate
+from notifications.models import Notification
+from notifications.twilio_fake import FakeTwilio
+from storage.engines import make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import text  # noqa: E402
-
-from bench.slots_and_booking import drop_postgres, fresh_postgres  # noqa: E402
-from booking.db import make_engine  # noqa: E402
-from booking.migrate import migrate  # noqa: E402
-from notifications.models import Notification  # noqa: E402
-from tests.fake_twilio import FakeTwilio  # noqa: E402
 
 table = Notification.__table__
 

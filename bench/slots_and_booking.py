@@ -32,16 +32,15 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from booking.migrate import migrate
+from booking.services import build_services
+from booking.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from booking.migrate import migrate  # noqa: E402
-from booking.services import build_services  # noqa: E402
-from booking.settings import Settings  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
 PROCEDURE = """id = "bench-visit"
@@ -89,11 +88,11 @@ def drop_postgres(url: str) -> None:
 def seed(
     url: str, procedures: Path, counters: int, windows: list[tuple[str, str]], capacity: int = 1
 ) -> None:
-    from tests.builders import add_counter, add_site
+    from booking.builders import add_counter, add_site
 
     migrate(url)
     services = build_services(settings_for(url, procedures))
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session, "bench")
         for index in range(counters):
             add_counter(
@@ -115,7 +114,7 @@ def half_taken(url: str, procedures: Path, first: date, days: int) -> int:
     services = build_services(settings_for(url, procedures))
     rng = random.Random(7)
     rows = []
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = session.get(__import__("booking.models", fromlist=["Site"]).Site, "bench")
         plan = load_site_plan(session, site, "bench-visit", first, first + timedelta(days=days))
         rules = BookingRules(15, 0, first + timedelta(days=days))
@@ -214,7 +213,7 @@ def bench_search(url: str, procedures: Path, label: str, runs: int) -> None:
     taken = half_taken(url, procedures, first, 60)
     services = build_services(settings_for(url, procedures))
     procedure = services.catalogue.get("bench-visit")
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = session.get(Site, "bench")
         plan = load_site_plan(session, site, "bench-visit", first, last)
         load = current_load(session, plan)

@@ -1,6 +1,7 @@
-"""Booking use cases: book, cancel, reschedule, and the staff transitions of a visit.
+"""The domain of a visit: book, cancel, reschedule, and the moves made at the counter.
 
-Every function takes the session (whose transaction the caller commits) and the clock.
+Every function takes the session (whose transaction the caller's unit of work commits) and
+the time; none sends anything: the use cases in `booking.use_cases` add the messages.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from booking.availability import SitePlan, current_load, load_site_plan, rules_for, search_slots
+from booking.availability import (
+    SitePlan,
+    closure_reason,
+    current_load,
+    load_site_plan,
+    rules_for,
+    search_slots,
+)
 from booking.contacts import ContactError, normalise_email, normalise_phone
 from booking.documents import check_file, remember_version
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, Counter, Site
+from booking.lifecycle import RULES, Move, Outcome, decide, timestamp_column
+from booking.models import LIVE_STATUSES, Appointment, Channel, Counter, Site
 from booking.occupancy import change_load
 from booking.references import new_reference, normalise_reference, token_matches
 from booking.slots import (
@@ -126,14 +135,19 @@ def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | No
 
 
 def _refuse_start(
-    plan: SitePlan, start: int, procedure: Procedure, site: Site, now: datetime
+    session: Session, plan: SitePlan, start: int, procedure: Procedure, site: Site, now: datetime
 ) -> None:
     refusal = refusal_for_start(
         plan.counters, plan.calendar, start, rules_for(procedure, site, now)
     )
-    if refusal is not None:
-        message = REFUSAL_MESSAGES[refusal]
-        raise InvalidRequest.for_field("start", message)
+    if refusal is None:
+        return
+    if refusal is Refusal.closed:
+        reason = closure_reason(session, site.id, start, start + procedure.duration_minutes)
+        if reason:
+            message = N_("The site is closed at this time: {reason}.")
+            raise InvalidRequest.for_field("start", message, reason=reason)
+    raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[refusal])
 
 
 def alternatives(
@@ -225,7 +239,7 @@ def book(
     if request.start.second or request.start.microsecond:
         raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
     plan = _day_plan(session, site, procedure, start)
-    _refuse_start(plan, start, procedure, site, now)
+    _refuse_start(session, plan, start, procedure, site, now)
     counter = _place(session, plan, procedure, site, start, now)
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
@@ -299,31 +313,34 @@ def find_for_citizen(
     return appointment
 
 
-def _require_live(
-    appointment: Appointment, allowed: tuple[str, ...] = (AppointmentStatus.booked,)
-) -> None:
-    if appointment.status not in allowed:
-        raise Conflict(
-            N_("This appointment can no longer be changed (status: {status})."),
-            status=appointment.status,
-        )
+def _decide(session: Session, appointment: Appointment, move: Move, now: datetime) -> Outcome:
+    site = get_site(session, appointment.site_id)
+    return decide(
+        move, appointment.status, starts_at=appointment.starts_at, now=now, timezone=site.timezone
+    )
 
 
 def cancel(
-    session: Session, appointment: Appointment, *, now: datetime, by_office: bool = False
-) -> Appointment:
-    _require_live(appointment)
+    session: Session,
+    appointment: Appointment,
+    *,
+    now: datetime,
+    by_office: bool = False,
+    reason: str | None = None,
+) -> Outcome:
+    """Cancel and free the slot at once; `repeat` when it was already cancelled that way."""
+    move = Move.cancel_by_office if by_office else Move.cancel_by_citizen
+    outcome = _decide(session, appointment, move, now)
+    if outcome is Outcome.repeat:
+        return outcome
     change_load(session, release=(appointment.counter_id, _cells(appointment)))
-    appointment.status = (
-        AppointmentStatus.cancelled_by_office
-        if by_office
-        else AppointmentStatus.cancelled_by_citizen
-    )
+    appointment.status = RULES[move][1]
     appointment.cancelled_at = now
+    appointment.cancel_reason = reason
     appointment.updated_at = now
     session.add(appointment)
     session.flush()
-    return appointment
+    return outcome
 
 
 def reschedule(
@@ -335,12 +352,12 @@ def reschedule(
     now: datetime,
 ) -> Appointment:
     """Move a visit; the old slot is freed only if the new one is taken (one transaction)."""
-    _require_live(appointment)
+    _decide(session, appointment, Move.move_by_citizen, now)
     site = get_site(session, appointment.site_id)
     procedure = get_procedure(catalogue, appointment.procedure_id, "procedure_id")
     start = to_minute(new_start)
     plan = _day_plan(session, site, procedure, start)
-    _refuse_start(plan, start, procedure, site, now)
+    _refuse_start(session, plan, start, procedure, site, now)
     counter = _place(session, plan, procedure, site, start, now, release=appointment)
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
@@ -355,31 +372,23 @@ def reschedule(
     return appointment
 
 
-STAFF_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    # target: (allowed from, timestamp column)
-    AppointmentStatus.checked_in: ((AppointmentStatus.booked,), "checked_in_at"),
-    AppointmentStatus.called: ((AppointmentStatus.checked_in,), "called_at"),
-    AppointmentStatus.seen: ((AppointmentStatus.checked_in, AppointmentStatus.called), "seen_at"),
-    AppointmentStatus.no_show: ((AppointmentStatus.booked,), "no_show_at"),
-}
+STAFF_MOVES = (Move.check_in, Move.call, Move.seen, Move.no_show)
 
 
-def transition(
-    session: Session, appointment: Appointment, target: AppointmentStatus, *, now: datetime
-) -> Appointment:
-    """Staff moves: check in, call, seen, no-show (cancel by office goes through `cancel`)."""
-    if target == AppointmentStatus.cancelled_by_office:
-        return cancel(session, appointment, now=now, by_office=True)
-    if target not in STAFF_TRANSITIONS:
-        raise InvalidRequest(N_("This status cannot be set by hand."))
-    allowed, column = STAFF_TRANSITIONS[target]
-    _require_live(appointment, allowed)
+def transition(session: Session, appointment: Appointment, move: Move, *, now: datetime) -> Outcome:
+    """A move made at the counter: check in, call, seen, no-show."""
+    if move not in STAFF_MOVES:
+        raise ValueError(f"not a counter move: {move}")
+    outcome = _decide(session, appointment, move, now)
+    if outcome is Outcome.repeat:
+        return outcome
+    target = RULES[move][1]
     if target not in LIVE_STATUSES:
         # A finished visit stops holding its counter: the load counts live visits only.
         change_load(session, release=(appointment.counter_id, _cells(appointment)))
     appointment.status = target
-    setattr(appointment, column, now)
+    setattr(appointment, timestamp_column(move), now)
     appointment.updated_at = now
     session.add(appointment)
     session.flush()
-    return appointment
+    return outcome

@@ -21,6 +21,7 @@ from booking.slots import (
     WeeklyWindow,
     booking_rules,
     find_slots,
+    from_minute,
     local_minute,
     to_minute,
 )
@@ -118,6 +119,21 @@ def _closures(
     ):
         found.setdefault(counter_id, []).append((to_minute(starts_at), to_minute(ends_at)))
     return found
+
+
+def closure_reason(session: Session, site_id: str, start: int, end: int) -> str | None:
+    """The reason of a closure over [start, end) UTC minutes at the site, if one says why."""
+    reason = session.execute(
+        select(Closure.reason)
+        .where(
+            Closure.site_id == site_id,
+            Closure.starts_at < from_minute(end),
+            Closure.ends_at > from_minute(start),
+            Closure.reason != "",
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    return reason
 
 
 def current_load(session: Session, plan: SitePlan) -> Load:

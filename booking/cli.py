@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from booking.settings import SettingsError, load_settings
 
@@ -42,9 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "demo":
         from booking.demo import load_demo
+        from booking.paths import demo_file
 
-        with services.transaction() as session:
-            created = load_demo(session, Path(settings.demo_file), services.catalogue)
+        with services.uow.writing() as session:
+            created = load_demo(session, demo_file(settings), services.catalogue)
         print(f"demo loaded: {created}")
         return 0
     if args.command == "serve":

@@ -66,7 +66,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
 def run_housekeeping(services: Services) -> dict[str, int]:
     """Anonymise what is past its retention period, drop old idempotency keys."""
     settings = services.settings
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         done = housekeeping(
             session,
             now=services.now(),

@@ -17,7 +17,7 @@ from booking.models import Appointment, ChecklistVersion
 from completeness.catalogue import Catalogue, Procedure
 from completeness.evaluation import Checklist, coerce_answers, evaluate
 from completeness.language import ChecklistSpec, parse_checklist
-from notifications.outbox import dialect_insert
+from storage.inserts import dialect_insert
 
 _versions = ChecklistVersion.__table__  # type: ignore[attr-defined]
 

@@ -1,47 +1,36 @@
-"""Idempotency-Key: a retried POST gets the first answer and changes nothing more.
+"""Idempotency-Key: a retried booking gets the visit booked the first time, and books nothing
+more.
 
-The key is reserved in the same transaction as the change it guards: a concurrent retry waits
+The key is reserved in the same transaction as the booking it guards: a concurrent retry waits
 on the key's primary key until the first commits (PostgreSQL) or is serialised behind it
-(SQLite), then reads the stored answer.
+(SQLite), then reads which visit it booked.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import IdempotentRequest
 
-if TYPE_CHECKING:
-    from booking.services import Services
-
-
-@dataclass(frozen=True)
-class StoredAnswer:
-    status_code: int
-    body: dict[str, Any]
-
 
 def request_hash(body: bytes, path: str) -> str:
     return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
 
 
-def stored_answer(session: Session, key: str, digest: str) -> StoredAnswer | None:
+def stored_reference(session: Session, key: str, digest: str) -> str | None:
+    """The reference booked under this key, if any; the key with another request is a 422."""
     row = session.get(IdempotentRequest, key)
     if row is None:
         return None
     if row.request_hash != digest:
         raise InvalidRequest(N_("This Idempotency-Key was already used for a different request."))
-    return StoredAnswer(row.status_code, row.body)
+    return row.body.get("reference")
 
 
 def reserve(session: Session, key: str, digest: str, now: datetime) -> IdempotentRequest:
@@ -52,9 +41,9 @@ def reserve(session: Session, key: str, digest: str, now: datetime) -> Idempoten
     return row
 
 
-def complete(session: Session, row: IdempotentRequest, status_code: int, body: dict) -> None:
-    row.status_code = status_code
-    row.body = body
+def complete(session: Session, row: IdempotentRequest, reference: str) -> None:
+    row.status_code = 201
+    row.body = {"reference": reference}
     session.add(row)
     session.flush()
 
@@ -63,36 +52,3 @@ def purge(session: Session, now: datetime, ttl_hours: int) -> int:
     cutoff = now - timedelta(hours=ttl_hours)
     result = session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff))
     return result.rowcount or 0
-
-
-def run_once(
-    services: Services,
-    key: str | None,
-    digest: str,
-    action: Callable[[Session], tuple[int, dict[str, Any]]],
-) -> StoredAnswer:
-    """Run `action` in a transaction, unless this key already has an answer: then return it.
-
-    The key is reserved inside the action's transaction, so the answer and the change it
-    describes are committed together or not at all.
-    """
-    if key:
-        with services.reading() as session:
-            stored = stored_answer(session, key, digest)
-        if stored:
-            return stored
-    try:
-        with services.transaction() as session:
-            reserved = reserve(session, key, digest, services.now()) if key else None
-            status_code, body = action(session)
-            if reserved is not None:
-                complete(session, reserved, status_code, body)
-    except IntegrityError:
-        if not key:
-            raise
-        with services.reading() as session:  # a concurrent retry won: give its answer
-            stored = stored_answer(session, key, digest)
-        if stored is None:
-            raise
-        return stored
-    return StoredAnswer(status_code, body)

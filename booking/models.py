@@ -10,23 +10,11 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData
+from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
-from notifications.models import UTCDateTime  # one UTC column type for every table
-
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata: MetaData = SQLModel.metadata
-
-
-def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+from storage.columns import utc_column
+from storage.metadata import metadata  # noqa: F401  (naming convention; re-exported)
 
 
 class Site(SQLModel, table=True):
@@ -175,6 +163,7 @@ class Appointment(SQLModel, table=True):
     seen_at: datetime | None = utc_column(nullable=True)
     no_show_at: datetime | None = utc_column(nullable=True)
     cancelled_at: datetime | None = utc_column(nullable=True)
+    cancel_reason: str | None = Field(default=None, max_length=100)  # said by the office
     rescheduled_count: int = 0
 
 

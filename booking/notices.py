@@ -38,6 +38,9 @@ class Links:
         # The token travels in the fragment: browsers never send it to a server or a log.
         return f"{self.public_url.rstrip('/')}/r/{appointment.reference}#{self._token(appointment)}"
 
+    def book(self) -> str:
+        return f"{self.public_url.rstrip('/')}/"
+
     def documents(self, appointment: Appointment) -> str:
         base = self.public_url.rstrip("/")
         return f"{base}/r/{appointment.reference}/pieces#{self._token(appointment)}"
@@ -116,6 +119,8 @@ class Notices:
             manage_link=self.links.manage(appointment),
             documents_link=self.links.documents(appointment),
             language=appointment.language,
+            reason=appointment.cancel_reason if kind == Kind.cancellation else None,
+            book_link=self.links.book(),
         )
         version = appointment.rescheduled_count
         key = f"appointment:{appointment.id}:{kind}:{version}"

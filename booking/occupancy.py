@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from booking.models import CounterLoad
 from booking.revisions import bump_for_counters
-from notifications.outbox import dialect_insert
+from storage.inserts import dialect_insert
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
 from booking.models import Closure, Counter, CounterProcedure, OpeningWindow, Site, SiteRevision
-from notifications.outbox import dialect_insert
+from storage.inserts import dialect_insert
 
 _table = SiteRevision.__table__  # type: ignore[attr-defined]
 _counters = Counter.__table__  # type: ignore[attr-defined]

@@ -1,21 +1,25 @@
-"""What every entry point (web, CLI, worker) shares: settings, database, catalogue, clock."""
+"""What every entry point (web, CLI, worker) shares: settings, the unit of work, the catalogue,
+the clock, and the use cases built on them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 import booking.revisions  # noqa: F401  (registers the revision hook)
-from booking.db import make_engine, read_scope, session_scope
 from booking.notices import Links, Notices
+from booking.paths import procedures_dir
 from booking.settings import Settings
+from booking.use_cases.directory import Directory
+from booking.use_cases.replies import Replies
+from booking.use_cases.visits import Visits
 from completeness.catalogue import Catalogue, load_catalogue
+from storage.engines import make_engine
+from storage.unit_of_work import UnitOfWork
 
 Clock = Callable[[], datetime]
 
@@ -30,22 +34,28 @@ class Services:
     engine: Engine
     catalogue: Catalogue
     clock: Clock = system_clock
+    uow: UnitOfWork = field(init=False)
 
-    @property
+    def __post_init__(self) -> None:
+        self.uow = UnitOfWork(self.engine)
+
+    @cached_property
     def notices(self) -> Notices:
         links = Links(self.settings.public_url, self.settings.secret_key)
         deadline = timedelta(hours=self.settings.reminder_deadline_hours)
         return Notices(self.catalogue, links, deadline)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
-            yield session
+    @cached_property
+    def visits(self) -> Visits:
+        return Visits(self)
 
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        with read_scope(self.engine) as session:
-            yield session
+    @cached_property
+    def directory(self) -> Directory:
+        return Directory(self)
+
+    @cached_property
+    def replies(self) -> Replies:
+        return Replies(self)
 
     def now(self) -> datetime:
         return self.clock()
@@ -55,6 +65,6 @@ def build_services(settings: Settings, *, clock: Clock = system_clock) -> Servic
     return Services(
         settings=settings,
         engine=make_engine(settings.database_url),
-        catalogue=load_catalogue(Path(settings.procedures_dir)),
+        catalogue=load_catalogue(procedures_dir(settings)),
         clock=clock,
     )

@@ -25,8 +25,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
-    procedures_dir: str = "config/procedures"
-    demo_file: str = "config/demo.toml"
+    procedures_dir: str = ""  # empty: the catalogue shipped with Guichet
+    demo_file: str = ""  # empty: the demo shipped with Guichet
     default_language: str = "fr"
     alternatives_count: int = 5
     idempotency_ttl_hours: int = 24
@@ -51,6 +51,7 @@ class Settings:
     send_rate_per_second: float = 0.0
     sms_per_number_per_day: int = 5
     quiet_hours: bool = True
+    log_level: str = "info"
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -107,6 +108,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("default_language must be 'fr' or 'en'")
     if not settings.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise SettingsError("database_url must start with sqlite:// or postgresql://")
+    if settings.log_level not in ("debug", "info", "warning", "error"):
+        raise SettingsError("log_level must be debug, info, warning or error")
     if settings.sms_backend not in ("console", "twilio"):
         raise SettingsError("sms_backend must be 'console' or 'twilio'")
     if settings.email_backend not in ("console", "smtp"):

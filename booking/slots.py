@@ -278,3 +278,9 @@ def refusal_for_start(
     if all(p.closures and _closed(p.closures, start, end) for p in on_grid):
         return Refusal.closed
     return None
+
+
+@lru_cache(maxsize=200_000)
+def local_iso(minute: int, timezone: str) -> str:
+    """'2026-03-29T09:00:00+02:00' for a UTC minute at a site (cached: slot lists repeat)."""
+    return from_minute(minute, ZoneInfo(timezone)).isoformat()

@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from booking import appointments
 from booking.errors import Conflict
-from booking.models import Appointment, AppointmentStatus
+from booking.lifecycle import Outcome
+from booking.models import Appointment
 from booking.notices import Notices
 from notifications.models import Kind, Notification, Status
 
@@ -30,11 +31,11 @@ def cancel_by_sms(session: Session, notices: Notices, phone: str, body: str, now
     appointment = appointments.find(session, words[1], lock=True)
     if appointment is None or appointment.phone != phone:
         return False
-    if appointment.status != AppointmentStatus.booked:
-        return False
-    try:
-        appointments.cancel(session, appointment, now=now)
+    try:  # a visit already cancelled, finished or started is left as it is
+        outcome = appointments.cancel(session, appointment, now=now)
     except Conflict:
+        return False
+    if outcome is Outcome.repeat:
         return False
     notices.cancelled(session, appointment, now)
     return True

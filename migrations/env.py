@@ -7,8 +7,8 @@ from sqlalchemy.engine import Connection
 
 import booking.models  # noqa: F401  (registers the tables)
 import notifications.models  # noqa: F401
-from booking.db import make_engine
-from booking.models import metadata
+from storage.engines import make_engine
+from storage.metadata import metadata
 
 config = context.config
 

@@ -20,15 +20,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from notifications.models import Channel, Notification, OptOut, Status
-from notifications.outbox import Message, claim, dialect_insert, enqueue, table
+from notifications.models import Channel, Notification, Status
+from notifications.opt_outs import opt_out, opted_out
+from notifications.outbox import Message, claim, enqueue, table
 from notifications.rate import take_tokens
 from notifications.schedule import end_of_quiet_hours, in_quiet_hours, retry_delay
 from notifications.senders import Outgoing, Sender, SendError
 from notifications.texts import fallback_subject
 
 log = logging.getLogger("guichet.dispatcher")
-opt_outs = OptOut.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,7 @@ class Dispatcher:
         if not phones:
             return set()
         with self.engine.connect() as connection:
-            found = connection.execute(select(opt_outs.c.phone).where(opt_outs.c.phone.in_(phones)))
-            return {row.phone for row in found}
+            return opted_out(connection, phones)
 
     def _sent_today(self, phones: set[str], now: datetime) -> dict[str, int]:
         """SMS handed over to each number in the last 24 hours (the fuse), one query a batch."""
@@ -273,12 +272,7 @@ class Dispatcher:
 
     def _record_opt_out(self, phone: str, now: datetime) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
-                dialect_insert(connection)(opt_outs)
-                .values(phone=phone, created_at=now)
-                .on_conflict_do_nothing()
-            )
-            cancel_sms_to(connection, phone, now, "the number has opted out (STOP)")
+            opt_out(connection, phone, now, "the number has opted out (STOP)")
 
     def _fall_back_to_email(self, message: Notification, now: datetime) -> None:
         if not message.fallback_email:
@@ -300,20 +294,6 @@ class Dispatcher:
         )
         with self.engine.begin() as connection:
             enqueue(connection, [fallback], now)
-
-
-def cancel_sms_to(connection, phone: str, now: datetime, reason: str) -> int:  # type: ignore[no-untyped-def]
-    """Cancel every SMS to a number that has not been handed to the provider yet."""
-    result = connection.execute(
-        update(table)
-        .where(
-            table.c.recipient == phone,
-            table.c.channel == Channel.sms,
-            table.c.status == Status.pending,
-        )
-        .values(status=Status.cancelled, error=reason, updated_at=now)
-    )
-    return result.rowcount or 0
 
 
 def _outgoing(message: Notification) -> Outgoing:

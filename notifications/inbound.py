@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-from notifications.dispatcher import cancel_sms_to
-from notifications.models import Notification, OptOut, Status
-from notifications.outbox import dialect_insert
+from notifications.models import Notification, Status
+from notifications.opt_outs import opt_in, opt_out
 
 table = Notification.__table__  # type: ignore[attr-defined]
-opt_outs = OptOut.__table__  # type: ignore[attr-defined]
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
 START_WORDS = {"START", "UNSTOP", "YES", "DEMARRER", "DÉMARRER"}
@@ -50,14 +48,9 @@ def record_reply(connection: Connection, phone: str, body: str, now: datetime) -
     """STOP (or ARRET) opts the number out and cancels its pending SMS; START undoes it."""
     word = keyword(body)
     if word in STOP_WORDS:
-        connection.execute(
-            dialect_insert(connection)(opt_outs)
-            .values(phone=phone, created_at=now)
-            .on_conflict_do_nothing()
-        )
-        cancel_sms_to(connection, phone, now, "the number has opted out (STOP)")
+        opt_out(connection, phone, now, "the number has opted out (STOP)")
         return "stop"
     if word in START_WORDS:
-        connection.execute(delete(opt_outs).where(opt_outs.c.phone == phone))
+        opt_in(connection, phone)
         return "start"
     return None

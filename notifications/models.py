@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Naive UTC in the database, aware UTC in Python (same as the booking tables)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def _utc(*, nullable: bool = True) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+from storage.columns import utc_column
+from storage.metadata import metadata  # noqa: F401  (the naming convention comes first)
 
 
 class Channel(enum.StrEnum):
@@ -75,21 +56,22 @@ class Notification(SQLModel, table=True):
     attachment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     attachment_method: str | None = Field(default=None, max_length=16)
     # Scheduling: never after `latest_at` (a reminder that cannot arrive in time is dropped).
-    due_at: datetime = _utc(nullable=False)
-    latest_at: datetime | None = _utc()
+    due_at: datetime = utc_column()
+    latest_at: datetime | None = utc_column(nullable=True)
     quiet_hours_apply: bool = True
     timezone: str = Field(default="Europe/Paris", max_length=64)
     status: str = Field(default=Status.pending, max_length=16)
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = _utc()
-    handed_at: datetime | None = _utc()  # given to the provider (its answer may be lost)
+    lease_until: datetime | None = utc_column(nullable=True)
+    # Given to the provider (its answer may be lost).
+    handed_at: datetime | None = utc_column(nullable=True)
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     error: str | None = Field(default=None, max_length=300)
-    created_at: datetime = _utc(nullable=False)
-    updated_at: datetime = _utc(nullable=False)
-    sent_at: datetime | None = _utc()
-    delivered_at: datetime | None = _utc()
+    created_at: datetime = utc_column()
+    updated_at: datetime = utc_column()
+    sent_at: datetime | None = utc_column(nullable=True)
+    delivered_at: datetime | None = utc_column(nullable=True)
 
 
 class OptOut(SQLModel, table=True):
@@ -97,7 +79,7 @@ class OptOut(SQLModel, table=True):
 
     __tablename__ = "opt_out"
     phone: str = Field(primary_key=True, max_length=20)
-    created_at: datetime = _utc(nullable=False)
+    created_at: datetime = utc_column()
 
 
 class SendRate(SQLModel, table=True):
@@ -106,4 +88,4 @@ class SendRate(SQLModel, table=True):
     __tablename__ = "send_rate"
     channel: str = Field(primary_key=True, max_length=8)
     tokens: float = 0.0
-    updated_at: datetime = _utc(nullable=False)
+    updated_at: datetime = utc_column()

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Status
+from storage.inserts import dialect_insert
 
 table = Notification.__table__  # type: ignore[attr-defined]
 
@@ -36,12 +36,6 @@ class Message:
     quiet_hours_apply: bool = True
     timezone: str = "Europe/Paris"
     fallback_email: str | None = None
-
-
-def dialect_insert(bind: Session | Connection):  # type: ignore[no-untyped-def]
-    """The INSERT construct with ON CONFLICT for the engine in use (PostgreSQL or SQLite)."""
-    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> int:

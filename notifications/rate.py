@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from notifications.models import SendRate
-from notifications.outbox import dialect_insert
+from storage.inserts import dialect_insert
 
 table = SendRate.__table__  # type: ignore[attr-defined]
 

@@ -78,6 +78,8 @@ class Visit:
     manage_link: str
     documents_link: str
     language: str = "fr"
+    reason: str | None = None  # why the office cancelled the visit
+    book_link: str = ""  # where to book again
 
 
 DAYS = {
@@ -119,6 +121,10 @@ SMS = {
     ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
     ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}. Détails : {manage}",
     ("en", "cancellation"): "Cancelled: {site}, {when}. Ref {ref}. Details: {manage}",
+    ("fr", "cancellation_by_office"): "RDV annulé par la préfecture : {site}, {when}. Motif : "
+    "{reason}. Réf {ref}. Reprendre RDV : {book}",
+    ("en", "cancellation_by_office"): "Your appointment was cancelled by the office: {site}, "
+    "{when}. Reason: {reason}. Ref {ref}. Book again: {book}",
     ("fr", "survey"): "Merci de votre venue à {site} ({ref}). Votre avis sur l'accueil, de 1 "
     "(mauvais) à 5 (excellent) ? Répondez par un chiffre.",
     ("en", "survey"): "Thank you for visiting {site} ({ref}). How was your visit, from 1 (poor) "
@@ -140,12 +146,16 @@ SUBJECTS = {
 
 def sms_text(kind: str, visit: Visit) -> str:
     language = "en" if visit.language == "en" else "fr"
+    if kind == "cancellation" and visit.reason:
+        kind = "cancellation_by_office"
     text = SMS[(language, kind)].format(
         site=visit.site_name,
         when=when(visit),
         ref=visit.reference,
         docs=visit.documents_link,
         manage=visit.manage_link,
+        reason=visit.reason,
+        book=visit.book_link,
     )
     return to_gsm7(text)
 

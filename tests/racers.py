@@ -28,7 +28,7 @@ def book_in_process(
             phone="06 12 34 56 78",
         )
         try:
-            with services.transaction() as session:
+            with services.uow.writing() as session:
                 appointments.book(
                     session, catalogue=services.catalogue, request=request, now=frozen
                 )

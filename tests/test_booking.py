@@ -14,12 +14,21 @@ from sqlmodel import select
 from booking import appointments
 from booking.appointments import BookingRequest, SlotTaken
 from booking.availability import rules_for, search_slots
+from booking.builders import add_counter, add_site
 from booking.errors import Conflict, InvalidRequest, NotFound
-from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Channel, CounterLoad
+from booking.lifecycle import Move, Outcome
+from booking.models import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    Counter,
+    CounterLoad,
+)
+from booking.occupancy import change_load
 from booking.references import manage_token
 from booking.services import Services
 from booking.slots import cells_of, to_minute
-from tests.builders import add_counter, add_site
 from tests.conftest import SECRET, count
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,7 +36,7 @@ TUESDAY_9 = datetime(2026, 3, 24, 9, 0, tzinfo=PARIS)
 
 
 def setup_site(services: Services, capacity: int = 1, counters: int = 1) -> None:
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session)
         for index in range(counters):
             add_counter(
@@ -57,7 +66,7 @@ def request(
 
 
 def book(services: Services, req: BookingRequest):
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         return appointments.book(
             session, catalogue=services.catalogue, request=req, now=services.now()
         )
@@ -65,7 +74,7 @@ def book(services: Services, req: BookingRequest):
 
 def assert_load_matches_live_appointments(services: Services) -> None:
     """Invariant 1's bookkeeping: every load cell counts exactly the live visits covering it."""
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         loads = {(r.counter_id, r.cell): r.booked for r in session.exec(select(CounterLoad))}
         expected: dict[tuple[int, int], int] = {}
         live = select(Appointment).where(Appointment.status.in_(LIVE_STATUSES))
@@ -90,7 +99,7 @@ def test_booking_takes_the_slot_and_shows_it_to_nobody_else(services):
     assert appointment.ends_at - appointment.starts_at == timedelta(minutes=10)
     with pytest.raises(SlotTaken) as taken:
         book(services, request(name="Someone Else"))
-    with services.reading() as session:
+    with services.uow.reading() as session:
         appointments.offer_alternatives(session, taken.value, now=services.now(), count=5)
     alternatives = taken.value.extra["alternatives"]
     assert alternatives and all(
@@ -109,7 +118,11 @@ def test_overlapping_visits_of_different_lengths_are_refused(services):
     )
     with pytest.raises(SlotTaken):
         book(services, request(start=datetime(2026, 3, 31, 9, 30, tzinfo=PARIS)))
-    assert book(services, request(start=datetime(2026, 3, 31, 9, 45, tzinfo=PARIS)))
+    after = book(services, request(start=datetime(2026, 3, 31, 9, 45, tzinfo=PARIS)))
+    assert after.status == "booked" and after.starts_at == datetime(
+        2026, 3, 31, 9, 45, tzinfo=PARIS
+    )
+    assert count(services, "SELECT count(*) FROM appointment") == 2
 
 
 def test_capacity_two_takes_two_then_refuses(services):
@@ -123,7 +136,7 @@ def test_capacity_two_takes_two_then_refuses(services):
 def test_the_database_refuses_overbooking_even_without_the_guard(services):
     setup_site(services)
     book(services, request())
-    with pytest.raises(IntegrityError), services.transaction() as session:
+    with pytest.raises(IntegrityError), services.uow.writing() as session:
         row = session.exec(select(CounterLoad)).first()
         row.booked = row.capacity + 1
         session.flush()
@@ -158,7 +171,7 @@ def test_web_booking_needs_a_way_to_reach_the_citizen_but_staff_booking_does_not
 
 def test_phone_is_parsed_with_the_site_region(services):
     setup_site(services)
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(
             session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
         )
@@ -177,13 +190,14 @@ def test_reschedule_moves_and_frees_the_old_slot(services):
     setup_site(services)
     appointment = book(services, request())
     new_start = TUESDAY_9 + timedelta(hours=1)
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         moved = appointments.find(session, appointment.reference, lock=True)
         appointments.reschedule(
             session, moved, catalogue=services.catalogue, new_start=new_start, now=services.now()
         )
     assert moved.reference == appointment.reference and moved.starts_at == new_start
-    assert book(services, request())  # the old time is free again
+    again = book(services, request(name="Other"))  # the old time is free again
+    assert again.starts_at == TUESDAY_9 and again.counter_id == appointment.counter_id
     assert_load_matches_live_appointments(services)
 
 
@@ -191,7 +205,7 @@ def test_reschedule_to_a_full_slot_keeps_the_old_one(services):
     setup_site(services)
     mine = book(services, request())
     book(services, request(start=TUESDAY_9 + timedelta(hours=1), name="Other"))
-    with pytest.raises(SlotTaken), services.transaction() as session:
+    with pytest.raises(SlotTaken), services.uow.writing() as session:
         moved = appointments.find(session, mine.reference, lock=True)
         appointments.reschedule(
             session,
@@ -200,7 +214,7 @@ def test_reschedule_to_a_full_slot_keeps_the_old_one(services):
             new_start=TUESDAY_9 + timedelta(hours=1),
             now=services.now(),
         )
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         kept = appointments.find(session, mine.reference)
     assert kept.starts_at == TUESDAY_9 and kept.status == "booked"
     with pytest.raises(SlotTaken):
@@ -216,7 +230,7 @@ def test_reschedule_by_less_than_its_length_on_a_full_counter(services):
             procedure="naturalisation-interview", start=datetime(2026, 3, 31, 9, 0, tzinfo=PARIS)
         ),
     )
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         moved = appointments.find(session, interview.reference, lock=True)
         appointments.reschedule(
             session,
@@ -228,38 +242,67 @@ def test_reschedule_by_less_than_its_length_on_a_full_counter(services):
     assert_load_matches_live_appointments(services)
 
 
-def test_cancel_frees_the_slot_and_twice_is_a_conflict(services):
+def test_cancel_frees_the_slot_and_a_repeat_changes_nothing(services):
     setup_site(services)
     appointment = book(services, request())
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         found = appointments.find(session, appointment.reference, lock=True)
-        appointments.cancel(session, found, now=services.now())
+        assert appointments.cancel(session, found, now=services.now()) is Outcome.apply
     assert found.status == AppointmentStatus.cancelled_by_citizen and found.cancelled_at
-    with pytest.raises(Conflict), services.transaction() as session:
-        appointments.cancel(
-            session,
-            appointments.find(session, appointment.reference, lock=True),
-            now=services.now(),
-        )
-    assert book(services, request())
+    with services.uow.writing() as session:
+        again = appointments.find(session, appointment.reference, lock=True)
+        assert appointments.cancel(session, again, now=services.now()) is Outcome.repeat
+        with pytest.raises(Conflict):  # the office cannot cancel what the citizen cancelled
+            appointments.cancel(session, again, now=services.now(), by_office=True)
+    rebooked = book(services, request(name="Other"))
+    assert rebooked.starts_at == TUESDAY_9 and rebooked.status == "booked"
     assert_load_matches_live_appointments(services)
 
 
-def test_staff_transitions_are_timestamped_and_ordered(services):
+def test_the_capacity_guard_refuses_a_second_seat_in_one_process(services):
+    """Two takes of one cell of a capacity-1 counter: the second is refused by the guarded
+    UPDATE (False), not by the CHECK constraint (an IntegrityError, i.e. a 500)."""
+    setup_site(services)
+    with services.uow.writing() as session:
+        counter = session.exec(select(Counter)).first()
+        cell = (counter.id, counter.capacity, [to_minute(TUESDAY_9)])
+        assert change_load(session, take=cell) is True
+        assert change_load(session, take=cell) is False
+        assert session.exec(select(CounterLoad)).one().booked == 1
+
+
+def test_a_booking_whose_view_of_the_load_is_stale_is_refused_by_the_database(
+    services, monkeypatch
+):
+    """As if two bookings had read the load before either wrote: the Python check sees a free
+    counter both times; the database guard must turn the second into 'just taken'."""
+    setup_site(services)
+    monkeypatch.setattr(appointments, "current_load", lambda session, plan: {})
+    first = book(services, request())
+    with pytest.raises(SlotTaken):
+        book(services, request(name="Second"))
+    assert first.status == "booked"
+    assert count(services, "SELECT count(*) FROM appointment") == 1
+    assert_load_matches_live_appointments(services)
+
+
+def test_counter_moves_are_timestamped_and_ordered(services):
     setup_site(services)
     appointment = book(services, request())
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         found = appointments.find(session, appointment.reference, lock=True)
         with pytest.raises(Conflict):
-            appointments.transition(session, found, AppointmentStatus.seen, now=services.now())
-        appointments.transition(session, found, AppointmentStatus.checked_in, now=services.now())
-        appointments.transition(session, found, AppointmentStatus.called, now=services.now())
-        appointments.transition(session, found, AppointmentStatus.seen, now=services.now())
+            appointments.transition(session, found, Move.seen, now=services.now())
+    at_nine = TUESDAY_9 + timedelta(minutes=2)
+    with services.uow.writing() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        for move in (Move.check_in, Move.call, Move.seen):
+            appointments.transition(session, found, move, now=at_nine)
     assert found.checked_in_at and found.called_at and found.seen_at and found.status == "seen"
     other = book(services, request(start=TUESDAY_9 + timedelta(minutes=30)))
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         found = appointments.find(session, other.reference, lock=True)
-        appointments.transition(session, found, AppointmentStatus.no_show, now=services.now())
+        appointments.transition(session, found, Move.no_show, now=TUESDAY_9 + timedelta(minutes=31))
     assert found.no_show_at is not None
     assert_load_matches_live_appointments(services)
 
@@ -269,7 +312,7 @@ def test_token_and_reference_checks(services):
     appointment = book(services, request())
     token = manage_token(SECRET, appointment.id, appointment.token_version)
     typed = appointment.reference.lower()[:3] + "-" + appointment.reference.lower()[3:]
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         assert appointments.find_for_citizen(session, typed, token, SECRET).id == appointment.id
         for bad in (None, "", token[:-1] + ("A" if token[-1] != "A" else "B")):
             with pytest.raises(NotFound):
@@ -286,7 +329,7 @@ def test_token_and_reference_checks(services):
 def test_slot_search_hides_taken_starts(services):
     setup_site(services, counters=2)
     book(services, request())
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = appointments.get_site(session, "paris")
         procedure = services.catalogue.get("residence-permit-pickup")
         rules = rules_for(procedure, site, services.now())
@@ -339,10 +382,10 @@ def test_concurrent_reschedules_and_cancels_keep_the_load_true(services):
         book(services, request(start=TUESDAY_9 + timedelta(minutes=15 * i))) for i in range(6)
     ]
 
-    def churn(index: int) -> None:
+    def churn(index: int) -> bool:
         target = TUESDAY_9 + timedelta(hours=1, minutes=15 * (index % 3))
         try:
-            with services.transaction() as session:
+            with services.uow.writing() as session:
                 mine = appointments.find(session, booked[index].reference, lock=True)
                 if index % 2:
                     appointments.cancel(session, mine, now=services.now())
@@ -355,8 +398,13 @@ def test_concurrent_reschedules_and_cancels_keep_the_load_true(services):
                         now=services.now(),
                     )
         except (SlotTaken, Conflict):
-            pass
+            return False
+        return True
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(churn, list(range(6)) * 2))
+        succeeded = list(pool.map(churn, list(range(6)) * 2))
+    # 3 cancels succeed (their repeats answer as before); moves to 3 free times on 2 counters
+    assert succeeded.count(True) >= 3 + 2
+    cancelled = "SELECT count(*) FROM appointment WHERE status = 'cancelled_by_citizen'"
+    assert count(services, cancelled) == 3
     assert_load_matches_live_appointments(services)

@@ -9,11 +9,11 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from booking.db import driver_url
 from booking.demo import load_demo
 from booking.migrate import alembic_config
 from booking.settings import DEV_SECRET, SettingsError, load_settings
 from completeness.catalogue import CatalogueError, load_catalogue, load_procedure
+from storage.engines import driver_url
 from tests.conftest import ROOT, count
 
 GOOD = """id = "{id}"
@@ -94,9 +94,9 @@ def test_invalid_procedure_files_name_the_file_and_field(tmp_path, content, mess
 
 
 def test_demo_loads_three_sites_once(services):
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         first = load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         second = load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
     assert first["sites"] == 3 and first["windows"] > 0
     assert second == {"sites": 0, "counters": 0, "windows": 0}
@@ -141,8 +141,8 @@ def test_migrations_match_the_models(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from booking.db import make_engine
     from booking.models import metadata
+    from storage.engines import make_engine
 
     engine = make_engine(database_url, pooled=False)
     with engine.connect() as conn:

@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from litestar.testing import TestClient
 
+from booking.builders import add_counter, add_site
 from booking.dispatch import build_dispatcher
 from booking.services import build_services
 from booking.web.app import create_app
-from tests.builders import add_counter, add_site
 from tests.conftest import count, make_settings
 
 
@@ -43,7 +43,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 def seeded(services) -> None:
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site)
 

@@ -10,10 +10,10 @@ import pytest
 from litestar.testing import TestClient
 
 from booking import appointments, documents
+from booking.builders import add_counter, add_site
 from booking.errors import InvalidRequest
 from booking.services import build_services
 from booking.web.app import create_app
-from tests.builders import add_counter, add_site
 from tests.conftest import ROOT, count, make_settings
 
 RENEWAL_ANSWERS = {
@@ -37,7 +37,7 @@ START = "2026-03-24T09:00:00+01:00"
 
 @pytest.fixture
 def client(services) -> Iterator[TestClient]:
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session)
         add_counter(
             session, site, procedures=("residence-permit-renewal", "residence-permit-pickup")
@@ -170,7 +170,7 @@ def test_checklist_endpoint_whole_and_applicable(client):
 def test_counter_side_recording(client, services):
     body = client.post("/api/v1/appointments", json=renewal()).json()
     now = services.now()
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         appointment = appointments.find(session, body["reference"], lock=True)
         documents.record_presented(
             session, services.catalogue, appointment, ["passport", "photos"], now=now

@@ -18,7 +18,7 @@ _folder = Path(tempfile.mkdtemp(prefix="guichet-fuzz-"))
 _url = f"sqlite:///{_folder}/fuzz.db"
 migrate(_url)
 _services = build_services(make_settings(_url))
-with _services.transaction() as _session:
+with _services.uow.writing() as _session:
     load_demo(_session, ROOT / "config" / "demo.toml", _services.catalogue)
 
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(_services))

@@ -14,13 +14,13 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 from sqlmodel import select
 
+from booking.builders import add_counter, add_site
 from booking.models import Site
 from booking.web.app import create_app
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.models import Notification
 from notifications.outbox import claim, table
 from notifications.senders import Outgoing, SendError
-from tests.builders import add_counter, add_site
 from tests.conftest import count
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -53,7 +53,7 @@ class RecordingSender:
 
 @pytest.fixture
 def client(services) -> Iterator[TestClient]:
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site, capacity=5)
     with TestClient(create_app(services)) as test_client:
@@ -94,7 +94,7 @@ def book(client, start="2026-03-24T09:00:00+01:00", **changes) -> dict:
 
 
 def outbox(services) -> list[Notification]:
-    with services.reading() as session:
+    with services.uow.reading() as session:
         found = list(session.exec(select(Notification).order_by(Notification.id)))
         session.expunge_all()
     return found
@@ -201,7 +201,7 @@ def test_dispatcher_sends_each_message_once_when_due(client, services, clock, sm
 def test_quiet_hours_postpone_a_reminder_or_drop_it_if_too_late(
     client, services, clock, sms, email
 ):
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         session.get(Site, "paris").reminder_hour = 22
     book(client, start="2026-03-24T09:00:00+01:00", email=None)  # latest: 07:00 next day
     book(client, start="2026-03-24T13:30:00+01:00", email=None)  # latest: 11:30
@@ -322,12 +322,12 @@ def test_shared_rate_bucket_never_counts_an_interval_twice(services):
 
 
 def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email):
-    """The dispatcher's own clock (no injected one), moved with time-machine."""
-    import time_machine
+    """The dispatcher's own clock (no injected one), frozen with freezegun."""
+    from freezegun import freeze_time
 
     book(client, start="2026-03-24T13:30:00+01:00", email=None)
     worker = Dispatcher(services.engine, {"sms": sms, "email": email})
-    with time_machine.travel(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS), tick=False):
+    with freeze_time(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS)):
         worker.run_until_idle()  # the confirmation of a booking just made goes out at night
         assert len(sms.sent) == 1
     with services.engine.begin() as connection:  # make the reminder due in the night
@@ -336,12 +336,12 @@ def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email)
             .where(table.c.kind == "reminder")
             .values(due_at=datetime(2026, 3, 23, 22, 0, tzinfo=PARIS))
         )
-    with time_machine.travel(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS), tick=False):
+    with freeze_time(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS)):
         worker.run_until_idle()
     reminder = rows(services, kind="reminder")[0]
     assert len(sms.sent) == 1 and reminder.status == "pending"
     assert reminder.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=PARIS)
-    with time_machine.travel(datetime(2026, 3, 24, 8, 0, 5, tzinfo=PARIS), tick=False):
+    with freeze_time(datetime(2026, 3, 24, 8, 0, 5, tzinfo=PARIS)):
         worker.run_until_idle()
     assert len(sms.sent) == 2 and rows(services, kind="reminder")[0].status == "sent"
 

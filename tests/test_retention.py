@@ -7,15 +7,15 @@ from datetime import timedelta
 from litestar.testing import TestClient
 from sqlmodel import select
 
+from booking.builders import add_counter, add_site
 from booking.dispatch import run_housekeeping
 from booking.models import Appointment, IdempotentRequest
 from booking.web.app import create_app
 from notifications.models import Notification
-from tests.builders import add_counter, add_site
 
 
 def test_old_appointments_lose_personal_data_but_keep_their_statistics(services, clock):
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         add_counter(session, add_site(session))
     with TestClient(create_app(services)) as client:
         for start in ("2026-03-24T09:00:00+01:00", "2026-03-24T10:00:00+01:00"):
@@ -33,14 +33,14 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(services,
             assert (
                 client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
             )
-    with services.transaction() as session:  # the first visit ended long ago
+    with services.uow.writing() as session:  # the first visit ended long ago
         first = session.exec(select(Appointment).order_by(Appointment.id)).first()
         first.starts_at -= timedelta(days=400)
         first.ends_at -= timedelta(days=400)
     clock.set(clock.moment + timedelta(days=2))
     assert run_housekeeping(services) == {"anonymised": 1, "idempotency_keys_purged": 2}
     assert run_housekeeping(services) == {"anonymised": 0, "idempotency_keys_purged": 0}
-    with services.reading() as session:
+    with services.uow.reading() as session:
         old, recent = session.exec(select(Appointment).order_by(Appointment.id)).all()
         assert (old.name, old.phone, old.email, old.motive, old.answers) == (
             None,

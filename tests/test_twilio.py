@@ -15,14 +15,14 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
+from booking.builders import add_counter, add_site
 from booking.dispatch import build_dispatcher
 from booking.services import build_services
 from booking.web.app import create_app
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.outbox import Message, enqueue
-from tests.builders import add_counter, add_site
+from notifications.twilio_fake import FakeTwilio
 from tests.conftest import ROOT, count, make_settings
-from tests.fake_twilio import FakeTwilio
 
 TOKEN = "twilio-auth-token-for-tests"
 PHONE = "+33612345678"
@@ -47,7 +47,7 @@ def twilio_services(database_url, clock, fake):
         public_url=PUBLIC,
     )
     services = build_services(settings, clock=clock)
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site, capacity=5)
     yield services
@@ -188,7 +188,7 @@ def _query(services, sql: str) -> list[tuple]:
 def due_now(services, count: int) -> None:
     """`count` SMS due now, one a number, outside quiet hours."""
     now = datetime.now(UTC)
-    with services.transaction() as session:
+    with services.uow.writing() as session:
         messages = [
             Message(
                 idempotency_key=f"due-{i}",
@@ -297,28 +297,28 @@ def test_annuler_with_the_reference_cancels_from_the_booking_number_only(client,
     assert count(twilio_services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
 
 
-def mark_seen(services, reference: str) -> None:
-    from booking import appointments
-    from booking.models import AppointmentStatus
-
-    now = services.now()
-    with services.transaction() as session:
-        visit = appointments.find(session, reference, lock=True)
-        appointments.transition(session, visit, AppointmentStatus.checked_in, now=now)
-        appointments.transition(session, visit, AppointmentStatus.seen, now=now)
-        services.notices.seen(session, visit, now)
+def mark_seen(services, clock, visit: dict) -> None:
+    """Check the visitor in and mark them seen at the counter, on the day, then come back."""
+    before = clock.moment
+    clock.set(datetime.fromisoformat(visit["start"]) + timedelta(minutes=5))
+    services.visits.check_in(visit["reference"])
+    services.visits.mark_seen(visit["reference"])
+    clock.set(before)
 
 
-def test_satisfaction_survey_after_a_visit_where_the_site_asks(client, twilio_services, fake):
+def test_satisfaction_survey_after_a_visit_where_the_site_asks(
+    client, twilio_services, fake, clock
+):
     from booking.models import Site
 
     first = book(client)
-    mark_seen(twilio_services, first["reference"])
+    mark_seen(twilio_services, clock, first)
     assert count(twilio_services, "SELECT count(*) FROM notification WHERE kind = 'survey'") == 0
-    with twilio_services.transaction() as session:
+    with twilio_services.uow.writing() as session:
         session.get(Site, "paris").survey_enabled = True
     second = book(client, start="2026-03-24T10:00:00+01:00")
-    mark_seen(twilio_services, second["reference"])
+    mark_seen(twilio_services, clock, second)
+    clock.set(datetime.fromisoformat(second["start"]) + timedelta(minutes=20))
     build_dispatcher(twilio_services).run_until_idle()
     survey = [m for m in fake.messages if "de 1" in m["body"]]
     assert len(survey) == 1 and second["reference"] in survey[0]["body"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Router
-from litestar.di import Provide
 
 from booking.web.appointments_api import (
     cancel_appointment,
@@ -12,7 +11,7 @@ from booking.web.appointments_api import (
     show_appointment,
 )
 from booking.web.catalogue_api import list_procedures, list_sites, procedure_checklist, site_slots
-from booking.web.deps import provide_services, provide_slot_lists
+from booking.web.deps import DEPENDENCIES
 from booking.web.provider import twilio_inbound, twilio_status
 
 api_v1 = Router(
@@ -29,9 +28,6 @@ api_v1 = Router(
         twilio_status,
         twilio_inbound,
     ],
-    dependencies={
-        "services": Provide(provide_services, sync_to_thread=False),
-        "slot_lists": Provide(provide_slot_lists, sync_to_thread=False),
-    },
+    dependencies=DEPENDENCIES,
     request_max_body_size=64 * 1024,
 )

@@ -17,7 +17,6 @@ from booking.web.errors import (
     on_unexpected_error,
     on_validation_error,
 )
-from booking.web.slot_lists import SlotListCache
 
 
 def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
@@ -49,5 +48,4 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )
     app.state.services = services
-    app.state.slot_lists = SlotListCache()
     return app

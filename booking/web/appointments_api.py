@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import HeaderParameter, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
-from sqlmodel import Session
 
-from booking import appointments, documents, idempotency
+from booking import idempotency
+from booking.appointments import BookingRequest
 from booking.errors import InvalidRequest
 from booking.i18n import N_
-from booking.models import Appointment, AppointmentStatus, Counter, Site
-from booking.services import Services
-from booking.web.checklists import documents_to_bring
-from booking.web.deps import Reference, ServicesDep, TokenHeader
+from booking.use_cases.visits import IdempotencyKey
+from booking.web.deps import Reference, TokenHeader, VisitsDep
 from booking.web.errors import request_language
-from booking.web.presenters import appointment_json
+from booking.web.presenters import visit_json
 from notifications.calendar import calendar_file, method_of
 
 Answer = str | bool | int | float | None
@@ -57,41 +52,9 @@ def parse_start(text: str) -> datetime:
     return start
 
 
-@contextmanager
-def alternatives_when_taken(services: Services) -> Iterator[None]:
-    """A lost race answers with the nearest free starts, searched once the write is over."""
-    try:
-        yield
-    except appointments.SlotTaken as taken:
-        with services.reading() as session:
-            raise appointments.offer_alternatives(
-                session, taken, now=services.now(), count=services.settings.alternatives_count
-            ) from None
-
-
-def _present(
-    services: Services,
-    session: Session,
-    appointment: Appointment,
-    language: str,
-    *,
-    with_token: bool,
-) -> dict[str, Any]:
-    site = session.get(Site, appointment.site_id)
-    counter = session.get(Counter, appointment.counter_id)
-    secret = services.settings.secret_key if with_token else None
-    body = appointment_json(appointment, site, counter, secret_key=secret)
-    today = services.now().astimezone(ZoneInfo(site.timezone)).date()
-    checklist = documents.personal_list(session, services.catalogue, appointment, today=today)
-    body["documents_to_bring"] = documents_to_bring(checklist, language)
-    body["file_status"] = documents.file_status(appointment)
-    body["missing_documents"] = appointment.missing_declared
-    return body
-
-
 @post("/appointments", sync_to_thread=True, status_code=HTTP_201_CREATED)
 def create_appointment(
-    services: ServicesDep,
+    visits: VisitsDep,
     request: Request,
     data: JSONBody[AppointmentCreate],
     body: RawBody,
@@ -100,7 +63,10 @@ def create_appointment(
         HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200),
     ] = None,
 ) -> Response[dict[str, Any]]:
-    booking_request = appointments.BookingRequest(
+    if not data.name.strip():
+        raise InvalidRequest.for_field("name", N_("Give your name."))
+    language = request_language(request)
+    booking_request = BookingRequest(
         site_id=data.site_id,
         procedure_id=data.procedure_id,
         start=parse_start(data.start),
@@ -111,24 +77,13 @@ def create_appointment(
         answers=dict(data.answers),
         declared=tuple(data.declared),
         notify=tuple(data.notify) if data.notify is not None else None,
-        language=request_language(request),
+        language=language,
     )
-    if not booking_request.name.strip():
-        raise InvalidRequest.for_field("name", N_("Give your name."))
-    digest = idempotency.request_hash(body, request.url.path)
-
-    def book(session: Session) -> tuple[int, dict[str, Any]]:
-        now = services.now()
-        appointment = appointments.book(
-            session, catalogue=services.catalogue, request=booking_request, now=now
-        )
-        services.notices.booked(session, appointment, now)
-        answer = _present(services, session, appointment, booking_request.language, with_token=True)
-        return HTTP_201_CREATED, answer
-
-    with alternatives_when_taken(services):
-        answer = idempotency.run_once(services, idempotency_key, digest, book)
-    return Response(answer.body, status_code=answer.status_code)
+    key = None
+    if idempotency_key:
+        key = IdempotencyKey(idempotency_key, idempotency.request_hash(body, request.url.path))
+    view = visits.book(booking_request, key=key)
+    return Response(visit_json(view, language), status_code=HTTP_201_CREATED)
 
 
 @get(
@@ -139,69 +94,38 @@ def create_appointment(
 )
 def show_appointment(
     request: Request,
-    services: ServicesDep,
+    visits: VisitsDep,
     reference: Reference,
     token: TokenHeader = None,
     token_query: Annotated[str | None, QueryParameter(name="token", max_length=200)] = None,
 ) -> Response[Any]:
     """The appointment with its documents to bring, or (`.ics`) its calendar file."""
+    language = request_language(request)
     # Litestar cannot route "{reference}.ics" beside "{reference}": one handler serves both.
-    wants_calendar = reference.endswith(".ics")
-    reference = reference.removesuffix(".ics")
-    with services.reading() as session:
-        appointment = appointments.find_for_citizen(
-            session, reference, token or token_query, services.settings.secret_key
-        )
-        language = request_language(request)
-        if not wants_calendar:
-            return Response(_present(services, session, appointment, language, with_token=False))
-        site = session.get(Site, appointment.site_id)
-        today = services.now().astimezone(ZoneInfo(site.timezone)).date()
-        checklist = documents.personal_list(session, services.catalogue, appointment, today=today)
-        cancelled = appointment.status in (
-            AppointmentStatus.cancelled_by_citizen,
-            AppointmentStatus.cancelled_by_office,
-        )
-        labels = [d.label.get(language) for d in checklist.documents]
-        event = services.notices.calendar(session, appointment, cancelled, labels, services.now())
-        filename = f"{appointment.reference}.ics"
+    if not reference.endswith(".ics"):
+        return Response(visit_json(visits.show(reference, token or token_query), language))
+    calendar = visits.calendar(reference.removesuffix(".ics"), token or token_query, language)
     return Response(
-        calendar_file(event),
-        media_type=f"text/calendar; charset=utf-8; method={method_of(event)}",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        calendar_file(calendar.event),
+        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
+        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
     )
 
 
 @post("/appointments/{reference:str}/cancel", sync_to_thread=True, status_code=200)
 def cancel_appointment(
-    request: Request, services: ServicesDep, reference: Reference, token: TokenHeader = None
+    request: Request, visits: VisitsDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
-    with services.transaction() as session:
-        appointment = appointments.find_for_citizen(
-            session, reference, token, services.settings.secret_key, lock=True
-        )
-        now = services.now()
-        appointments.cancel(session, appointment, now=now)
-        services.notices.cancelled(session, appointment, now)
-        return _present(services, session, appointment, request_language(request), with_token=False)
+    return visit_json(visits.cancel(reference, token), request_language(request))
 
 
 @post("/appointments/{reference:str}/reschedule", sync_to_thread=True, status_code=200)
 def reschedule_appointment(
     request: Request,
-    services: ServicesDep,
+    visits: VisitsDep,
     reference: Reference,
     data: JSONBody[Reschedule],
     token: TokenHeader = None,
 ) -> dict[str, Any]:
-    new_start = parse_start(data.start)
-    with alternatives_when_taken(services), services.transaction() as session:
-        appointment = appointments.find_for_citizen(
-            session, reference, token, services.settings.secret_key, lock=True
-        )
-        now = services.now()
-        appointments.reschedule(
-            session, appointment, catalogue=services.catalogue, new_start=new_start, now=now
-        )
-        services.notices.moved(session, appointment, now)
-        return _present(services, session, appointment, request_language(request), with_token=False)
+    view = visits.reschedule(reference, token, parse_start(data.start))
+    return visit_json(view, request_language(request))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from booking.models import Appointment, Counter, Site
-from booking.references import display_reference, manage_token
-from booking.slots import Slot, from_minute, to_minute
+from booking.references import display_reference
+from booking.slots import Slot, local_iso, to_minute
+from booking.use_cases.visits import VisitView
+from booking.web.checklists import documents_to_bring
 from completeness.catalogue import Procedure
-
-
-@lru_cache(maxsize=200_000)
-def local_iso(minute: int, timezone: str) -> str:
-    """'2026-03-29T09:00:00+02:00' for a UTC minute at a site (cached: slot lists repeat)."""
-    return from_minute(minute, ZoneInfo(timezone)).isoformat()
 
 
 def site_json(site: Site) -> dict[str, Any]:
@@ -48,10 +42,8 @@ def appointment_json(
     appointment: Appointment,
     site: Site,
     counter: Counter,
-    *,
-    secret_key: str | None = None,
 ) -> dict[str, Any]:
-    """The citizen's view of an appointment; `secret_key` adds the manage token (on creation)."""
+    """The public fields of an appointment, times in the site's own offset."""
     body: dict[str, Any] = {
         "reference": display_reference(appointment.reference),
         "start": local_iso(to_minute(appointment.starts_at), site.timezone),
@@ -68,6 +60,16 @@ def appointment_json(
         "channel": appointment.channel,
         "language": appointment.language,
     }
-    if secret_key is not None:
-        body["token"] = manage_token(secret_key, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+    return body
+
+
+def visit_json(view: VisitView, language: str) -> dict[str, Any]:
+    """The citizen's view of a visit with its personal list of documents and file status."""
+    appointment = view.appointment
+    body = appointment_json(appointment, view.site, view.counter)
+    if view.token is not None:
+        body["token"] = view.token
+    body["documents_to_bring"] = documents_to_bring(view.documents, language)
+    body["file_status"] = view.file_status
+    body["missing_documents"] = appointment.missing_declared
     return body

@@ -9,19 +9,18 @@ from litestar import MediaType, Request, Response, post
 from litestar.exceptions import PermissionDeniedException
 from twilio.request_validator import RequestValidator
 
-from booking.services import Services
-from booking.sms_commands import cancel_by_sms, record_satisfaction
-from notifications.inbound import record_reply, record_status
+from booking.settings import Settings
+from booking.web.deps import RepliesDep, SettingsDep
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-async def _verified_form(request: Request, services: Services) -> dict[str, str]:
+async def _verified_form(request: Request, settings: Settings) -> dict[str, str]:
     """The posted form, if Twilio signed it for the public URL it called; else a 403."""
-    token = services.settings.twilio_auth_token
+    token = settings.twilio_auth_token
     signature = request.headers.get("x-twilio-signature")
     form = {key: str(value) for key, value in (await request.form()).items()}
-    public = services.settings.public_url.rstrip("/") + request.url.path
+    public = settings.public_url.rstrip("/") + request.url.path
     if request.url.query:
         public += "?" + request.url.query
     if not token or not signature or not RequestValidator(token).validate(public, form, signature):
@@ -30,38 +29,20 @@ async def _verified_form(request: Request, services: Services) -> dict[str, str]
 
 
 @post("/twilio/status", status_code=204)
-async def twilio_status(request: Request) -> None:
-    services: Services = request.app.state.services
-    form = await _verified_form(request, services)
-
-    def apply() -> None:
-        with services.engine.begin() as connection:
-            record_status(
-                connection,
-                form.get("MessageSid", ""),
-                form.get("MessageStatus", ""),
-                form.get("ErrorCode"),
-                services.now(),
-            )
-
-    await anyio.to_thread.run_sync(apply)
+async def twilio_status(request: Request, settings: SettingsDep, replies: RepliesDep) -> None:
+    form = await _verified_form(request, settings)
+    await anyio.to_thread.run_sync(
+        replies.delivery_status,
+        form.get("MessageSid", ""),
+        form.get("MessageStatus", ""),
+        form.get("ErrorCode"),
+    )
 
 
 @post("/twilio/inbound", status_code=200)
-async def twilio_inbound(request: Request) -> Response[Any]:
-    services: Services = request.app.state.services
-    form = await _verified_form(request, services)
-
-    phone, body = form.get("From", ""), form.get("Body", "")
-
-    def apply() -> None:
-        now = services.now()
-        with services.transaction() as session:
-            if not (
-                cancel_by_sms(session, services.notices, phone, body, now)
-                or record_satisfaction(session, phone, body, now)
-            ):
-                record_reply(session.connection(), phone, body, now)
-
-    await anyio.to_thread.run_sync(apply)
+async def twilio_inbound(
+    request: Request, settings: SettingsDep, replies: RepliesDep
+) -> Response[Any]:
+    form = await _verified_form(request, settings)
+    await anyio.to_thread.run_sync(replies.sms_received, form.get("From", ""), form.get("Body", ""))
     return Response(EMPTY_TWIML, media_type=MediaType.XML)

@@ -22,14 +22,12 @@ import msgspec
 from sqlalchemy import bindparam, select
 
 from booking.availability import rules_for, search_slots, whole_days
-from booking.db import read_connection
 from booking.errors import NotFound
 from booking.i18n import N_
 from booking.models import Site, SiteRevision
-from booking.services import Services
-from booking.slots import BookingRules, Slot
-from booking.web.presenters import local_iso
+from booking.slots import BookingRules, Slot, local_iso
 from completeness.catalogue import Procedure
+from storage.unit_of_work import UnitOfWork
 
 _encode = msgspec.json.Encoder().encode
 
@@ -91,9 +89,9 @@ SITE_WITH_REVISION = (
 )
 
 
-def site_and_revision(services: Services, site_id: str) -> tuple[dict[str, Any], int]:
+def site_and_revision(uow: UnitOfWork, site_id: str) -> tuple[dict[str, Any], int]:
     """The site's columns and its revision: one primary-key read."""
-    with read_connection(services.engine) as connection:
+    with uow.read_connection() as connection:
         row = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
     if row is None:
         raise NotFound(N_("Unknown site."))
@@ -102,21 +100,21 @@ def site_and_revision(services: Services, site_id: str) -> tuple[dict[str, Any],
 
 
 def compute_slot_list(
-    services: Services,
+    uow: UnitOfWork,
     site_values: dict[str, Any],
     procedure: Procedure,
     first_day: date,
     last_day: date,
     rules: BookingRules,
 ) -> RenderedSlots:
-    with services.reading() as session:
+    with uow.reading() as session:
         site = Site(**site_values)
         slots = search_slots(session, site, procedure, first_day, last_day, rules)
     return RenderedSlots.render(slots, site.timezone)
 
 
 async def slot_list_body(
-    services: Services,
+    uow: UnitOfWork,
     cache: SlotListCache,
     site_id: str,
     procedure: Procedure,
@@ -130,7 +128,7 @@ async def slot_list_body(
     hop to a worker thread, so it runs on the event loop. Computing a list runs in a thread.
     The revision is read before the load, so a list is never older than its key.
     """
-    site_values, revision = site_and_revision(services, site_id)
+    site_values, revision = site_and_revision(uow, site_id)
     tz = ZoneInfo(site_values["timezone"])
     rules = rules_for(procedure, tz, now)
     key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
@@ -138,7 +136,7 @@ async def slot_list_body(
     if rendered is None:
         day_rules = whole_days(rules, tz, now)
         rendered = await anyio.to_thread.run_sync(
-            compute_slot_list, services, site_values, procedure, first_day, last_day, day_rules
+            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules
         )
         cache.put(key, rendered)
     return rendered.body_from(rules.earliest)

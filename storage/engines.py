@@ -1,15 +1,13 @@
-"""Database engine and sessions for SQLite (embedded) and PostgreSQL (scale-out)."""
+"""Engines for SQLite (embedded) and PostgreSQL (scale-out), from a plain database URL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 READ_ONLY = "guichet_read_only"
 
@@ -55,42 +53,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        # Take the write lock up front: a deferred transaction that reads then writes can
-        # fail with SQLITE_BUSY whatever the timeout. Read-only ones need no lock (WAL).
+        # A write takes the lock up front: a deferred transaction that reads then writes can
+        # fail with SQLITE_BUSY whatever the timeout. A read needs no lock at all (WAL).
         if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-@contextmanager
-def read_scope(engine: Engine) -> Iterator[Session]:
-    """A session for reading only: on SQLite it takes no write lock; it never commits."""
-    with Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={READ_ONLY: True})
-        try:
-            yield session
-        finally:
-            session.rollback()
-
-
-def read_connection(engine: Engine) -> Connection:
-    """A connection for a few reads: autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips),
-    a deferred transaction without the write lock on SQLite."""
-    if engine.dialect.name == "postgresql":
-        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    return engine.connect().execution_options(**{READ_ONLY: True})

@@ -1,4 +1,4 @@
-"""Small builders of sites, counters and windows for tests."""
+"""Small builders of sites, counters, windows and closures: for tests, benchmarks and demos."""
 
 from __future__ import annotations
 

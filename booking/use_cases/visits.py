@@ -1,0 +1,255 @@
+"""Use cases of one visit: book, show, move, cancel (citizen or office), the moves made at the
+counter, and the documents presented there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from booking import appointments, documents, idempotency
+from booking.appointments import BookingRequest, SlotTaken
+from booking.errors import NotFound
+from booking.i18n import N_
+from booking.lifecycle import Move, Outcome
+from booking.models import Appointment, AppointmentStatus, Counter, Site
+from booking.references import manage_token
+from completeness.evaluation import Checklist
+from notifications.calendar import CalendarVisit
+
+if TYPE_CHECKING:
+    from booking.services import Services
+
+
+@dataclass(frozen=True)
+class VisitView:
+    """An appointment with what presenting it needs; `token` only right after booking."""
+
+    appointment: Appointment
+    site: Site
+    counter: Counter
+    documents: Checklist  # the personal list: what applies to this citizen's answers
+    token: str | None = None
+
+    @property
+    def file_status(self) -> str:
+        return documents.file_status(self.appointment)
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class VisitCalendar:
+    event: CalendarVisit
+    filename: str
+
+
+class Visits:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._uow = services.uow
+        self._catalogue = services.catalogue
+
+    # The citizen ------------------------------------------------------------------------
+
+    def book(self, request: BookingRequest, *, key: IdempotencyKey | None = None) -> VisitView:
+        """Book, confirm and schedule the reminder in one transaction.
+
+        With an Idempotency-Key, a retry gets the visit booked the first time; the key is
+        reserved in the booking's own transaction, so both commit together or not at all.
+        """
+        if key is not None:
+            with self._uow.reading() as session:
+                reference = idempotency.stored_reference(session, key.key, key.request_hash)
+            if reference is not None:
+                return self._booked(reference)
+        try:
+            with self._offering_alternatives(), self._uow.writing() as session:
+                reserved = (
+                    idempotency.reserve(session, key.key, key.request_hash, self._now())
+                    if key
+                    else None
+                )
+                now = self._now()
+                appointment = appointments.book(
+                    session, catalogue=self._catalogue, request=request, now=now
+                )
+                self._services.notices.booked(session, appointment, now)
+                if reserved is not None:
+                    idempotency.complete(session, reserved, appointment.reference)
+                return self._view(session, appointment, with_token=True)
+        except IntegrityError:
+            if key is None:
+                raise
+            with self._uow.reading() as session:  # a concurrent retry won: give its answer
+                reference = idempotency.stored_reference(session, key.key, key.request_hash)
+            if reference is None:
+                raise
+            return self._booked(reference)
+
+    def show(self, reference: str, token: str | None) -> VisitView:
+        with self._uow.reading() as session:
+            return self._view(session, self._citizens(session, reference, token))
+
+    def calendar(self, reference: str, token: str | None, language: str) -> VisitCalendar:
+        """The visit as a calendar event (a CANCEL once it is cancelled)."""
+        with self._uow.reading() as session:
+            appointment = self._citizens(session, reference, token)
+            view = self._view(session, appointment)
+            cancelled = appointment.status in (
+                AppointmentStatus.cancelled_by_citizen,
+                AppointmentStatus.cancelled_by_office,
+            )
+            labels = [d.label.get(language) for d in view.documents.documents]
+            event = self._services.notices.calendar(
+                session, appointment, cancelled, labels, self._now()
+            )
+        return VisitCalendar(event, f"{appointment.reference}.ics")
+
+    def reschedule(self, reference: str, token: str | None, new_start: datetime) -> VisitView:
+        """Move the visit; the old slot is kept until the new one is taken."""
+        with self._offering_alternatives(), self._uow.writing() as session:
+            appointment = self._citizens(session, reference, token, lock=True)
+            now = self._now()
+            appointments.reschedule(
+                session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
+            )
+            self._services.notices.moved(session, appointment, now)
+            return self._view(session, appointment)
+
+    def cancel(self, reference: str, token: str | None) -> VisitView:
+        with self._uow.writing() as session:
+            appointment = self._citizens(session, reference, token, lock=True)
+            self._cancel(session, appointment, by_office=False, reason=None)
+            return self._view(session, appointment)
+
+    # The office -------------------------------------------------------------------------
+
+    def cancel_by_office(self, reference: str, reason: str) -> VisitView:
+        """Cancel, free the slot, and tell the citizen why through the channels they chose."""
+        with self._uow.writing() as session:
+            appointment = self._staffs(session, reference)
+            self._cancel(session, appointment, by_office=True, reason=reason.strip()[:100])
+            return self._view(session, appointment)
+
+    def check_in(self, reference: str) -> VisitView:
+        return self._move(reference, Move.check_in)
+
+    def call(self, reference: str) -> VisitView:
+        return self._move(reference, Move.call)
+
+    def mark_seen(self, reference: str) -> VisitView:
+        """Seen at the counter; where the site asks, one satisfaction SMS follows."""
+        return self._move(reference, Move.seen, then=self._services.notices.seen)
+
+    def mark_no_show(self, reference: str) -> VisitView:
+        return self._move(reference, Move.no_show)
+
+    def record_documents(
+        self,
+        reference: str,
+        presented: Collection[str] | None = None,
+        *,
+        not_presented: Collection[str] = (),
+    ) -> VisitView:
+        """What the visitor showed at the counter: the file becomes complete or incomplete."""
+        with self._uow.writing() as session:
+            appointment = self._staffs(session, reference)
+            documents.record_presented(
+                session,
+                self._catalogue,
+                appointment,
+                presented,
+                now=self._now(),
+                not_presented=not_presented,
+            )
+            return self._view(session, appointment)
+
+    # ------------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self._services.now()
+
+    def _cancel(
+        self, session: Session, appointment: Appointment, *, by_office: bool, reason: str | None
+    ) -> None:
+        now = self._now()
+        outcome = appointments.cancel(
+            session, appointment, now=now, by_office=by_office, reason=reason
+        )
+        if outcome is Outcome.apply:
+            self._services.notices.cancelled(session, appointment, now)
+
+    def _move(
+        self,
+        reference: str,
+        move: Move,
+        then: Callable[[Session, Appointment, datetime], None] | None = None,
+    ) -> VisitView:
+        with self._uow.writing() as session:
+            appointment = self._staffs(session, reference)
+            now = self._now()
+            outcome = appointments.transition(session, appointment, move, now=now)
+            if then is not None and outcome is Outcome.apply:
+                then(session, appointment, now)
+            return self._view(session, appointment)
+
+    def _citizens(
+        self, session: Session, reference: str, token: str | None, *, lock: bool = False
+    ) -> Appointment:
+        secret = self._services.settings.secret_key
+        return appointments.find_for_citizen(session, reference, token, secret, lock=lock)
+
+    def _staffs(self, session: Session, reference: str) -> Appointment:
+        appointment = appointments.find(session, reference, lock=True)
+        if appointment is None:
+            raise NotFound(N_("No appointment has this reference."))
+        return appointment
+
+    def _booked(self, reference: str) -> VisitView:
+        with self._uow.reading() as session:
+            appointment = appointments.find(session, reference)
+            if appointment is None:  # anonymised or purged since: the key is stale
+                raise NotFound(N_("No appointment has this reference."))
+            return self._view(session, appointment, with_token=True)
+
+    def _view(
+        self, session: Session, appointment: Appointment, *, with_token: bool = False
+    ) -> VisitView:
+        site = session.get(Site, appointment.site_id)
+        counter = session.get(Counter, appointment.counter_id)
+        today = self._now().astimezone(ZoneInfo(site.timezone)).date()
+        checklist = documents.personal_list(session, self._catalogue, appointment, today=today)
+        token = None
+        if with_token:
+            secret = self._services.settings.secret_key
+            token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+        return VisitView(appointment, site, counter, checklist, token)
+
+    @contextmanager
+    def _offering_alternatives(self) -> Iterator[None]:
+        """A lost race answers with the nearest free starts, searched once the write is over
+        (no write lock is held while they are looked for)."""
+        try:
+            yield
+        except SlotTaken as taken:
+            with self._uow.reading() as session:
+                raise appointments.offer_alternatives(
+                    session,
+                    taken,
+                    now=self._now(),
+                    count=self._services.settings.alternatives_count,
+                ) from None
+
+
+__all__ = ["BookingRequest", "IdempotencyKey", "VisitCalendar", "VisitView", "Visits"]

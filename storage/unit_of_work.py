@@ -1,0 +1,51 @@
+"""The unit of work: the only way the application opens a transaction.
+
+`writing()` commits on success and rolls back on any error, so nothing is ever half-written;
+on SQLite it takes the write lock up front. `reading()` never writes and never takes the
+write lock: on SQLite a deferred transaction (WAL readers do not wait for a writer), on
+PostgreSQL autocommit (each statement reads committed data, as in a READ COMMITTED
+transaction, without the BEGIN/ROLLBACK round trips).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from storage.engines import READ_ONLY
+
+
+@dataclass(frozen=True)
+class UnitOfWork:
+    engine: Engine
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Objects read stay readable after the scope (closed, not expired by a rollback)."""
+        with self._read_connection() as connection, Session(bind=connection) as session:
+            yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A bare connection for a few Core reads (the hot path of the slot search)."""
+        with self._read_connection() as connection:
+            yield connection
+
+    def _read_connection(self) -> Connection:
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
