@@ -64,14 +64,19 @@ def add_counter(
 
 
 def add_closure(
-    session: Session, site: Site, starts: datetime, ends: datetime, counter: Counter | None = None
+    session: Session,
+    site: Site,
+    starts: datetime,
+    ends: datetime,
+    counter: Counter | None = None,
+    reason: str = "test",
 ) -> Closure:
     closure = Closure(
         site_id=site.id,
         counter_id=counter.id if counter else None,
         starts_at=starts.astimezone(UTC),
         ends_at=ends.astimezone(UTC),
-        reason="test",
+        reason=reason,
     )
     session.add(closure)
     session.flush()

@@ -8,7 +8,6 @@ on the key's primary key until the first commits (PostgreSQL) or is serialised b
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -17,10 +16,6 @@ from sqlmodel import Session
 from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import IdempotentRequest
-
-
-def request_hash(body: bytes, path: str) -> str:
-    return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
 
 
 def stored_reference(session: Session, key: str, digest: str) -> str | None:

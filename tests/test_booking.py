@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from booking import appointments
-from booking.appointments import BookingRequest, SlotTaken
+from booking.appointments import SlotTaken
 from booking.availability import rules_for, search_slots
 from booking.builders import add_counter, add_site
 from booking.errors import Conflict, InvalidRequest, NotFound
@@ -30,46 +30,7 @@ from booking.references import manage_token
 from booking.services import Services
 from booking.slots import cells_of, to_minute
 from tests.conftest import SECRET, count
-
-PARIS = ZoneInfo("Europe/Paris")
-TUESDAY_9 = datetime(2026, 3, 24, 9, 0, tzinfo=PARIS)
-
-
-def setup_site(services: Services, capacity: int = 1, counters: int = 1) -> None:
-    with services.uow.writing() as session:
-        site = add_site(session)
-        for index in range(counters):
-            add_counter(
-                session,
-                site,
-                name=f"G{index}",
-                capacity=capacity,
-                procedures=("residence-permit-pickup", "naturalisation-interview"),
-            )
-
-
-FULL_FILES = {
-    "naturalisation-interview": ("interview-notification", "passport", "application-originals"),
-    "residence-permit-pickup": ("pickup-notification", "passport", "tax-stamp"),
-}
-
-
-def request(
-    start: datetime = TUESDAY_9, procedure: str = "residence-permit-pickup", **kw
-) -> BookingRequest:
-    fields = {
-        "name": "Amina Diallo",
-        "phone": "06 12 34 56 78",
-        "declared": FULL_FILES[procedure],
-    } | kw
-    return BookingRequest(site_id="paris", procedure_id=procedure, start=start, **fields)
-
-
-def book(services: Services, req: BookingRequest):
-    with services.uow.writing() as session:
-        return appointments.book(
-            session, catalogue=services.catalogue, request=req, now=services.now()
-        )
+from tests.scenarios import PARIS, TUESDAY_9, book, request, setup_site
 
 
 def assert_load_matches_live_appointments(services: Services) -> None:

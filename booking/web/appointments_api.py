@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,11 +12,9 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
-from booking import idempotency
-from booking.appointments import BookingRequest
 from booking.errors import InvalidRequest
 from booking.i18n import N_
-from booking.use_cases.visits import IdempotencyKey
+from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.deps import Reference, TokenHeader, VisitsDep
 from booking.web.errors import request_language
 from booking.web.presenters import visit_json
@@ -81,7 +80,8 @@ def create_appointment(
     )
     key = None
     if idempotency_key:
-        key = IdempotencyKey(idempotency_key, idempotency.request_hash(body, request.url.path))
+        digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
+        key = IdempotencyKey(idempotency_key, digest)
     view = visits.book(booking_request, key=key)
     return Response(visit_json(view, language), status_code=HTTP_201_CREATED)
 
