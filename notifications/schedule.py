@@ -30,7 +30,7 @@ def end_of_quiet_hours(moment: datetime, timezone: str) -> datetime:
     """The next 08:00 site-local time at or after `moment`."""
     tz = ZoneInfo(timezone)
     local = moment.astimezone(tz)
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    day = local.date() if local.time() <= QUIET_END else local.date() + timedelta(days=1)
     return datetime.combine(day, QUIET_END, tzinfo=tz)
 
 

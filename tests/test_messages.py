@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,6 +88,35 @@ def test_quiet_hours_are_local():
     assert end_of_quiet_hours(datetime(2026, 3, 21, 2, 0, tzinfo=UTC), "Europe/Paris") == datetime(
         2026, 3, 21, 8, 0, tzinfo=PARIS
     )
+
+
+REUNION = ZoneInfo("Indian/Reunion")
+
+
+@pytest.mark.parametrize("zone", [PARIS, REUNION], ids=["Paris", "Reunion"])
+def test_quiet_hours_begin_at_21_00_00_and_end_at_08_00_00_to_the_second(zone):
+    name = str(zone)
+    day = datetime(2026, 3, 20, tzinfo=zone)
+    assert not in_quiet_hours(day.replace(hour=20, minute=59, second=59), name)
+    assert in_quiet_hours(day.replace(hour=21), name)
+    assert in_quiet_hours(day.replace(hour=7, minute=59, second=59), name)
+    assert not in_quiet_hours(day.replace(hour=8), name)
+    assert end_of_quiet_hours(day.replace(hour=21), name) == day.replace(day=21, hour=8)
+    assert end_of_quiet_hours(day.replace(hour=8), name) == day.replace(hour=8)
+
+
+def test_the_night_the_clocks_go_back_in_paris():
+    """25 October 2026: 03:00 CEST becomes 02:00 CET, so 02:30 happens twice."""
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=PARIS)  # fold=0: CEST, 00:30 UTC
+    second = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=PARIS)  # CET, 01:30 UTC
+    assert second.astimezone(UTC) - first.astimezone(UTC) == timedelta(hours=1)
+    for visit in (first, second):
+        assert reminder_due(visit, "Europe/Paris", 18, now=datetime(2026, 10, 20, tzinfo=UTC)) == (
+            datetime(2026, 10, 24, 16, 0, tzinfo=UTC)  # 18:00 CEST the day before
+        )
+        assert in_quiet_hours(visit, "Europe/Paris")
+        assert end_of_quiet_hours(visit, "Europe/Paris") == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)
+    assert not in_quiet_hours(datetime(2026, 10, 24, 16, 0, tzinfo=UTC), "Europe/Paris")
 
 
 def test_retry_backoff_grows_and_is_capped():

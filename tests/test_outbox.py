@@ -19,7 +19,8 @@ from booking.models import Site
 from booking.web.app import create_app
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.models import Notification
-from notifications.outbox import claim, table
+from notifications.outbox import Message, claim, enqueue, table
+from notifications.schedule import reminder_due
 from notifications.senders import Outgoing, SendError
 from tests.conftest import count
 
@@ -360,3 +361,62 @@ def test_a_message_that_keeps_crashing_the_sender_is_given_up_not_retried_foreve
         worker.run_until_idle()
     confirmation = rows(services, kind="confirmation")[0]
     assert confirmation.status == "failed" and "gave up after 3 attempts" in confirmation.error
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "Indian/Reunion"])
+def test_the_dispatcher_keeps_quiet_from_21_00_00_and_sends_from_08_00_00(
+    services, clock, sms, email, zone
+):
+    tz = ZoneInfo(zone)
+    nine_pm = datetime(2026, 3, 23, 21, 0, tzinfo=tz)
+    message = Message(
+        idempotency_key="quiet-edge",
+        channel="sms",
+        kind="reminder",
+        recipient=PHONE,
+        body="RDV demain",
+        due_at=nine_pm,
+        timezone=zone,
+    )
+    with services.uow.writing() as session:
+        enqueue(session, [message], nine_pm)
+    worker = dispatcher(services, clock, sms, email)
+    clock.set(nine_pm)
+    worker.run_until_idle()
+    (waiting,) = outbox(services)
+    assert sms.sent == [] and waiting.status == "pending"
+    assert waiting.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=tz)
+    clock.set(datetime(2026, 3, 24, 7, 59, 59, tzinfo=tz))
+    worker.run_until_idle()
+    assert sms.sent == []
+    clock.set(datetime(2026, 3, 24, 8, 0, tzinfo=tz))
+    worker.run_until_idle()
+    assert len(sms.sent) == 1 and outbox(services)[0].status == "sent"
+
+
+def test_on_the_night_the_clocks_go_back_a_reminder_waits_for_08_00_winter_time(
+    services, clock, sms, email
+):
+    """A visit at 02:30 on 25 October (the hour that happens twice): its reminder at 18:00 the
+    day before goes out then; a message falling due in the repeated hour waits for 08:00 CET."""
+    visit = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=PARIS)
+    due = reminder_due(visit, "Europe/Paris", 18, now=datetime(2026, 10, 20, tzinfo=UTC))
+    repeated_hour = datetime(2026, 10, 25, 1, 40, tzinfo=UTC)  # 02:40 CET, the second time
+    with services.uow.writing() as session:
+        enqueue(
+            session,
+            [
+                Message("reminder", "sms", "reminder", PHONE, "RDV demain", due),
+                Message("night", "sms", "change", "+33698765432", "RDV déplacé", repeated_hour),
+            ],
+            due,
+        )
+    worker = dispatcher(services, clock, sms, email)
+    clock.set(due)
+    worker.run_until_idle()
+    assert [m.body for m in sms.sent] == ["RDV demain"]
+    clock.set(repeated_hour)
+    worker.run_until_idle()
+    night = next(n for n in outbox(services) if n.idempotency_key == "night")
+    assert night.status == "pending"
+    assert night.due_at == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)  # 08:00 CET

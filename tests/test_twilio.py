@@ -12,15 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from twilio.request_validator import RequestValidator
 
 from booking.builders import add_counter, add_site
-from booking.dispatch import build_dispatcher
+from booking.dispatch import build_dispatcher, build_senders
 from booking.services import build_services
 from booking.web.app import create_app
 from notifications.dispatcher import Dispatcher, Policy
-from notifications.outbox import Message, enqueue
+from notifications.outbox import Message, claim, enqueue
+from notifications.outbox import table as notifications
+from notifications.senders import Outgoing
 from notifications.twilio_fake import FakeTwilio
 from tests.conftest import ROOT, count, make_settings
 
@@ -328,3 +330,37 @@ def test_satisfaction_survey_after_a_visit_where_the_site_asks(
     ratings = _query(twilio_services, "SELECT satisfaction FROM appointment ORDER BY id")
     assert ratings == [(None,), (4,)]
     assert count(twilio_services, "SELECT count(*) FROM opt_out") == 0
+
+
+def test_a_message_handed_over_before_a_crash_is_looked_up_before_any_resend(
+    twilio_services, fake, clock
+):
+    """A worker marked two SMS as handed to Twilio and died: Twilio had accepted the first
+    (its answer was lost), never received the second. The next worker asks Twilio first:
+    it records the first with Twilio's own id and sends only the second."""
+    now = clock.moment
+    numbers = ["+33612340001", "+33612340002"]
+    with twilio_services.uow.writing() as session:
+        enqueue(
+            session,
+            [
+                Message(f"crash-{i}", "sms", "confirmation", number, f"message {i}", now)
+                for i, number in enumerate(numbers)
+            ],
+            now,
+        )
+    with twilio_services.engine.begin() as connection:
+        claimed = claim(connection, "dead-worker", now, 10, timedelta(seconds=30))
+        connection.execute(
+            update(notifications).where(notifications.c.status == "sending").values(handed_at=now)
+        )
+    accepted = build_senders(twilio_services)["sms"].send(
+        Outgoing(claimed[0].id, "sms", numbers[0], "message 0", handed_at=now)
+    )
+    assert len(fake.messages) == 1  # the dead worker's send went through; its answer did not
+    clock.set(now + timedelta(minutes=1))  # the dead worker's lease has run out
+    build_dispatcher(twilio_services).run_until_idle()
+    assert sorted(fake.bodies_to(n)[0] for n in numbers) == ["message 0", "message 1"]
+    assert len(fake.messages) == 2  # nothing went twice
+    rows = _query(twilio_services, "SELECT status, provider_id FROM notification ORDER BY id")
+    assert rows[0] == ("sent", accepted) and rows[1][0] == "sent" and rows[1][1] != accepted
