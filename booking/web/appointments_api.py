@@ -16,7 +16,7 @@ from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.deps import Reference, TokenHeader, VisitsDep
-from booking.web.errors import request_language
+from booking.web.errors import documented_errors, request_language
 from booking.web.presenters import visit_json
 from notifications.calendar import calendar_file, method_of
 
@@ -51,7 +51,12 @@ def parse_start(text: str) -> datetime:
     return start
 
 
-@post("/appointments", sync_to_thread=True, status_code=HTTP_201_CREATED)
+@post(
+    "/appointments",
+    sync_to_thread=True,
+    status_code=HTTP_201_CREATED,
+    responses=documented_errors(400, 404, 409, 422),
+)
 def create_appointment(
     visits: VisitsDep,
     request: Request,
@@ -89,6 +94,7 @@ def create_appointment(
 @get(
     "/appointments/{reference:str}",
     sync_to_thread=True,
+    responses=documented_errors(404, 422),
     description="The appointment. `/appointments/{reference}.ics` returns its calendar file;"
     " calendar links cannot send headers, so the token may also be given as `?token=`.",
 )
@@ -112,14 +118,24 @@ def show_appointment(
     )
 
 
-@post("/appointments/{reference:str}/cancel", sync_to_thread=True, status_code=200)
+@post(
+    "/appointments/{reference:str}/cancel",
+    sync_to_thread=True,
+    status_code=200,
+    responses=documented_errors(400, 404, 409, 422),
+)
 def cancel_appointment(
     request: Request, visits: VisitsDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
     return visit_json(visits.cancel(reference, token), request_language(request))
 
 
-@post("/appointments/{reference:str}/reschedule", sync_to_thread=True, status_code=200)
+@post(
+    "/appointments/{reference:str}/reschedule",
+    sync_to_thread=True,
+    status_code=200,
+    responses=documented_errors(400, 404, 409, 422),
+)
 def reschedule_appointment(
     request: Request,
     visits: VisitsDep,

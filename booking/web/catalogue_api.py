@@ -12,7 +12,7 @@ from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.web.checklists import checklist_json
 from booking.web.deps import DirectoryDep, OptionalQuery
-from booking.web.errors import request_language
+from booking.web.errors import documented_errors, request_language
 from booking.web.presenters import procedure_json, site_json
 
 
@@ -39,7 +39,7 @@ def list_procedures(directory: DirectoryDep, request: Request) -> list[dict[str,
     return [procedure_json(p, language) for p in directory.catalogue]
 
 
-@get("/sites/{site_id:str}/slots")
+@get("/sites/{site_id:str}/slots", responses=documented_errors(404, 422))
 async def site_slots(
     request: Request,
     directory: DirectoryDep,
@@ -60,7 +60,11 @@ async def site_slots(
     return Response(body, media_type=MediaType.JSON)
 
 
-@get("/procedures/{procedure_id:str}/checklist", sync_to_thread=False)
+@get(
+    "/procedures/{procedure_id:str}/checklist",
+    sync_to_thread=False,
+    responses=documented_errors(404, 422),
+)
 def procedure_checklist(
     request: Request,
     directory: DirectoryDep,

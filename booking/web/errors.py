@@ -9,8 +9,10 @@ import logging
 import re
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from booking.errors import BookingError
@@ -36,6 +38,7 @@ def error_response(
     detail: str,
     errors: list[tuple[str, str, dict[str, Any]]] | None = None,
     extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
     **params: Any,
 ) -> Response[dict[str, Any]]:
     t = translator(request_language(request))
@@ -53,7 +56,10 @@ def error_response(
     }
     body.update(extra or {})
     return Response(
-        body, status_code=status_code, media_type=MediaType.JSON, headers=SECURITY_HEADERS
+        body,
+        status_code=status_code,
+        media_type=MediaType.JSON,
+        headers={**SECURITY_HEADERS, **(headers or {})},
     )
 
 
@@ -94,7 +100,7 @@ def _plain(message: str) -> str:
 def on_http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     detail = {404: N_("Not found."), 405: N_("Method not allowed.")}.get(status, str(exc.detail))
-    return error_response(request, status, detail)
+    return error_response(request, status, detail, headers=exc.headers)  # e.g. 405's Allow
 
 
 def on_unexpected_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
@@ -104,3 +110,32 @@ def on_unexpected_error(request: Request, exc: Exception) -> Response[dict[str, 
         HTTP_500_INTERNAL_SERVER_ERROR,
         N_("Something went wrong on our side. Try again later."),
     )
+
+
+class FieldErrorBody(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct):
+    """The one error shape; some errors add keys (`alternatives`, `missing`)."""
+
+    detail: str
+    errors: list[FieldErrorBody]
+
+
+_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    403: "Not allowed",
+    404: "Unknown, or not yours",
+    409: "Conflict: taken just now, or no longer possible in this status",
+    422: "A field is not valid; `errors` names it",
+}
+
+
+def documented_errors(*codes: int) -> dict[int, ResponseSpec]:
+    """The error answers of a route, for its OpenAPI description."""
+    return {
+        code: ResponseSpec(ErrorBody, description=_DESCRIPTIONS[code], generate_examples=False)
+        for code in codes
+    }

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from booking.settings import Settings
 from booking.web.deps import RepliesDep, SettingsDep
+from booking.web.errors import documented_errors
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -28,7 +29,7 @@ async def _verified_form(request: Request, settings: Settings) -> dict[str, str]
     return form
 
 
-@post("/twilio/status", status_code=204)
+@post("/twilio/status", status_code=204, responses=documented_errors(403, 422))
 async def twilio_status(request: Request, settings: SettingsDep, replies: RepliesDep) -> None:
     form = await _verified_form(request, settings)
     await anyio.to_thread.run_sync(
@@ -39,7 +40,7 @@ async def twilio_status(request: Request, settings: SettingsDep, replies: Replie
     )
 
 
-@post("/twilio/inbound", status_code=200)
+@post("/twilio/inbound", status_code=200, responses=documented_errors(403, 422))
 async def twilio_inbound(
     request: Request, settings: SettingsDep, replies: RepliesDep
 ) -> Response[Any]:
