@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
+from sqlalchemy.engine import make_url
+
+from booking.logs import configure_logging
 from booking.settings import SettingsError, load_settings
 
 
@@ -20,12 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="send due messages (run several for scale-out)")
     commands.add_parser("purge", help="anonymise personal data past its retention period")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"guichet: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_level)
     if args.command == "migrate":
         from booking.migrate import migrate
 
@@ -52,11 +54,16 @@ def main(argv: list[str] | None = None) -> int:
 
         from booking.web.app import create_app
 
+        host, port = args.host or settings.host, args.port or settings.port
+        database = make_url(settings.database_url).render_as_string(hide_password=True)
+        print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
         uvicorn.run(
             create_app(services, dispatcher=settings.dispatch_in_serve),
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            log_level="info",
+            host=host,
+            port=port,
+            log_config=None,  # our logging: one line a request, without query strings
+            access_log=False,
+            log_level=settings.log_level,
         )
         return 0
     if args.command == "purge":

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,7 @@ class Dispatcher:
         self._tokens = 0
         self._opted: set[str] = set()
         self._today: dict[str, int] = {}
+        self._outcomes: Counter[str] = Counter()  # of the batch in hand, for its log line
 
     def tick(self) -> int:
         """Claim one batch and process it; returns how many messages were claimed."""
@@ -79,12 +81,16 @@ class Dispatcher:
         phones = {m.recipient for m in claimed if m.channel == Channel.sms}
         self._opted = self._opted_out(phones)
         self._today = self._sent_today(phones, self.clock())
+        self._outcomes.clear()
         for message in claimed:
             try:
                 self.process(message)
             except Exception as exc:  # one bad message must not stop the others
                 log.exception("message %s could not be processed", message.id)
                 self._retry_or_fail(message, f"internal error: {exc!r}")
+        if claimed:
+            summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self._outcomes.items()))
+            log.info("batch of %d messages: %s", len(claimed), summary)
         return len(claimed)
 
     def run_until_idle(self, max_ticks: int = 1000) -> int:
@@ -213,6 +219,7 @@ class Dispatcher:
         return result.rowcount == 1
 
     def _record_sent(self, message: Notification, provider_id: str) -> None:
+        self._outcomes["sent"] += 1
         now = self.clock()
         with self.engine.begin() as connection:
             connection.execute(
@@ -227,6 +234,7 @@ class Dispatcher:
             )
 
     def _finish(self, message: Notification, status: Status, reason: str) -> None:
+        self._outcomes[str(status)] += 1
         now = self.clock()
         log.info("message %s %s: %s", message.id, status, reason)
         with self.engine.begin() as connection:
@@ -237,6 +245,7 @@ class Dispatcher:
             )
 
     def _postpone(self, message: Notification, due: datetime, reason: str | None) -> None:
+        self._outcomes["postponed"] += 1
         now = self.clock()
         with self.engine.begin() as connection:
             connection.execute(
@@ -256,6 +265,7 @@ class Dispatcher:
                 message, Status.failed, f"gave up after {message.attempts} attempts: {reason}"
             )
             return
+        self._outcomes["to retry"] += 1
         now = self.clock()
         values: dict[str, object] = {
             "status": Status.pending,

@@ -49,7 +49,7 @@ class ConsoleSender:
 
     def send(self, message: Outgoing) -> str:
         body = SECRET_FRAGMENT.sub("#…", message.body)  # manage tokens never go to a log
-        log.info("console %s to %s: %s", message.channel, _masked(message.recipient), body)
+        log.debug("console %s to %s: %s", message.channel, _masked(message.recipient), body)
         return f"console-{message.id}"
 
     def find_sent(self, message: Outgoing) -> str | None:

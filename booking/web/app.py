@@ -8,6 +8,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 
 from booking.errors import BookingError
+from booking.logs import request_log
 from booking.services import Services
 from booking.web.api import api_v1
 from booking.web.errors import (
@@ -36,6 +37,7 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         on_startup=[start_dispatcher] if dispatcher else [],
         on_shutdown=[stop_dispatcher],
         route_handlers=[api_v1],
+        middleware=[request_log],
         exception_handlers={
             BookingError: on_booking_error,
             ValidationException: on_validation_error,
