@@ -3,10 +3,8 @@ visit and writes its messages in one transaction, and follows the visit's rules.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-import anyio
 import pytest
 from icalendar import Calendar
 from sqlalchemy import text
@@ -212,10 +210,15 @@ def test_annuler_by_sms_ignores_unknown_cancelled_and_past_visits(services, cloc
 
 
 def test_reads_are_served_while_a_write_transaction_holds_sqlite(services, engine_name):
-    """A read scope never asks for SQLite's write lock: it answers while a writer holds it."""
+    """A read scope never asks for SQLite's write lock: GET /api/v1/sites and the slot search
+    answer while a writer holds it, with the committed state."""
     if engine_name != "sqlite":
         pytest.skip("the write lock is SQLite's")
     import threading
+
+    from litestar.testing import TestClient
+
+    from booking.web.app import create_app
 
     setup_site(services)
     holding, release = threading.Event(), threading.Event()
@@ -227,24 +230,26 @@ def test_reads_are_served_while_a_write_transaction_holds_sqlite(services, engin
             holding.set()
             release.wait(10)
 
-    writer = threading.Thread(target=long_write)
-    writer.start()
-    try:
-        assert holding.wait(5)
-        done = threading.Event()
-        answers: list[object] = []
+    with TestClient(create_app(services)) as client:
+        writer = threading.Thread(target=long_write)
+        writer.start()
+        try:
+            assert holding.wait(5)
+            done = threading.Event()
+            answers: list[object] = []
 
-        def read() -> None:
-            answers.append([site.name for site in services.directory.sites()])
-            day = TUESDAY_9.date()
-            search = services.directory.slots("paris", "residence-permit-pickup", day, day)
-            answers.append(json.loads(anyio.run(lambda: search))["slots"][0]["start"])
-            done.set()
+            def read() -> None:
+                answers.append([site["name"] for site in client.get("/api/v1/sites").json()])
+                slots = client.get(
+                    "/api/v1/sites/paris/slots?procedure=residence-permit-pickup"
+                    "&from=2026-03-24&to=2026-03-24"
+                )
+                answers.append(slots.json()["slots"][0]["start"])
+                done.set()
 
-        threading.Thread(target=read, daemon=True).start()
-        assert done.wait(3), "a read waited for the write lock"
-        # the committed state, not the writer's
-        assert answers == [["Site paris"], "2026-03-24T09:00:00+01:00"]
-    finally:
-        release.set()
-        writer.join()
+            threading.Thread(target=read, daemon=True).start()
+            assert done.wait(3), "a read waited for the write lock"
+            assert answers == [["Site paris"], "2026-03-24T09:00:00+01:00"]
+        finally:
+            release.set()
+            writer.join()
