@@ -127,7 +127,7 @@ def test_manage_tokens_never_reach_the_logs(services, caplog):
     seeded(services)
     with TestClient(create_app(services)) as client:
         body = book(client)
-    caplog.set_level(logging.INFO, logger="guichet.notifications")
+    caplog.set_level(logging.DEBUG, logger="guichet.notifications")
     build_dispatcher(services).run_until_idle()
     assert "RDV confirm" in caplog.text
     assert body["token"] not in caplog.text

@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from booking.errors import BookingError
 from booking.logs import request_log
 from booking.services import Services
-from booking.web.api import api_v1
+from booking.web.api.router import api_v1
 from booking.web.errors import (
     SECURITY_HEADERS,
     on_booking_error,

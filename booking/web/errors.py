@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from booking.errors import BookingError
 from booking.i18n import N_, pick_language, translator
-from booking.web.presenters import slots_json
+from booking.web.api.presenters import slots_json
 
 log = logging.getLogger("guichet.web")
 # Links carry secrets in their fragment: never leak the address to another site.

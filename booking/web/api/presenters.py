@@ -8,7 +8,7 @@ from booking.models import Appointment, Counter, Site
 from booking.references import display_reference
 from booking.slots import Slot, local_iso, to_minute
 from booking.use_cases.visits import VisitView
-from booking.web.checklists import documents_to_bring
+from booking.web.api.checklists import documents_to_bring
 from completeness.catalogue import Procedure
 
 

@@ -15,9 +15,9 @@ from msgspec import Meta
 from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
+from booking.web.api.presenters import visit_json
 from booking.web.deps import Reference, TokenHeader, VisitsDep
 from booking.web.errors import documented_errors, request_language
-from booking.web.presenters import visit_json
 from notifications.calendar import calendar_file, method_of
 
 Answer = str | bool | int | float | None

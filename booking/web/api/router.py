@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from litestar import Router
 
-from booking.web.appointments_api import (
+from booking.web.api.appointments import (
     cancel_appointment,
     create_appointment,
     reschedule_appointment,
     show_appointment,
 )
-from booking.web.catalogue_api import list_procedures, list_sites, procedure_checklist, site_slots
+from booking.web.api.catalogue import list_procedures, list_sites, procedure_checklist, site_slots
+from booking.web.api.provider import twilio_inbound, twilio_status
 from booking.web.deps import DEPENDENCIES
-from booking.web.provider import twilio_inbound, twilio_status
 
 api_v1 = Router(
     path="/api/v1",

@@ -10,10 +10,10 @@ from litestar.params import PathParameter, QueryParameter
 
 from booking.errors import InvalidRequest
 from booking.i18n import N_
-from booking.web.checklists import checklist_json
+from booking.web.api.checklists import checklist_json
+from booking.web.api.presenters import procedure_json, site_json
 from booking.web.deps import DirectoryDep, OptionalQuery
 from booking.web.errors import documented_errors, request_language
-from booking.web.presenters import procedure_json, site_json
 
 
 def parse_day(text: str | None, field_name: str) -> date:
