@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint wheel wheel-check clean
+.PHONY: run test bench lint assets screenshots wheel wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,19 +12,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The design system comes from npm (package-lock.json); the pages use a bundle built from it.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+	$(PYTHON) -m booking.web.build_assets
+
+run: $(STAMP) assets
 	$(BIN)/guichet migrate
 	$(BIN)/guichet demo
 	$(BIN)/guichet serve
 
-test: $(STAMP)
+test: $(STAMP) assets
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.slots_and_booking
 
-wheel: $(STAMP)
+wheel: $(STAMP) assets
 	rm -rf dist
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 
@@ -36,4 +43,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache dist build
+	rm -rf $(VENV) var .pytest_cache dist build node_modules booking/web/static

@@ -105,8 +105,11 @@ def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> P
     return procedure
 
 
-def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
+def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
+    """The phone in E.164 and the email, checked; every field's error at once."""
     errors = []
+    if not request.name.strip():
+        errors.append(FieldError("name", N_("Give your name.")))
     phone = email = None
     if request.phone:
         try:
@@ -230,7 +233,7 @@ def book(
 ) -> Appointment:
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
-    phone, email = _contacts(request, site)
+    phone, email = contact_details(request, site)
     today = now.astimezone(ZoneInfo(site.timezone)).date()
     file = check_file(
         procedure, request.answers, request.declared, today=today, language=request.language

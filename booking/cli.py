@@ -53,12 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         import uvicorn
 
         from booking.web.app import create_app
+        from booking.web.rendering import AssetsMissing
 
         host, port = args.host or settings.host, args.port or settings.port
         database = make_url(settings.database_url).render_as_string(hide_password=True)
+        try:
+            app = create_app(services, dispatcher=settings.dispatch_in_serve)
+        except AssetsMissing as exc:
+            print(f"guichet: {exc}", file=sys.stderr)
+            return 2
         print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
         uvicorn.run(
-            create_app(services, dispatcher=settings.dispatch_in_serve),
+            app,
             host=host,
             port=port,
             log_config=None,  # our logging: one line a request, without query strings

@@ -36,14 +36,18 @@ class MissingDocuments(InvalidRequest):
 
 
 def evaluate_answers(
-    procedure: Procedure, raw_answers: Mapping[str, Any], *, today: date
+    procedure: Procedure,
+    raw_answers: Mapping[str, Any],
+    *,
+    today: date,
+    declared: Collection[str] = (),
 ) -> Checklist:
     """The checklist for answers given as text (query parameters); bad answers are a 422."""
     answers, invalid = coerce_answers(procedure.checklist, raw_answers)
     if invalid:
         errors = [FieldError(key, N_("This answer is not valid.")) for key in invalid]
         raise InvalidRequest(N_("Some fields are not valid."), errors)
-    return evaluate(procedure.checklist, answers, (), today=today)
+    return evaluate(procedure.checklist, answers, declared, today=today)
 
 
 def check_eligibility(

@@ -24,6 +24,7 @@ class Site(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     phone_region: str = Field(default="FR", max_length=2)
     holiday_subdivision: str | None = Field(default=None, max_length=8)
+    department: str | None = Field(default=None, max_length=3)  # "75", "2A", "974"
     open_on_holidays: bool = False
     # Day-before reminder: sent at this local hour the day before the visit (None: no reminder).
     reminder_hour: int | None = Field(default=18, sa_column_kwargs={"server_default": "18"})
@@ -165,6 +166,9 @@ class Appointment(SQLModel, table=True):
     cancelled_at: datetime | None = utc_column(nullable=True)
     cancel_reason: str | None = Field(default=None, max_length=100)  # said by the office
     rescheduled_count: int = 0
+    # Wrong management codes typed for this visit; past a few, the code is refused for a while.
+    code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    code_locked_until: datetime | None = utc_column(nullable=True)
 
 
 class ChecklistVersion(SQLModel, table=True):

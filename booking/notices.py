@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from booking.documents import personal_list
 from booking.models import Appointment, Site
-from booking.references import display_reference, manage_token
+from booking.references import display_reference, manage_token, management_code
 from completeness.catalogue import Catalogue
 from notifications.calendar import CalendarVisit, calendar_file, method_of
-from notifications.models import Channel, Kind
+from notifications.models import Channel, Kind, Notification
 from notifications.outbox import Message, cancel_pending, enqueue
 from notifications.schedule import reminder_due
 from notifications.texts import Visit, email_text, sms_text
@@ -37,6 +38,9 @@ class Links:
     def manage(self, appointment: Appointment) -> str:
         # The token travels in the fragment: browsers never send it to a server or a log.
         return f"{self.public_url.rstrip('/')}/r/{appointment.reference}#{self._token(appointment)}"
+
+    def code(self, appointment: Appointment) -> str:
+        return management_code(self.secret_key, appointment.id, appointment.token_version)  # type: ignore[arg-type]
 
     def book(self) -> str:
         return f"{self.public_url.rstrip('/')}/"
@@ -77,6 +81,23 @@ class Notices:
         )
         self._send(session, appointment, Kind.cancellation, now)
 
+    def link(self, session: Session, appointment: Appointment, now: datetime) -> None:
+        """The manage link again, asked for by whoever knew the reference (once per request)."""
+        sent = self.links_sent_since(session, appointment, now - timedelta(days=1))
+        messages = self._messages(session, appointment, Kind.link, now, now, version=f"n{sent}")
+        enqueue(session, [replace(m, quiet_hours_apply=False) for m in messages], now)
+
+    @staticmethod
+    def links_sent_since(session: Session, appointment: Appointment, since: datetime) -> int:
+        return session.execute(
+            select(func.count(func.distinct(Notification.idempotency_key))).where(
+                Notification.appointment_id == appointment.id,
+                Notification.kind == Kind.link,
+                Notification.channel == Channel.sms,
+                Notification.created_at >= since,
+            )
+        ).scalar_one()
+
     def seen(self, session: Session, appointment: Appointment, now: datetime) -> None:
         """After a visit marked seen, one satisfaction question by SMS, where the site asks."""
         site = session.get(Site, appointment.site_id)
@@ -106,6 +127,7 @@ class Notices:
         now: datetime,
         *,
         email: bool = True,
+        version: str | None = None,
     ) -> Iterable[Message]:
         site = session.get(Site, appointment.site_id)
         procedure = self.catalogue.get(appointment.procedure_id)
@@ -121,8 +143,9 @@ class Notices:
             language=appointment.language,
             reason=appointment.cancel_reason if kind == Kind.cancellation else None,
             book_link=self.links.book(),
+            code=self.links.code(appointment),
         )
-        version = appointment.rescheduled_count
+        version = version or appointment.rescheduled_count
         key = f"appointment:{appointment.id}:{kind}:{version}"
         latest = (
             appointment.starts_at - self.reminder_deadline

@@ -44,3 +44,26 @@ def manage_token(secret_key: str, appointment_id: int, version: int) -> str:
 def token_matches(secret_key: str, appointment_id: int, version: int, given: str | None) -> bool:
     expected = manage_token(secret_key, appointment_id, version)
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+CODE_LENGTH = 8
+
+
+def management_code(secret_key: str, appointment_id: int, version: int) -> str:
+    """An 8-character code from the reference alphabet, printed in every message: with the
+    reference it opens the visit where a link cannot be followed (no JavaScript, paper)."""
+    message = f"code:{appointment_id}:{version}".encode()
+    number = int.from_bytes(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:8])
+    letters = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        letters.append(ALPHABET[index])
+    return "".join(letters)
+
+
+def code_matches(secret_key: str, appointment_id: int, version: int, given: str | None) -> bool:
+    if not given:
+        return False
+    typed = "".join(ch for ch in given.upper() if ch not in "- ").translate(_CONFUSABLE)
+    expected = management_code(secret_key, appointment_id, version)
+    return hmac.compare_digest(expected.encode(), typed.encode())

@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     change = "change"
     cancellation = "cancellation"
     survey = "survey"
+    link = "link"  # the manage link sent again on request
 
 
 class Status(enum.StrEnum):

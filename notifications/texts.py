@@ -79,6 +79,7 @@ class Visit:
     documents_link: str
     language: str = "fr"
     reason: str | None = None  # why the office cancelled the visit
+    code: str = ""  # the management code: with the reference, opens the visit without a link
     book_link: str = ""  # where to book again
 
 
@@ -111,14 +112,16 @@ def when(visit: Visit) -> str:
 
 
 SMS = {
-    ("fr", "confirmation"): "RDV confirmé : {site}, {when}. Réf {ref}. Pièces à apporter : {docs} "
-    "Gérer ou annuler : {manage}",
-    ("en", "confirmation"): "Appointment confirmed: {site}, {when}. Ref {ref}. Documents to "
-    "bring: {docs} Manage or cancel: {manage}",
+    ("fr", "confirmation"): "RDV confirmé : {site}, {when}. Réf {ref}, code {code}. Pièces à "
+    "apporter : {docs} Gérer ou annuler : {manage}",
+    ("en", "confirmation"): "Appointment confirmed: {site}, {when}. Ref {ref}, code {code}. "
+    "Documents to bring: {docs} Manage or cancel: {manage}",
     ("fr", "reminder"): "RDV demain {when}, {site}. Réf {ref}. Empêché? {manage}",
     ("en", "reminder"): "Tomorrow {when}: {site}. Ref {ref}. Can't come? {manage}",
-    ("fr", "change"): "RDV déplacé : {site}, {when}. Réf {ref}. Gérer : {manage}",
-    ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}. Manage: {manage}",
+    ("fr", "change"): "RDV déplacé : {site}, {when}. Réf {ref}, code {code}. Gérer : {manage}",
+    ("en", "change"): "Appointment moved: {site}, {when}. Ref {ref}, code {code}. Manage: {manage}",
+    ("fr", "link"): "Votre RDV {site}, {when}. Réf {ref}, code {code}. Gérer : {manage}",
+    ("en", "link"): "Your appointment {site}, {when}. Ref {ref}, code {code}. Manage: {manage}",
     ("fr", "cancellation"): "RDV annulé : {site}, {when}. Réf {ref}. Détails : {manage}",
     ("en", "cancellation"): "Cancelled: {site}, {when}. Ref {ref}. Details: {manage}",
     ("fr", "cancellation_by_office"): "RDV annulé par la préfecture : {site}, {when}. Motif : "
@@ -139,6 +142,8 @@ SUBJECTS = {
     ("en", "change"): "Appointment moved to {when}",
     ("fr", "cancellation"): "Rendez-vous annulé",
     ("en", "cancellation"): "Appointment cancelled",
+    ("fr", "link"): "Le lien de votre rendez-vous",
+    ("en", "link"): "The link to your appointment",
     ("fr", "survey"): "Votre avis sur votre rendez-vous",
     ("en", "survey"): "How was your appointment?",
 }
@@ -156,6 +161,7 @@ def sms_text(kind: str, visit: Visit) -> str:
         manage=visit.manage_link,
         reason=visit.reason,
         book=visit.book_link,
+        code=visit.code,
     )
     return to_gsm7(text)
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from booking import appointments
+from booking.availability import rules_for, search_slots
 from booking.documents import check_eligibility, evaluate_answers
 from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.models import Site
+from booking.models import Counter, CounterProcedure, Site
 from booking.slot_lists import SlotListCache, site_and_revision, slot_list_body
+from booking.slots import Slot, from_minute
 from completeness.catalogue import Procedure
 from completeness.evaluation import Checklist
 
@@ -41,9 +44,16 @@ class Directory:
             raise NotFound(N_("Unknown procedure."))
         return procedure
 
-    def checklist(self, procedure: Procedure, raw_answers: Mapping[str, str]) -> Checklist:
-        """What applies to these answers (given as text); bad answers are a 422."""
-        return evaluate_answers(procedure, raw_answers, today=self._services.now().date())
+    def checklist(
+        self,
+        procedure: Procedure,
+        raw_answers: Mapping[str, str],
+        declared: Collection[str] = (),
+    ) -> Checklist:
+        """What applies to these answers (given as text), and what is missing from the
+        documents declared; bad answers are a 422."""
+        today = self._services.now().date()
+        return evaluate_answers(procedure, raw_answers, today=today, declared=declared)
 
     async def slots(
         self,
@@ -75,5 +85,72 @@ class Directory:
             self._uow, self._slot_lists, site_id, procedure, first_day, last_day, now
         )
 
-    def site_values(self, site_id: str) -> dict[str, Any]:
-        return site_and_revision(self._uow, site_id)[0]
+    def sites_for(self, procedure_id: str, postcode: str | None = None) -> list[SiteOffer]:
+        """The sites serving a procedure, each with its next free day; with a postcode, the
+        sites of its department first."""
+        procedure = self.procedure(procedure_id)
+        now = self._services.now()
+        with self._uow.reading() as session:
+            serving = session.execute(
+                select(Site)
+                .join(Counter, Counter.site_id == Site.id)
+                .join(CounterProcedure, CounterProcedure.counter_id == Counter.id)
+                .where(CounterProcedure.procedure_id == procedure.id, Counter.active)
+                .distinct()
+            ).scalars()
+            offers = []
+            for site in serving:
+                rules = rules_for(procedure, site, now)
+                today = now.astimezone(ZoneInfo(site.timezone)).date()
+                slots = search_slots(session, site, procedure, today, rules.last_day, rules)
+                first = from_minute(slots[0].start, ZoneInfo(site.timezone)) if slots else None
+                offers.append(SiteOffer(site, first, rules.last_day))
+        department = department_of(postcode)
+        return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
+
+    def site(self, site_id: str) -> Site:
+        with self._uow.reading() as session:
+            site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(N_("Unknown site."))
+        return site
+
+    def offer(self, site_id: str, procedure_id: str, first: date, last: date) -> Offer:
+        """The free starts of a procedure at a site over local days [first, last]."""
+        procedure = self.procedure(procedure_id)
+        now = self._services.now()
+        with self._uow.reading() as session:
+            site = session.get(Site, site_id)
+            if site is None:
+                raise NotFound(N_("Unknown site."))
+            rules = rules_for(procedure, site, now)
+            today = now.astimezone(ZoneInfo(site.timezone)).date()
+            slots = search_slots(session, site, procedure, max(first, today), last, rules)
+        return Offer(site, procedure, slots, today, rules.last_day)
+
+
+@dataclass(frozen=True)
+class SiteOffer:
+    site: Site
+    next_free: datetime | None  # local time of the first free start
+    last_day: date  # the last day one may book today
+
+
+@dataclass(frozen=True)
+class Offer:
+    site: Site
+    procedure: Procedure
+    slots: list[Slot]
+    today: date
+    last_day: date  # the horizon: days after it open one by one, each day
+
+    def local(self, slot: Slot) -> datetime:
+        return from_minute(slot.start, ZoneInfo(self.site.timezone))
+
+
+def department_of(postcode: str | None) -> str | None:
+    """'75004' -> '75', '97405' -> '974', '20000' -> '20'; None if it is not a postcode."""
+    digits = (postcode or "").strip().replace(" ", "")
+    if len(digits) != 5 or not digits.isdigit():
+        return None
+    return digits[:3] if digits.startswith("97") else digits[:2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -15,16 +15,26 @@ from sqlmodel import Session
 
 from booking import appointments, documents, idempotency
 from booking.appointments import BookingRequest, SlotTaken
-from booking.errors import NotFound
+from booking.errors import BookingError, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Move, Outcome
-from booking.models import Appointment, AppointmentStatus, Counter, Site
-from booking.references import manage_token
+from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Counter, Site
+from booking.references import code_matches, manage_token, management_code
 from completeness.evaluation import Checklist
 from notifications.calendar import CalendarVisit
 
 if TYPE_CHECKING:
     from booking.services import Services
+
+NO_MATCH = N_("No appointment matches this reference and code.")
+CODE_TRIES = 5
+CODE_LOCK = timedelta(minutes=15)
+LINKS_A_DAY = 3
+ONE_DAY = timedelta(days=1)
+
+
+class TooManyTries(BookingError):
+    status_code = 429
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,12 @@ class Visits:
                 raise
             return self._booked(reference)
 
+    def check_contacts(self, request: BookingRequest) -> None:
+        """Refuse, field by field, contact details a booking would refuse (before the summary)."""
+        with self._uow.reading() as session:
+            site = appointments.get_site(session, request.site_id, field_name="site_id")
+            appointments.contact_details(request, site)
+
     def show(self, reference: str, token: str | None) -> VisitView:
         with self._uow.reading() as session:
             return self._view(session, self._citizens(session, reference, token))
@@ -132,6 +148,52 @@ class Visits:
             appointment = self._citizens(session, reference, token, lock=True)
             self._cancel(session, appointment, by_office=False, reason=None)
             return self._view(session, appointment)
+
+    def open_with_code(self, reference: str, code: str) -> VisitView:
+        """The visit for its reference and management code (where no link can be followed).
+
+        After CODE_TRIES wrong codes the visit's code is refused for CODE_LOCK, whatever is
+        typed; an unknown reference and a wrong code look the same."""
+        secret = self._services.settings.secret_key
+        with self._uow.writing() as session:
+            appointment = appointments.find(session, reference, lock=True)
+            if appointment is None:
+                raise NotFound(NO_MATCH)
+            now = self._now()
+            locked = appointment.code_locked_until
+            if locked is not None and locked > now:
+                raise TooManyTries(N_("Too many wrong codes: try again in a quarter of an hour."))
+            right = code_matches(secret, appointment.id, appointment.token_version, code)  # type: ignore[arg-type]
+            if right:
+                appointment.code_failures = 0
+                appointment.code_locked_until = None
+            else:
+                appointment.code_failures += 1
+                if appointment.code_failures >= CODE_TRIES:
+                    appointment.code_failures = 0
+                    appointment.code_locked_until = now + CODE_LOCK
+            session.add(appointment)
+        if not right:  # committed: the failure counts even though the answer is an error
+            raise NotFound(NO_MATCH)
+        return self._booked(appointment.reference)
+
+    def resend_link(self, reference: str) -> None:
+        """Send the manage link and code again to the contacts of the booking, at most
+        LINKS_A_DAY times a day. Says nothing either way: whether a reference exists is not
+        told to whoever asks."""
+        with self._uow.writing() as session:
+            appointment = appointments.find(session, reference, lock=True)
+            if appointment is None or appointment.status not in LIVE_STATUSES:
+                return
+            now = self._now()
+            notices = self._services.notices
+            if notices.links_sent_since(session, appointment, now - ONE_DAY) < LINKS_A_DAY:
+                notices.link(session, appointment, now)
+
+    def management_code(self, view: VisitView) -> str:
+        appointment = view.appointment
+        secret = self._services.settings.secret_key
+        return management_code(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
 
     # The office -------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +19,8 @@ from booking.web.errors import (
     on_unexpected_error,
     on_validation_error,
 )
+from booking.web.pages.router import booking_problem, is_page, pages, problem_page
+from booking.web.rendering import assets_version, static_router, template_config
 
 
 def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
@@ -33,16 +36,32 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         for scheduler in schedulers:
             scheduler.shutdown(wait=True)
 
+    version = assets_version()  # refuses to start without the pages' static files
+
+    def booking_error(request: Request, exc: BookingError) -> Response:
+        return booking_problem(request, exc) if is_page(request) else on_booking_error(request, exc)
+
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if is_page(request) and exc.status_code in (404, 405):
+            return problem_page(request, exc.status_code)
+        return on_http_error(request, exc)
+
+    def unexpected_error(request: Request, exc: Exception) -> Response:
+        answer = on_unexpected_error(request, exc)  # logs it
+        return problem_page(request, 500) if is_page(request) else answer
+
     app = Litestar(
         on_startup=[start_dispatcher] if dispatcher else [],
         on_shutdown=[stop_dispatcher],
-        route_handlers=[api_v1],
+        route_handlers=[api_v1, pages, static_router(version)],
         middleware=[request_log],
+        template_config=template_config(),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={
-            BookingError: on_booking_error,
+            BookingError: booking_error,
             ValidationException: on_validation_error,
-            HTTPException: on_http_error,
-            Exception: on_unexpected_error,
+            HTTPException: http_error,
+            Exception: unexpected_error,
         },
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
@@ -50,4 +69,5 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )
     app.state.services = services
+    app.state.assets_version = version
     return app

@@ -26,7 +26,7 @@ SECURITY_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": 
 
 def request_language(request: Request) -> str:
     default = request.app.state.services.settings.default_language
-    asked = request.query_params.get("lang")
+    asked = request.query_params.get("lang") or request.cookies.get("lang")
     if asked in ("fr", "en"):
         return asked
     return pick_language(request.headers.get("accept-language"), default)

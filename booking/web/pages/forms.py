@@ -1,0 +1,32 @@
+"""Reading what a page's form sent."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from litestar import Request
+
+from booking.web.pages.journey_state import Journey
+
+CONTACT_FIELDS = {"name": 200, "phone": 40, "email": 254, "motive": 300, "key": 64}
+
+
+def journey_of(request: Request) -> Journey:
+    return Journey.read(request.query_params.multi_items())
+
+
+def form_items(body: bytes) -> list[tuple[str, str]]:
+    """The fields of an urlencoded form body, repeated names kept (`doc`, `notify`)."""
+    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def contact_form(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The contact fields as typed (trimmed to their length), and the chosen channels."""
+    typed: dict[str, Any] = {"notify": []}
+    for key, value in items:
+        if key in CONTACT_FIELDS:
+            typed[key] = value.strip()[: CONTACT_FIELDS[key]]
+        elif key == "notify" and value in ("sms", "email"):
+            typed["notify"].append(value)
+    return typed

@@ -1,0 +1,382 @@
+"""The booking journey, one decision a page: procedure → site → documents → day and time →
+contact details → summary → confirmation. Each step is a GET form carrying the choices so far;
+contact details go by POST only."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, get, post
+from litestar.params import RawBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from booking.errors import BookingError, Conflict, FieldError, InvalidRequest
+from booking.i18n import N_
+from booking.use_cases.directory import Offer
+from booking.use_cases.visits import BookingRequest, IdempotencyKey
+from booking.web.deps import DirectoryDep, VisitsDep
+from booking.web.errors import request_language
+from booking.web.pages.forms import contact_form, form_items, journey_of
+from booking.web.pages.journey_state import Journey
+from booking.web.pages.presenting import alternative_starts, documents_to_bring, steps
+from booking.web.rendering import page
+from notifications.calendar import calendar_file, method_of
+
+SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
+CONTACT, SUMMARY = "/rendez-vous/coordonnees", "/rendez-vous/recapitulatif"
+CONFIRM, CALENDAR = "/rendez-vous/confirmation", "/rendez-vous/calendrier"
+
+
+def _errors(exc: BookingError) -> list[FieldError]:
+    return exc.errors or [FieldError("", exc.detail, exc.params)]
+
+
+@get("/", sync_to_thread=False)
+def home(request: Request, directory: DirectoryDep) -> Template:
+    journey = journey_of(request)
+    return _home(request, directory, journey, [])
+
+
+def _home(request: Request, directory: DirectoryDep, journey: Journey, errors: list) -> Template:
+    return page(
+        request,
+        "journey/procedure.html",
+        status_code=422 if errors else 200,
+        procedures=list(directory.catalogue),
+        journey=journey,
+        errors=errors,
+        steps=steps(1),
+    )
+
+
+@get(SITE, sync_to_thread=True)
+def choose_site(request: Request, directory: DirectoryDep) -> Template:
+    journey = journey_of(request)
+    procedure = directory.catalogue.get(journey.procedure)
+    if procedure is None:
+        error = FieldError("procedure", N_("Choose the procedure of your visit."))
+        return _home(request, directory, journey, [error])
+    postcode = request.query_params.get("postcode", "")[:10]
+    errors = []
+    if "postcode" in request.query_params and len(postcode.strip()) != 5:
+        errors.append(FieldError("postcode", N_("Give a postcode of 5 digits, e.g. 75004.")))
+    if request.query_params.get("go") and not journey.site:
+        errors.append(FieldError("site", N_("Choose where you will go.")))
+    return page(
+        request,
+        "journey/site.html",
+        status_code=422 if errors else 200,
+        journey=journey,
+        procedure=procedure,
+        offers=directory.sites_for(procedure.id, postcode),
+        postcode=postcode,
+        errors=errors,
+        back=journey.but(site="").url("/"),
+        steps=steps(2),
+    )
+
+
+@get(DOCUMENTS, sync_to_thread=True)
+def declare_documents(request: Request, directory: DirectoryDep) -> Template | Redirect:
+    journey = journey_of(request)
+    if not journey.site:
+        return Redirect(journey.url(SITE, go="1"), status_code=HTTP_303_SEE_OTHER)
+    procedure = directory.procedure(journey.procedure)
+    submitted = request.query_params.get("check") == "1"
+    errors: list[FieldError] = []
+    try:
+        checklist = directory.checklist(procedure, journey.answers, journey.declared)
+    except InvalidRequest as exc:
+        checklist = directory.checklist(procedure, {}, journey.declared)
+        errors = [FieldError(f"q_{e.field}", N_("This answer is not valid.")) for e in exc.errors]
+    if submitted and not errors:
+        errors += [
+            FieldError(f"q_{question}", N_("Answer this question."))
+            for question in checklist.unanswered
+        ]
+        if checklist.ineligible is not None:
+            ineligible = checklist.ineligible.get(request_language(request))
+            errors.append(
+                FieldError(f"q_{procedure.checklist.eligibility[0].question}", ineligible)
+            )
+        if not errors and checklist.missing and procedure.checklist.gate == "block":
+            errors.append(
+                FieldError("documents", N_("Some required documents are missing from your file."))
+            )
+        if not errors:
+            return Redirect(journey.url(SLOT), status_code=HTTP_303_SEE_OTHER)
+    return page(
+        request,
+        "journey/documents.html",
+        status_code=422 if errors else 200,
+        journey=journey,
+        procedure=procedure,
+        checklist=checklist,
+        submitted=submitted,
+        errors=errors,
+        back=journey.url(SITE),
+        steps=steps(3),
+    )
+
+
+@get(SLOT, sync_to_thread=True)
+def choose_slot(request: Request, directory: DirectoryDep) -> Template | Redirect:
+    journey = journey_of(request)
+    if not journey.site:
+        return Redirect(journey.url(SITE, go="1"), status_code=HTTP_303_SEE_OTHER)
+    errors = []
+    if request.query_params.get("go") and not journey.start:
+        errors.append(FieldError("start", N_("Choose a time.")))
+    return slot_page(
+        request,
+        directory,
+        journey,
+        action=CONTACT,
+        back=journey.url(DOCUMENTS),
+        errors=errors,
+    )
+
+
+def slot_page(
+    request: Request,
+    directory: DirectoryDep,
+    journey: Journey,
+    *,
+    action: str,
+    back: str,
+    errors: list[FieldError] | None = None,
+    alternatives: list[datetime] | None = None,
+    hidden: list[tuple[str, str]] | None = None,
+    base: list[tuple[str, str]] | None = None,
+    method: str = "get",
+    template: str = "journey/slot.html",
+    **context: Any,
+) -> Template:
+    """The days with free slots of one month and the times of the chosen day."""
+    month = _month(request.query_params.get("month"))
+    first = month or date.today().replace(day=1)
+    offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
+    if month is None and not offer.slots:  # this month is full: show the next free one
+        later = directory.offer(journey.site, journey.procedure, first, offer.last_day)
+        if later.slots:
+            first = later.local(later.slots[0]).date().replace(day=1)
+            offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
+    days = _days(offer)
+    chosen = _day(request.query_params.get("day")) or (min(days) if days else None)
+    if journey.start:
+        chosen = datetime.fromisoformat(journey.start).date()
+    base = journey.fields(without=("start",)) if base is None else base
+
+    def month_url(month_start: date) -> str:
+        return f"{request.url.path}?{urlencode([*base, ('month', month_start.isoformat()[:7])])}"
+
+    return page(
+        request,
+        template,
+        status_code=422 if errors else (409 if alternatives else 200),
+        journey=journey,
+        offer=offer,
+        month=first,
+        days=sorted(days),
+        previous_month=_shift(first, -1) if first > offer.today.replace(day=1) else None,
+        next_month=_shift(first, 1) if _shift(first, 1) <= offer.last_day else None,
+        day=chosen,
+        times=days.get(chosen, []) if chosen else [],
+        action=action,
+        method=method,
+        hidden_fields=hidden if hidden is not None else journey.fields(without=("start",)),
+        day_fields=base,
+        month_url=month_url,
+        errors=errors or [],
+        alternatives=alternatives or [],
+        back=back,
+        steps=steps(4),
+        **context,
+    )
+
+
+def _days(offer: Offer) -> dict[date, list[datetime]]:
+    days: dict[date, list[datetime]] = {}
+    for slot in offer.slots:
+        local = offer.local(slot)
+        days.setdefault(local.date(), []).append(local)
+    return days
+
+
+def _month(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(f"{text}-01") if text else None
+    except ValueError:
+        return None
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _month_end(first: date) -> date:
+    return _shift(first, 1) - timedelta(days=1)
+
+
+def _shift(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@get(CONTACT, sync_to_thread=True)
+def contact_details(request: Request, directory: DirectoryDep) -> Template | Redirect:
+    journey = journey_of(request)
+    if not journey.start:
+        return Redirect(journey.url(SLOT, go="1"), status_code=HTTP_303_SEE_OTHER)
+    return _contact_page(request, directory, journey, {}, [])
+
+
+@post(CONTACT, sync_to_thread=True, status_code=200)
+def edit_contact_details(request: Request, body: RawBody, directory: DirectoryDep) -> Template:
+    """Back from the summary: the form again, as typed."""
+    items = form_items(body)
+    return _contact_page(request, directory, Journey.read(items), contact_form(items), [])
+
+
+def _contact_page(
+    request: Request, directory: DirectoryDep, journey: Journey, typed: dict, errors: list
+) -> Template:
+    procedure = directory.procedure(journey.procedure)
+    return page(
+        request,
+        "journey/contact.html",
+        status_code=422 if errors else 200,
+        switch_to="/",
+        journey=journey,
+        procedure=procedure,
+        typed=typed,
+        errors=errors,
+        back=journey.url(SLOT),
+        steps=steps(5),
+    )
+
+
+def _booking_request(request: Request, journey: Journey, typed: dict) -> BookingRequest:
+    notify = tuple(n for n in ("sms", "email") if n in typed.get("notify", ()))
+    return BookingRequest(
+        site_id=journey.site,
+        procedure_id=journey.procedure,
+        start=datetime.fromisoformat(journey.start),
+        name=typed.get("name", ""),
+        phone=typed.get("phone") or None,
+        email=typed.get("email") or None,
+        motive=typed.get("motive") or None,
+        answers=dict(journey.answers),
+        declared=journey.declared,
+        notify=notify or None,
+        language=request_language(request),
+    )
+
+
+@post(SUMMARY, sync_to_thread=True, status_code=200)
+def summary(
+    request: Request, body: RawBody, directory: DirectoryDep, visits: VisitsDep
+) -> Template:
+    items = form_items(body)
+    journey, typed = Journey.read(items), contact_form(items)
+    booking = _booking_request(request, journey, typed)
+    try:
+        visits.check_contacts(booking)
+    except InvalidRequest as exc:
+        return _contact_page(request, directory, journey, typed, _errors(exc))
+    site = directory.site(journey.site)
+    return page(
+        request,
+        "journey/summary.html",
+        switch_to="/",
+        journey=journey,
+        typed=typed,
+        booking=booking,
+        site=site,
+        procedure=directory.procedure(journey.procedure),
+        start=booking.start.astimezone(ZoneInfo(site.timezone)),
+        key=typed.get("key") or uuid.uuid4().hex,
+        steps=steps(6),
+    )
+
+
+@post(CONFIRM, sync_to_thread=True, status_code=200)
+def confirm(
+    request: Request, body: RawBody, directory: DirectoryDep, visits: VisitsDep
+) -> Template:
+    items = form_items(body)
+    journey, typed = Journey.read(items), contact_form(items)
+    booking = _booking_request(request, journey, typed)
+    digest = hashlib.sha256(repr(sorted(items)).encode()).hexdigest()
+    key = IdempotencyKey(f"page:{typed.get('key', '')[:64]}", digest) if typed.get("key") else None
+    try:
+        view = visits.book(booking, key=key)
+    except Conflict as exc:  # taken between choosing and confirming: the nearest free times
+        starts = alternative_starts(exc)
+        error = FieldError("start", N_("This time has just been taken. Choose another one."))
+        return slot_page(
+            request,
+            directory,
+            journey.but(start=""),
+            action=SUMMARY,
+            method="post",
+            back=journey.url(SLOT),
+            errors=[],
+            alternatives=starts,
+            taken=error,
+            hidden=[*journey.fields(without=("start",)), *_contact_hidden(typed)],
+        )
+    except InvalidRequest as exc:
+        return _contact_page(request, directory, journey, typed, _errors(exc))
+    language = request_language(request)
+    return page(
+        request,
+        "journey/confirmation.html",
+        switch_to="/",
+        view=view,
+        start=view.appointment.starts_at.astimezone(ZoneInfo(view.site.timezone)),
+        procedure=directory.procedure(view.appointment.procedure_id),
+        documents=documents_to_bring(view.documents, language),
+        code=visits.management_code(view),
+        manage_link=f"/r/{view.appointment.reference}#{view.token}",
+    )
+
+
+def _contact_hidden(typed: dict) -> list[tuple[str, str]]:
+    pairs = [(k, typed[k]) for k in ("name", "phone", "email", "motive", "key") if typed.get(k)]
+    return pairs + [("notify", n) for n in typed.get("notify", ())]
+
+
+@post(CALENDAR, sync_to_thread=True, status_code=200)
+def calendar_download(request: Request, body: RawBody, visits: VisitsDep) -> Response[bytes]:
+    """The .ics, asked for by a POST form: the token never appears in a URL."""
+    form = dict(form_items(body))
+    language = request_language(request)
+    calendar = visits.calendar(form.get("reference", ""), form.get("token"), language)
+    return Response(
+        calendar_file(calendar.event),
+        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
+        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
+    )
+
+
+ROUTES = [
+    home,
+    choose_site,
+    declare_documents,
+    choose_slot,
+    contact_details,
+    edit_contact_details,
+    summary,
+    confirm,
+    calendar_download,
+]

@@ -1,0 +1,311 @@
+"""Managing a visit from the link in its messages (`/r/{REF}#{token}`) or, without it, with
+its reference and management code: see it, move it, cancel it; and "lost the link?".
+
+The token lives in the link's fragment, which browsers never send: a few lines of script post
+it, and the server keeps it in an HttpOnly cookie limited to this visit's pages. No token is
+ever in a URL the server sees.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import PathParameter, RawBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.i18n import N_
+from booking.use_cases.visits import TooManyTries, VisitView
+from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep
+from booking.web.errors import request_language
+from booking.web.pages.forms import form_items
+from booking.web.pages.journey import slot_page
+from booking.web.pages.journey_state import Journey
+from booking.web.pages.presenting import STATUS_LABELS, alternative_starts, documents_to_bring
+from booking.web.rendering import page
+from notifications.calendar import calendar_file, method_of
+
+Reference = Annotated[str, PathParameter(max_length=40)]
+COOKIE = "guichet_visit"
+SESSION_SECONDS = 2 * 3600
+LIVE = ("booked", "checked_in", "called")
+
+
+def _cookie(settings, reference: str, token: str | None, max_age: int) -> Cookie:  # type: ignore[no-untyped-def]
+    return Cookie(
+        key=COOKIE,
+        value=token or "",
+        path=f"/r/{reference}",
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )
+
+
+def _token(request: Request) -> str | None:
+    return request.cookies.get(COOKIE) or None
+
+
+@get(["/r/{reference:str}", "/r/{reference:str}/pieces"], sync_to_thread=False)
+def open_visit(request: Request, reference: Reference) -> Template:
+    return _open_page(request, reference, [])
+
+
+def _open_page(
+    request: Request, reference: str, errors: list[FieldError], status_code: int = 200
+) -> Template:
+    return page(
+        request,
+        "manage/open.html",
+        status_code=status_code,
+        reference=reference,
+        documents=request.url.path.endswith("/pieces"),
+        expired=request.query_params.get("expired") == "1",
+        errors=errors,
+    )
+
+
+@post("/r/{reference:str}", sync_to_thread=True, status_code=200)
+def unlock_visit(
+    request: Request, body: RawBody, reference: Reference, visits: VisitsDep, settings: SettingsDep
+) -> Template | Redirect:
+    form = dict(form_items(body))
+    token, code = form.get("token", "")[:200], form.get("code", "")[:20]
+    typed_reference = form.get("reference", reference)[:20]
+    try:
+        if token:
+            view = visits.show(reference, token)
+            view_token = token
+        else:
+            view = visits.open_with_code(typed_reference, code)
+            view_token = view.token
+    except TooManyTries as exc:
+        return _open_page(request, reference, [FieldError("code", exc.detail)], 429)
+    except NotFound as exc:
+        return _open_page(request, reference, [FieldError("code", exc.detail)], 404)
+    canonical = view.appointment.reference
+    target = f"/r/{canonical}/rendez-vous" + ("#pieces" if form.get("then") == "pieces" else "")
+    return Redirect(
+        target,
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=[_cookie(settings, canonical, view_token, SESSION_SECONDS)],
+    )
+
+
+def _visit_page(
+    request: Request,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+    view: VisitView,
+    notice: str | None = None,
+) -> Template:
+    language = request_language(request)
+    appointment = view.appointment
+    start = appointment.starts_at.astimezone(ZoneInfo(view.site.timezone))
+    return page(
+        request,
+        "manage/visit.html",
+        view=view,
+        start=start,
+        can_change=appointment.status == "booked" and start > datetime.now(start.tzinfo),
+        live=appointment.status in LIVE,
+        documents=documents_to_bring(view.documents, language),
+        procedure=directory.procedure(appointment.procedure_id),
+        code=visits.management_code(view),
+        notice=notice,
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _session_view(request: Request, visits: VisitsDep, reference: str) -> VisitView | None:
+    try:
+        return visits.show(reference, _token(request))
+    except NotFound:
+        return None
+
+
+def _expired(reference: str) -> Redirect:
+    return Redirect(f"/r/{reference}?expired=1", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/r/{reference:str}/rendez-vous", sync_to_thread=True)
+def show_visit(
+    request: Request, reference: Reference, visits: VisitsDep, directory: DirectoryDep
+) -> Template | Redirect:
+    view = _session_view(request, visits, reference)
+    if view is None:
+        return _expired(reference)
+    return _visit_page(request, visits, directory, view)
+
+
+@get("/r/{reference:str}/annuler", sync_to_thread=True)
+def ask_cancel(request: Request, reference: Reference, visits: VisitsDep) -> Template | Redirect:
+    view = _session_view(request, visits, reference)
+    if view is None:
+        return _expired(reference)
+    start = view.appointment.starts_at.astimezone(ZoneInfo(view.site.timezone))
+    return page(request, "manage/cancel.html", view=view, start=start)
+
+
+@post("/r/{reference:str}/annuler", sync_to_thread=True, status_code=200)
+def cancel_visit(
+    request: Request, reference: Reference, visits: VisitsDep, directory: DirectoryDep
+) -> Template | Redirect:
+    try:
+        view = visits.cancel(reference, _token(request))
+    except NotFound:
+        return _expired(reference)
+    except Conflict as exc:
+        view = visits.show(reference, _token(request))
+        return _visit_page(request, visits, directory, view, notice=exc.detail)
+    return _visit_page(
+        request, visits, directory, view, notice=N_("Your appointment is cancelled.")
+    )
+
+
+@get("/r/{reference:str}/deplacer", sync_to_thread=True)
+def choose_new_time(
+    request: Request, reference: Reference, visits: VisitsDep, directory: DirectoryDep
+) -> Template | Redirect:
+    view = _session_view(request, visits, reference)
+    if view is None:
+        return _expired(reference)
+    return _move_page(request, directory, view, [])
+
+
+def _move_page(
+    request: Request,
+    directory: DirectoryDep,
+    view: VisitView,
+    errors: list[FieldError],
+    alternatives: list[datetime] | None = None,
+) -> Template:
+    appointment = view.appointment
+    journey = Journey(procedure=appointment.procedure_id, site=appointment.site_id)
+    return slot_page(
+        request,
+        directory,
+        journey,
+        action=f"/r/{appointment.reference}/deplacer",
+        method="post",
+        back=f"/r/{appointment.reference}/rendez-vous",
+        errors=errors,
+        alternatives=alternatives,
+        hidden=[],
+        base=[],
+        template="manage/move.html",
+        view=view,
+        taken=FieldError("start", errors[0].message) if alternatives and errors else None,
+        current=appointment.starts_at.astimezone(ZoneInfo(view.site.timezone)),
+    )
+
+
+@post("/r/{reference:str}/deplacer", sync_to_thread=True, status_code=200)
+def move_visit(
+    request: Request,
+    body: RawBody,
+    reference: Reference,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+) -> Template | Redirect:
+    form = dict(form_items(body))
+    token = _token(request)
+    try:
+        start = datetime.fromisoformat(form.get("start", ""))
+    except ValueError:
+        view = _session_view(request, visits, reference)
+        if view is None:
+            return _expired(reference)
+        return _move_page(request, directory, view, [FieldError("start", N_("Choose a time."))])
+    try:
+        view = visits.reschedule(reference, token, start)
+    except NotFound:
+        return _expired(reference)
+    except Conflict as exc:
+        view = visits.show(reference, token)
+        alternatives = alternative_starts(exc)
+        if not alternatives and "alternatives" not in exc.extra:
+            return _visit_page(request, visits, directory, view, notice=exc.detail)
+        return _move_page(request, directory, view, [FieldError("start", exc.detail)], alternatives)
+    except InvalidRequest as exc:
+        view = visits.show(reference, token)
+        return _move_page(request, directory, view, exc.errors or [FieldError("start", exc.detail)])
+    return _visit_page(request, visits, directory, view, notice=N_("Your appointment is moved."))
+
+
+@post("/r/{reference:str}/calendrier", sync_to_thread=True, status_code=200)
+def visit_calendar(request: Request, reference: Reference, visits: VisitsDep) -> Response:
+    try:
+        calendar = visits.calendar(reference, _token(request), request_language(request))
+    except NotFound:
+        return _expired(reference)
+    return Response(
+        calendar_file(calendar.event),
+        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
+        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
+    )
+
+
+class AddressLimiter:
+    """At most `limit` requests an hour from one address, in this process."""
+
+    def __init__(self, limit: int = 10, window: float = 3600.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, address: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            recent = self._seen.setdefault(address, deque())
+            while recent and now - recent[0] > self.window:
+                recent.popleft()
+            if len(recent) >= self.limit:
+                return False
+            recent.append(now)
+            return True
+
+
+LOST_LINKS = AddressLimiter()
+
+
+@get("/r/retrouver", sync_to_thread=False)
+def lost_link(request: Request) -> Template:
+    return page(request, "manage/lost.html", sent=False, errors=[])
+
+
+@post("/r/retrouver", sync_to_thread=True, status_code=200)
+def resend_link(request: Request, body: RawBody, visits: VisitsDep) -> Template:
+    form = dict(form_items(body))
+    reference = form.get("reference", "").strip()[:20]
+    if not reference:
+        error = FieldError("reference", N_("Give the reference of your appointment."))
+        return page(request, "manage/lost.html", status_code=422, sent=False, errors=[error])
+    address = request.client.host if request.client else "unknown"
+    if LOST_LINKS.allow(address):
+        visits.resend_link(reference)
+    # The same answer whether the reference exists or not, and whether or not it was sent.
+    return page(request, "manage/lost.html", sent=True, errors=[])
+
+
+ROUTES = [
+    lost_link,
+    resend_link,
+    open_visit,
+    unlock_visit,
+    show_visit,
+    ask_cancel,
+    cancel_visit,
+    choose_new_time,
+    move_visit,
+    visit_calendar,
+]

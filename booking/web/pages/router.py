@@ -1,0 +1,46 @@
+"""The citizen's pages, with their error pages: what a person sees instead of a stack trace."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router
+
+from booking.errors import BookingError
+from booking.i18n import N_
+from booking.web.deps import DEPENDENCIES
+from booking.web.pages import journey, legal, manage
+from booking.web.rendering import page
+
+pages = Router(
+    path="/",
+    route_handlers=[*journey.ROUTES, *manage.ROUTES, *legal.ROUTES],
+    dependencies=DEPENDENCIES,
+    include_in_schema=False,
+    request_max_body_size=64 * 1024,
+)
+
+PROBLEMS = {
+    404: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
+    405: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
+    429: (N_("Too many attempts"), N_("Wait a few minutes, then try again.")),
+    500: (
+        N_("Something went wrong"),
+        N_("Something went wrong on our side. Nothing was booked twice: try again in a moment."),
+    ),
+}
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/schema", "/static/"))
+
+
+def problem_page(request: Request, status_code: int, detail: str | None = None) -> Response:
+    heading, text = PROBLEMS.get(status_code, (N_("Something went wrong"), detail or ""))
+    if detail and status_code not in (404, 405, 500):
+        text = detail
+    return page(  # type: ignore[return-value]
+        request, "message.html", status_code=status_code, heading=heading, text=text, switch_to="/"
+    )
+
+
+def booking_problem(request: Request, exc: BookingError) -> Response:
+    return problem_page(request, exc.status_code, exc.detail)
