@@ -13,10 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def marked_messages() -> set[str]:
+    """Messages marked N_() in the code and _() in the page templates."""
     found = extract_from_dir(
-        str(ROOT / "booking"), method_map=[("**.py", "python")], keywords={"N_": None}
+        str(ROOT / "booking"),
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+        keywords={"N_": None, "_": None},
     )
-    return {message for _, _, message, _, _ in found}
+    return {message if isinstance(message, str) else message[0] for *_, message, _, _ in found}
+
+
+def test_page_templates_are_read_for_their_messages():
+    assert "Confirm my appointment" in marked_messages()
 
 
 def test_every_marked_message_is_translated_into_french():

@@ -108,6 +108,9 @@ class Directory:
         department = department_of(postcode)
         return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
 
+    def local_today(self, site: Site) -> date:
+        return self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+
     def site(self, site_id: str) -> Site:
         with self._uow.reading() as session:
             site = session.get(Site, site_id)

@@ -160,7 +160,7 @@ def slot_page(
 ) -> Template:
     """The days with free slots of one month and the times of the chosen day."""
     month = _month(request.query_params.get("month"))
-    first = month or date.today().replace(day=1)
+    first = month or directory.local_today(directory.site(journey.site)).replace(day=1)
     offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
     if month is None and not offer.slots:  # this month is full: show the next free one
         later = directory.offer(journey.site, journey.procedure, first, offer.last_day)
