@@ -31,6 +31,9 @@ test: $(STAMP) assets
 bench: $(STAMP)
 	$(BIN)/python -m bench.slots_and_booking
 
+screenshots: $(STAMP) assets
+	$(BIN)/python -m tests.e2e.screenshots
+
 wheel: $(STAMP) assets
 	rm -rf dist
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .

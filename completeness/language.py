@@ -446,7 +446,11 @@ def parse_answer(question: Question, value: Any) -> bool | str | date:
         raise ValueError("not one of the choices")
     if isinstance(value, date):
         return value
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value).strip())
+        if "/" in text:  # as written in France: 15/03/2027
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
     except ValueError:
         raise ValueError("expected a date YYYY-MM-DD") from None

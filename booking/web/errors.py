@@ -87,7 +87,8 @@ def on_validation_error(request: Request, exc: ValidationException) -> Response[
             field = match.group(1) or field
             message = message[: match.start()].rstrip(" -")
         errors.append((str(field), _plain(message), {}))
-    if "malformed" in str(exc.detail).lower() or "json" in str(exc.detail).lower():
+    detail = str(exc.detail).lower()
+    if request.method != "GET" and ("malformed" in detail or "json" in detail):
         return error_response(request, 400, N_("The request body is not valid JSON."), errors)
     return error_response(request, 422, N_("Some fields are not valid."), errors)
 

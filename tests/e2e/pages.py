@@ -42,7 +42,7 @@ def submit(page: Page, action: str, nth: int = 0) -> None:
 
 
 def permit_expiry() -> str:
-    return (date.today() + timedelta(days=91)).isoformat()
+    return (date.today() + timedelta(days=91)).strftime("%d/%m/%Y")
 
 
 def renewal_until_slot(page: Page, check=None) -> None:  # type: ignore[no-untyped-def]
