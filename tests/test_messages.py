@@ -26,6 +26,7 @@ def visit(language: str = "fr", site: str = "Préfecture de police — Paris Cit
         manage_link=LINK,
         documents_link=LINK.replace("#", "/pieces#"),
         language=language,
+        code="UEN999CG",
     )
 
 
@@ -45,7 +46,8 @@ def test_segment_counting():
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize(
-    ("kind", "most"), [("confirmation", 2), ("reminder", 1), ("change", 1), ("cancellation", 1)]
+    ("kind", "most"),
+    [("confirmation", 2), ("reminder", 1), ("change", 1), ("cancellation", 1), ("link", 1)],
 )
 def test_sms_are_gsm7_and_short(language, kind, most):
     text = sms_text(kind, visit(language))
@@ -56,6 +58,8 @@ def test_sms_are_gsm7_and_short(language, kind, most):
     assert LINK in text
     if kind == "confirmation":
         assert "/pieces#" in text
+    if kind in ("confirmation", "change", "link"):
+        assert "UEN999CG" in text  # the management code, for when the link cannot be used
 
 
 def test_email_lists_documents():
