@@ -83,20 +83,22 @@ class Notices:
 
     def link(self, session: Session, appointment: Appointment, now: datetime) -> None:
         """The manage link again, asked for by whoever knew the reference (once per request)."""
-        sent = self.links_sent_since(session, appointment, now - timedelta(days=1))
+        sent = self.links_sent_since(session, appointment, None)  # every one: a fresh key
         messages = self._messages(session, appointment, Kind.link, now, now, version=f"n{sent}")
         enqueue(session, [replace(m, quiet_hours_apply=False) for m in messages], now)
 
     @staticmethod
-    def links_sent_since(session: Session, appointment: Appointment, since: datetime) -> int:
-        return session.execute(
-            select(func.count(func.distinct(Notification.idempotency_key))).where(
-                Notification.appointment_id == appointment.id,
-                Notification.kind == Kind.link,
-                Notification.channel == Channel.sms,
-                Notification.created_at >= since,
-            )
-        ).scalar_one()
+    def links_sent_since(session: Session, appointment: Appointment, since: datetime | None) -> int:
+        """How many times the link was sent again since then, or ever (each send writes at
+        most one message a channel)."""
+        query = (
+            select(func.count())
+            .where(Notification.appointment_id == appointment.id, Notification.kind == Kind.link)
+            .group_by(Notification.channel)
+        )
+        if since is not None:
+            query = query.where(Notification.created_at >= since)
+        return max(session.execute(query).scalars(), default=0)
 
     def seen(self, session: Session, appointment: Appointment, now: datetime) -> None:
         """After a visit marked seen, one satisfaction question by SMS, where the site asks."""

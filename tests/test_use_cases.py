@@ -253,3 +253,42 @@ def test_reads_are_served_while_a_write_transaction_holds_sqlite(services, engin
         finally:
             release.set()
             writer.join()
+
+
+def test_the_management_code_opens_the_visit_and_wrong_codes_lock_it(services, clock):
+    from booking.use_cases.visits import CODE_TRIES, TooManyTries
+
+    setup_site(services)
+    view = services.visits.book(request())
+    reference, code = view.appointment.reference, services.visits.management_code(view)
+    assert len(code) == 8 and code.isalnum()
+    opened = services.visits.open_with_code(reference.lower(), code.lower())
+    assert opened.appointment.id == view.appointment.id and opened.token == view.token
+    for _ in range(CODE_TRIES):
+        with pytest.raises(NotFound):
+            services.visits.open_with_code(reference, "AAAAAAAA")
+    with pytest.raises(TooManyTries):  # even the right code, for a while
+        services.visits.open_with_code(reference, code)
+    clock.set(clock.moment + timedelta(minutes=16))
+    assert services.visits.open_with_code(reference, code).appointment.id == view.appointment.id
+    with pytest.raises(NotFound):  # an unknown reference looks like a wrong code
+        services.visits.open_with_code("AAA-AAA-AA", code)
+
+
+def test_the_link_is_sent_again_at_most_three_times_a_day_and_never_to_strangers(services, clock):
+    setup_site(services)
+    view = services.visits.book(request(email="amina@example.org"))
+    reference = view.appointment.reference
+    for _ in range(5):
+        services.visits.resend_link(reference)
+    services.visits.resend_link("AAA-AAA-AA")  # unknown: nothing, and no error either
+    links = messages(services, "link")
+    assert sorted(channel for _, channel, _, _ in links) == ["email"] * 3 + ["sms"] * 3
+    sms = next(body for _, channel, _, body in links if channel == "sms")
+    assert services.visits.management_code(view) in sms and f"/r/{reference}#" in sms
+    clock.set(clock.moment + timedelta(days=1, minutes=1))
+    services.visits.resend_link(reference)
+    assert len(messages(services, "link")) == 8
+    services.visits.cancel(reference, view.token)
+    services.visits.resend_link(reference)  # a cancelled visit has nothing to manage
+    assert len(messages(services, "link")) == 8

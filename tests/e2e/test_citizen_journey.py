@@ -168,6 +168,9 @@ def test_dead_ends_get_a_page_that_says_what_to_do(page: Page, server):
     for path, status, heading in (
         ("/nulle-part", 404, "Page introuvable"),
         ("/rendez-vous/lieu?procedure=inconnue", 422, "Prendre rendez-vous en préfecture"),
+        ("/accessibilite", 200, "Déclaration d’accessibilité"),
+        ("/mentions-legales", 200, "Mentions légales"),
+        ("/donnees-personnelles", 200, "Données personnelles"),
     ):
         response = page.goto(path)
         assert response.status == status
