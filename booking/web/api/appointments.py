@@ -17,8 +17,8 @@ from booking.i18n import N_
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.api.presenters import visit_json
 from booking.web.deps import Reference, TokenHeader, VisitsDep
+from booking.web.downloads import calendar_response
 from booking.web.errors import documented_errors, request_language
-from notifications.calendar import calendar_file, method_of
 
 Answer = str | bool | int | float | None
 
@@ -111,11 +111,7 @@ def show_appointment(
     if not reference.endswith(".ics"):
         return Response(visit_json(visits.show(reference, token or token_query), language))
     calendar = visits.calendar(reference.removesuffix(".ics"), token or token_query, language)
-    return Response(
-        calendar_file(calendar.event),
-        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
-        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
-    )
+    return calendar_response(calendar)
 
 
 @post(

@@ -21,12 +21,12 @@ from booking.i18n import N_
 from booking.use_cases.directory import Offer
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.deps import DirectoryDep, VisitsDep
+from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.forms import contact_form, form_items, journey_of
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import alternative_starts, documents_to_bring, steps
 from booking.web.rendering import page
-from notifications.calendar import calendar_file, method_of
 
 SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
 CONTACT, SUMMARY = "/rendez-vous/coordonnees", "/rendez-vous/recapitulatif"
@@ -362,11 +362,7 @@ def calendar_download(request: Request, body: RawBody, visits: VisitsDep) -> Res
     form = dict(form_items(body))
     language = request_language(request)
     calendar = visits.calendar(form.get("reference", ""), form.get("token"), language)
-    return Response(
-        calendar_file(calendar.event),
-        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
-        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
-    )
+    return calendar_response(calendar)
 
 
 ROUTES = [

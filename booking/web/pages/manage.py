@@ -25,13 +25,13 @@ from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.use_cases.visits import TooManyTries, VisitView
 from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep
+from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.forms import form_items
 from booking.web.pages.journey import slot_page
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import STATUS_LABELS, alternative_starts, documents_to_bring
 from booking.web.rendering import page
-from notifications.calendar import calendar_file, method_of
 
 Reference = Annotated[str, PathParameter(max_length=40)]
 COOKIE = "guichet_visit"
@@ -248,11 +248,7 @@ def visit_calendar(request: Request, reference: Reference, visits: VisitsDep) ->
         calendar = visits.calendar(reference, _token(request), request_language(request))
     except NotFound:
         return _expired(reference)
-    return Response(
-        calendar_file(calendar.event),
-        media_type=f"text/calendar; charset=utf-8; method={method_of(calendar.event)}",
-        headers={"Content-Disposition": f'attachment; filename="{calendar.filename}"'},
-    )
+    return calendar_response(calendar)
 
 
 class AddressLimiter:
