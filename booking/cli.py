@@ -7,6 +7,7 @@ import sys
 
 from sqlalchemy.engine import make_url
 
+from booking import staff_cli
 from booking.logs import configure_logging
 from booking.settings import SettingsError, load_settings
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     commands.add_parser("worker", help="send due messages (run several for scale-out)")
     commands.add_parser("purge", help="anonymise personal data past its retention period")
+    staff_cli.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -48,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         with services.uow.writing() as session:
             created = load_demo(session, demo_file(settings), services.catalogue)
         print(f"demo loaded: {created}")
+        if settings.environment == "development":
+            staff_cli.add_demo_accounts(services)
+            print(staff_cli.demo_accounts_text())
         return 0
+    if args.command == "staff":
+        return staff_cli.run(args, services)
     if args.command == "serve":
         import uvicorn
 
@@ -63,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"guichet: {exc}", file=sys.stderr)
             return 2
         print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
+        if settings.environment == "development" and services.staff.exists(
+            staff_cli.DEMO_ACCOUNTS[0][0]
+        ):
+            print(staff_cli.demo_accounts_text(), flush=True)
         uvicorn.run(
             app,
             host=host,

@@ -30,6 +30,7 @@ class BookingError(Exception):
         self.params = params
         self.errors = errors or []
         self.extra = extra or {}
+        self.headers: dict[str, str] = {}  # e.g. Retry-After on a 429
 
     @classmethod
     def for_field(cls, field_name: str, message: str, **params: Any) -> BookingError:

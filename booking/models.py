@@ -208,3 +208,7 @@ class IdempotentRequest(SQLModel, table=True):
     status_code: int
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = utc_column(index=True)
+
+
+# The staff side's tables belong to the same metadata (migrations, tests, the purge).
+from booking import staff_models  # noqa: E402, F401

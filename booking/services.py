@@ -14,8 +14,10 @@ import booking.revisions  # noqa: F401  (registers the revision hook)
 from booking.notices import Links, Notices
 from booking.paths import procedures_dir
 from booking.settings import Settings
+from booking.use_cases.desk import Desk
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
+from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 from completeness.catalogue import Catalogue, load_catalogue
 from storage.engines import make_engine
@@ -56,6 +58,14 @@ class Services:
     @cached_property
     def replies(self) -> Replies:
         return Replies(self)
+
+    @cached_property
+    def staff(self) -> StaffAccounts:
+        return StaffAccounts(self)
+
+    @cached_property
+    def desk(self) -> Desk:
+        return Desk(self)
 
     def now(self) -> datetime:
         return self.clock()

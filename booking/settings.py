@@ -52,6 +52,10 @@ class Settings:
     sms_per_number_per_day: int = 5
     quiet_hours: bool = True
     log_level: str = "info"
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For gives the client's address
+    audit_retention_days: int = 730
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)

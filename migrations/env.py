@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import booking.models  # noqa: F401  (registers the tables)
+import booking.models
+import booking.staff_models  # noqa: F401
 import notifications.models  # noqa: F401
 from storage.engines import make_engine
 from storage.metadata import metadata

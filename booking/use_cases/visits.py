@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from booking import appointments, documents, idempotency
+from booking import appointments, audit, documents, idempotency
 from booking.appointments import BookingRequest, SlotTaken
 from booking.errors import BookingError, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Move, Outcome
 from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Counter, Site
 from booking.references import code_matches, manage_token, management_code
+from booking.staff_access import Actor, Permission
 from completeness.evaluation import Checklist
 from notifications.calendar import CalendarVisit
 
@@ -46,6 +47,7 @@ class VisitView:
     counter: Counter
     documents: Checklist  # the personal list: what applies to this citizen's answers
     token: str | None = None
+    to_record: bool = False  # its time is past and nobody recorded an outcome
 
     @property
     def file_status(self) -> str:
@@ -197,25 +199,32 @@ class Visits:
 
     # The office -------------------------------------------------------------------------
 
-    def cancel_by_office(self, reference: str, reason: str) -> VisitView:
+    # With an `actor` (a signed-in staff member), each of these checks that the visit is at one
+    # of their sites and writes the action to the audit log, in the same transaction.
+
+    def cancel_by_office(
+        self, reference: str, reason: str, *, actor: Actor | None = None
+    ) -> VisitView:
         """Cancel, free the slot, and tell the citizen why through the channels they chose."""
         with self._uow.writing() as session:
-            appointment = self._staffs(session, reference)
-            self._cancel(session, appointment, by_office=True, reason=reason.strip()[:100])
+            appointment = self._staffs(session, reference, actor)
+            reason = reason.strip()[:100]
+            self._cancel(session, appointment, by_office=True, reason=reason)
+            self._audit(session, actor, "visit.cancel_by_office", appointment, reason=reason)
             return self._view(session, appointment)
 
-    def check_in(self, reference: str) -> VisitView:
-        return self._move(reference, Move.check_in)
+    def check_in(self, reference: str, *, actor: Actor | None = None) -> VisitView:
+        return self._move(reference, Move.check_in, actor)
 
-    def call(self, reference: str) -> VisitView:
-        return self._move(reference, Move.call)
+    def call(self, reference: str, *, actor: Actor | None = None) -> VisitView:
+        return self._move(reference, Move.call, actor)
 
-    def mark_seen(self, reference: str) -> VisitView:
+    def mark_seen(self, reference: str, *, actor: Actor | None = None) -> VisitView:
         """Seen at the counter; where the site asks, one satisfaction SMS follows."""
-        return self._move(reference, Move.seen, then=self._services.notices.seen)
+        return self._move(reference, Move.seen, actor, then=self._services.notices.seen)
 
-    def mark_no_show(self, reference: str) -> VisitView:
-        return self._move(reference, Move.no_show)
+    def mark_no_show(self, reference: str, *, actor: Actor | None = None) -> VisitView:
+        return self._move(reference, Move.no_show, actor)
 
     def record_documents(
         self,
@@ -223,10 +232,11 @@ class Visits:
         presented: Collection[str] | None = None,
         *,
         not_presented: Collection[str] = (),
+        actor: Actor | None = None,
     ) -> VisitView:
         """What the visitor showed at the counter: the file becomes complete or incomplete."""
         with self._uow.writing() as session:
-            appointment = self._staffs(session, reference)
+            appointment = self._staffs(session, reference, actor)
             documents.record_presented(
                 session,
                 self._catalogue,
@@ -234,6 +244,9 @@ class Visits:
                 presented,
                 now=self._now(),
                 not_presented=not_presented,
+            )
+            self._audit(
+                session, actor, "visit.documents", appointment, presented=appointment.presented
             )
             return self._view(session, appointment)
 
@@ -256,15 +269,37 @@ class Visits:
         self,
         reference: str,
         move: Move,
+        actor: Actor | None,
         then: Callable[[Session, Appointment, datetime], None] | None = None,
     ) -> VisitView:
         with self._uow.writing() as session:
-            appointment = self._staffs(session, reference)
+            appointment = self._staffs(session, reference, actor)
             now = self._now()
             outcome = appointments.transition(session, appointment, move, now=now)
-            if then is not None and outcome is Outcome.apply:
-                then(session, appointment, now)
+            if outcome is Outcome.apply:
+                if then is not None:
+                    then(session, appointment, now)
+                self._audit(session, actor, f"visit.{move}", appointment)
             return self._view(session, appointment)
+
+    def _audit(
+        self,
+        session: Session,
+        actor: Actor | None,
+        action: str,
+        appointment: Appointment,
+        **details: object,
+    ) -> None:
+        if actor is not None:
+            audit.record(
+                session,
+                actor,
+                action,
+                now=self._now(),
+                site_id=appointment.site_id,
+                target=appointment.reference,
+                **details,
+            )
 
     def _citizens(
         self, session: Session, reference: str, token: str | None, *, lock: bool = False
@@ -272,10 +307,12 @@ class Visits:
         secret = self._services.settings.secret_key
         return appointments.find_for_citizen(session, reference, token, secret, lock=lock)
 
-    def _staffs(self, session: Session, reference: str) -> Appointment:
+    def _staffs(self, session: Session, reference: str, actor: Actor | None = None) -> Appointment:
         appointment = appointments.find(session, reference, lock=True)
         if appointment is None:
             raise NotFound(N_("No appointment has this reference."))
+        if actor is not None:
+            actor.require(Permission.counter, appointment.site_id)
         return appointment
 
     def _booked(self, reference: str) -> VisitView:
@@ -296,7 +333,8 @@ class Visits:
         if with_token:
             secret = self._services.settings.secret_key
             token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
-        return VisitView(appointment, site, counter, checklist, token)
+        to_record = appointment.status in LIVE_STATUSES and appointment.ends_at <= self._now()
+        return VisitView(appointment, site, counter, checklist, token, to_record)
 
     @contextmanager
     def _offering_alternatives(self) -> Iterator[None]:

@@ -7,6 +7,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
 from booking.errors import BookingError
 from booking.logs import request_log
@@ -63,7 +64,14 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
             HTTPException: http_error,
             Exception: unexpected_error,
         },
-        openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Guichet API",
+            version="1.0.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"staff": SecurityScheme(type="http", scheme="bearer")}
+            ),
+        ),
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         debug=False,
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)

@@ -10,8 +10,11 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter, Skip
 
 from booking.services import Services
 from booking.settings import Settings
+from booking.staff_access import Actor
+from booking.use_cases.desk import Desk
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
+from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 
 
@@ -35,14 +38,52 @@ def provide_settings(request: Request) -> Settings:
     return _services(request).settings
 
 
+def client_address(request: Request, settings: Settings) -> str:
+    """The client's address: the direct peer's, or the last hop of X-Forwarded-For when the
+    peer is one of the proxies `forwarded_allow_ips` trusts."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = {ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()}
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and ("*" in trusted or peer in trusted):
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def provide_bearer_actor(request: Request) -> Actor:
+    """The staff member of a JSON request: a bearer token only, never the pages' cookie."""
+    services = _services(request)
+    address = client_address(request, services.settings)
+    return services.staff.authenticate(bearer_token(request), kind="bearer", address=address)
+
+
+def provide_staff(request: Request) -> StaffAccounts:
+    return _services(request).staff
+
+
+def provide_desk(request: Request) -> Desk:
+    return _services(request).desk
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "visits": Provide(provide_visits, sync_to_thread=False),
     "directory": Provide(provide_directory, sync_to_thread=False),
     "replies": Provide(provide_replies, sync_to_thread=False),
+    "staff": Provide(provide_staff, sync_to_thread=False),
+    "desk": Provide(provide_desk, sync_to_thread=False),
 }
 
 SettingsDep = NamedDependency[SkipValidation[Settings]]
+StaffDep = NamedDependency[SkipValidation[StaffAccounts]]
+DeskDep = NamedDependency[SkipValidation[Desk]]
+ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]
 RepliesDep = NamedDependency[SkipValidation[Replies]]

@@ -68,7 +68,12 @@ def on_booking_error(request: Request, exc: BookingError) -> Response[dict[str, 
     extra = dict(exc.extra)
     if "alternatives" in extra:  # free slots offered after a lost race
         extra["alternatives"] = slots_json(extra["alternatives"], extra.pop("timezone"))
-    return error_response(request, exc.status_code, exc.detail, errors, extra, **exc.params)
+    headers = dict(exc.headers)
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return error_response(
+        request, exc.status_code, exc.detail, errors, extra, headers=headers, **exc.params
+    )
 
 
 _MSGSPEC_FIELD = re.compile(r"at `\$\.?([^`]*)`")
@@ -101,6 +106,8 @@ def _plain(message: str) -> str:
 def on_http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     detail = {404: N_("Not found."), 405: N_("Method not allowed.")}.get(status, str(exc.detail))
+    if status == 400 and "json" in detail.lower():
+        detail = N_("The request body is not valid JSON.")
     return error_response(request, status, detail, headers=exc.headers)  # e.g. 405's Allow
 
 
@@ -127,10 +134,12 @@ class ErrorBody(msgspec.Struct):
 
 _DESCRIPTIONS = {
     400: "The body is not valid JSON",
+    401: "Not signed in, or the session has ended",
     403: "Not allowed",
     404: "Unknown, or not yours",
     409: "Conflict: taken just now, or no longer possible in this status",
     422: "A field is not valid; `errors` names it",
+    429: "Too many attempts; `Retry-After` says when to try again",
 }
 
 

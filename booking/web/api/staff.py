@@ -1,0 +1,174 @@
+"""JSON API v1 for desk kiosks and queue systems: staff sign-in, the agenda, the moves made at
+the counter. Bearer tokens only (`Authorization: Bearer …`), never the pages' cookie, so these
+routes need no CSRF token."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.di import Provide
+from litestar.params import JSONBody, PathParameter, QueryParameter
+from msgspec import Meta
+
+from booking.errors import InvalidRequest
+from booking.i18n import N_
+from booking.use_cases.desk import AgendaRow
+from booking.use_cases.visits import VisitView
+from booking.web.api.presenters import appointment_json
+from booking.web.deps import (
+    ActorDep,
+    DeskDep,
+    SettingsDep,
+    StaffDep,
+    VisitsDep,
+    bearer_token,
+    client_address,
+    provide_bearer_actor,
+)
+from booking.web.errors import documented_errors
+
+Reference = Annotated[str, PathParameter(max_length=40)]
+SiteId = Annotated[str, PathParameter(max_length=64)]
+STAFF_ERRORS = documented_errors(400, 401, 403, 404, 409, 422)
+
+
+class Credentials(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(min_length=1, max_length=254)]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class Cancellation(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class Presented(msgspec.Struct, forbid_unknown_fields=True):
+    presented: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)]
+
+
+def row_json(row: AgendaRow | VisitView) -> dict[str, Any]:
+    """An agenda row: the public appointment, and what the counter needs."""
+    visit = row.appointment
+    body = appointment_json(visit, row.site, row.counter)
+    body["file_status"] = row.file_status
+    body["checked_in_at"] = visit.checked_in_at.isoformat() if visit.checked_in_at else None
+    body["called_at"] = visit.called_at.isoformat() if visit.called_at else None
+    body["to_record"] = row.to_record
+    return body
+
+
+@post("/login", status_code=200, sync_to_thread=True, responses=documented_errors(400, 401, 422, 429))
+def staff_login(
+    request: Request, data: JSONBody[Credentials], staff: StaffDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Sign in: a bearer token for the other staff routes."""
+    signed = staff.sign_in(
+        data.email, data.password, address=client_address(request, settings), kind="bearer"
+    )
+    actor = signed.actor
+    return {
+        "token": signed.token,
+        "expires_at": signed.expires_at.isoformat().replace("+00:00", "Z"),
+        "role": actor.role,
+        "sites": sorted(actor.sites),
+    }
+
+
+@post("/logout", status_code=204, sync_to_thread=True, responses=documented_errors(401))
+def staff_logout(request: Request, actor: ActorDep, staff: StaffDep) -> None:
+    staff.sign_out(bearer_token(request) or "")
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise InvalidRequest.for_field("date", N_("Give a date as YYYY-MM-DD.")) from None
+
+
+@get(
+    "/sites/{site_id:str}/agenda",
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "agenda"},
+)
+def agenda(
+    site_id: SiteId,
+    actor: ActorDep,
+    desk: DeskDep,
+    day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
+    counter: Annotated[int | None, QueryParameter(ge=1)] = None,
+) -> dict[str, Any]:
+    """The site's local day (today by default), every status, in time order."""
+    found = desk.agenda(actor, site_id, _day(day), counter_id=counter)
+    return {"date": found.day.isoformat(), "appointments": [row_json(r) for r in found.rows]}
+
+
+def _move(name: str, path: str):  # type: ignore[no-untyped-def]
+    @post(
+        f"/appointments/{{reference:str}}/{path}",
+        status_code=200,
+        sync_to_thread=True,
+        responses=STAFF_ERRORS,
+        opt={"permission": "counter"},
+        name=f"staff-{path}",
+    )
+    def handler(reference: Reference, actor: ActorDep, visits: VisitsDep) -> dict[str, Any]:
+        return row_json(getattr(visits, name)(reference, actor=actor))
+
+    handler.__doc__ = f"{path.replace('-', ' ').capitalize()}: a move the visit's rules allow."
+    return handler
+
+
+check_in = _move("check_in", "check-in")
+call = _move("call", "call")
+seen = _move("mark_seen", "seen")
+no_show = _move("mark_no_show", "no-show")
+
+
+@post(
+    "/appointments/{reference:str}/cancel",
+    status_code=200,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def cancel_by_office(
+    reference: Reference, data: JSONBody[Cancellation], actor: ActorDep, visits: VisitsDep
+) -> dict[str, Any]:
+    """Cancel with a reason: the citizen is told through their channels, with a link to book."""
+    return row_json(visits.cancel_by_office(reference, data.reason, actor=actor))
+
+
+@post(
+    "/appointments/{reference:str}/documents",
+    status_code=200,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def documents_presented(
+    reference: Reference, data: JSONBody[Presented], actor: ActorDep, visits: VisitsDep
+) -> dict[str, Any]:
+    """The documents shown at the counter: the file becomes complete or incomplete."""
+    return row_json(visits.record_documents(reference, data.presented, actor=actor))
+
+
+staff_api = Router(
+    path="/staff",
+    route_handlers=[
+        staff_login,
+        staff_logout,
+        agenda,
+        check_in,
+        call,
+        seen,
+        no_show,
+        cancel_by_office,
+        documents_presented,
+    ],
+    dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
+    security=[{"staff": []}],
+)

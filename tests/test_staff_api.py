@@ -1,0 +1,168 @@
+"""The staff JSON API on both engines: sign-in, bearer tokens, the agenda, the counter's moves,
+cancellation by the office, the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import text
+
+from booking.builders import add_counter, add_site
+from booking.web.app import create_app
+from tests.conftest import count
+from tests.scenarios import TUESDAY_9, request
+from tests.staff import PASSWORD, add_everyone, bearer
+
+
+@pytest.fixture
+def client(services) -> Iterator[TestClient]:
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def emails(services, client) -> dict[str, str]:
+    return add_everyone(services)
+
+
+def test_sign_in_gives_a_bearer_token_with_role_and_sites(client, emails, clock):
+    answer = client.post(
+        "/api/v1/staff/login", json={"email": "AGENT@paris.test", "password": PASSWORD}
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["role"] == "agent" and body["sites"] == ["paris"] and len(body["token"]) > 30
+    assert datetime.fromisoformat(body["expires_at"]) == clock.moment + timedelta(hours=12)
+    assert body["expires_at"].endswith("Z")
+    admin = client.post(
+        "/api/v1/staff/login", json={"email": emails["admin"], "password": PASSWORD}
+    ).json()
+    assert admin["sites"] == ["lyon", "paris"]  # an admin's sites are every site
+
+
+def test_wrong_credentials_are_401_and_repeated_failures_429(client, emails):
+    wrong = {"email": emails["agent"], "password": "not the password"}
+    for _ in range(5):
+        answer = client.post("/api/v1/staff/login", json=wrong)
+        assert answer.status_code == 401 and answer.json()["detail"]
+    blocked = client.post(
+        "/api/v1/staff/login", json={"email": emails["agent"], "password": PASSWORD}
+    )
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    unknown = client.post("/api/v1/staff/login", json={"email": "x@y.z", "password": PASSWORD})
+    assert unknown.status_code == 401
+
+
+def test_staff_routes_want_a_bearer_token_and_never_the_cookie(client, emails):
+    url = "/api/v1/staff/sites/paris/agenda"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    token = bearer(client, emails["agent"])["Authorization"].split()[1]
+    client.cookies.set("guichet_staff", token)
+    assert client.get(url).status_code == 401
+    client.cookies.clear()
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_the_agenda_shows_the_sites_day_to_its_staff_only(services, client, emails, clock):
+    booked = services.visits.book(request()).appointment
+    services.visits.book(request(start=TUESDAY_9 + timedelta(days=1)))
+    agent = bearer(client, emails["agent"])
+    answer = client.get("/api/v1/staff/sites/paris/agenda?date=2026-03-24", headers=agent)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["date"] == "2026-03-24" and len(body["appointments"]) == 1
+    row = body["appointments"][0]
+    assert row["reference"].replace("-", "") == booked.reference
+    assert row["name"] == "Amina Diallo" and row["file_status"] == "declared_complete"
+    assert row["to_record"] is False and row["checked_in_at"] is None
+    today = client.get("/api/v1/staff/sites/paris/agenda", headers=agent).json()
+    assert today["date"] == "2026-03-23" and today["appointments"] == []
+    for who in ("stranger", "manager"):
+        refused = client.get(
+            "/api/v1/staff/sites/paris/agenda", headers=bearer(client, emails[who])
+        )
+        assert refused.status_code == 403 and refused.json()["detail"]
+
+
+def test_counter_moves_follow_the_rules_and_are_audited(services, client, emails, clock):
+    reference = services.visits.book(request()).appointment.reference
+    agent = bearer(client, emails["agent"])
+    url = f"/api/v1/staff/appointments/{reference}"
+    early = client.post(f"{url}/check-in", headers=agent)
+    assert early.status_code == 409 and early.json()["detail"]
+    clock.set(TUESDAY_9 - timedelta(minutes=10))
+    agent = bearer(client, emails["agent"])  # a day later: the first session has ended
+    arrived = client.post(f"{url}/check-in", headers=agent)
+    assert arrived.status_code == 200 and arrived.json()["status"] == "checked_in"
+    assert client.post(f"{url}/check-in", headers=agent).json()["status"] == "checked_in"
+    clock.set(TUESDAY_9 + timedelta(minutes=2))
+    assert client.post(f"{url}/call", headers=agent).json()["called_at"]
+    assert client.post(f"{url}/seen", headers=agent).json()["status"] == "seen"
+    assert client.post(f"{url}/no-show", headers=agent).status_code == 409
+    stranger = bearer(client, emails["stranger"])
+    assert client.post(f"{url}/call", headers=stranger).status_code == 403
+    with services.engine.connect() as connection:
+        actions = connection.execute(
+            text("SELECT action, staff_email, target FROM audit_event WHERE action LIKE 'visit.%'")
+        ).all()
+    assert sorted(a for a, _, _ in actions) == ["visit.call", "visit.check_in", "visit.seen"]
+    assert {(e, t) for _, e, t in actions} == {(emails["agent"], reference)}
+
+
+def test_the_office_cancels_with_a_reason_and_the_citizen_is_told(services, client, emails):
+    reference = services.visits.book(request()).appointment.reference
+    agent = bearer(client, emails["agent"])
+    url = f"/api/v1/staff/appointments/{reference}/cancel"
+    too_long = client.post(url, json={"reason": "x" * 101}, headers=agent)
+    assert too_long.status_code == 422
+    answer = client.post(url, json={"reason": "Fermeture exceptionnelle"}, headers=agent)
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled_by_office"
+    sms = (
+        "SELECT count(*) FROM notification WHERE kind = 'cancellation' AND body LIKE '%Fermeture%'"
+    )
+    assert count(services, sms) == 1
+
+
+def test_documents_presented_make_the_file_complete_or_incomplete(services, client, emails):
+    reference = services.visits.book(request()).appointment.reference
+    agent = bearer(client, emails["agent"])
+    answer = client.post(
+        f"/api/v1/staff/appointments/{reference}/documents",
+        json={"presented": ["pickup-notification", "passport"]},
+        headers=agent,
+    )
+    assert answer.status_code == 200 and answer.json()["file_status"] == "incomplete"
+
+
+def test_sign_out_disabling_and_idle_time_end_sessions(services, client, emails, clock):
+    url = "/api/v1/staff/sites/paris/agenda"
+    agent = bearer(client, emails["agent"])
+    assert client.post("/api/v1/staff/logout", headers=agent).status_code == 204
+    assert client.get(url, headers=agent).status_code == 401
+    agent = bearer(client, emails["agent"])
+    clock.set(clock.moment + timedelta(minutes=29))
+    assert client.get(url, headers=agent).status_code == 200  # used: the idle time restarts
+    clock.set(clock.moment + timedelta(minutes=29))
+    assert client.get(url, headers=agent).status_code == 200
+    clock.set(clock.moment + timedelta(minutes=31))
+    assert client.get(url, headers=agent).status_code == 401
+    agent = bearer(client, emails["agent"])
+    assert services.staff.disable(emails["agent"])
+    assert client.get(url, headers=agent).status_code == 401
+    disabled = client.post(
+        "/api/v1/staff/login", json={"email": emails["agent"], "password": PASSWORD}
+    )
+    assert disabled.status_code == 401
+
+
+def test_passwords_are_stored_as_argon2_hashes(services, emails):
+    with services.engine.connect() as connection:
+        hashes = connection.execute(text("SELECT password_hash FROM staff_member")).scalars()
+        assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
