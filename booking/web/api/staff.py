@@ -59,7 +59,9 @@ def row_json(row: AgendaRow | VisitView) -> dict[str, Any]:
     return body
 
 
-@post("/login", status_code=200, sync_to_thread=True, responses=documented_errors(400, 401, 422, 429))
+@post(
+    "/login", status_code=200, sync_to_thread=True, responses=documented_errors(400, 401, 422, 429)
+)
 def staff_login(
     request: Request, data: JSONBody[Credentials], staff: StaffDep, settings: SettingsDep
 ) -> dict[str, Any]:
