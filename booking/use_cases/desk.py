@@ -42,6 +42,7 @@ class Desk:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._uow = services.uow
+        self.catalogue = services.catalogue
 
     def agenda(
         self,

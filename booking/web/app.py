@@ -8,6 +8,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
 
 from booking.errors import BookingError
 from booking.logs import request_log
@@ -22,6 +23,7 @@ from booking.web.errors import (
 )
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
+from booking.web.staff.pages import staff_pages
 
 
 def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
@@ -40,7 +42,11 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
     version = assets_version()  # refuses to start without the pages' static files
 
     def booking_error(request: Request, exc: BookingError) -> Response:
-        return booking_problem(request, exc) if is_page(request) else on_booking_error(request, exc)
+        if not is_page(request):
+            return on_booking_error(request, exc)
+        if exc.status_code == 401:  # a staff page without a session: sign in first
+            return Redirect("/staff/login", status_code=303)  # type: ignore[return-value]
+        return booking_problem(request, exc)
 
     def http_error(request: Request, exc: HTTPException) -> Response:
         if is_page(request) and exc.status_code in (404, 405):
@@ -54,7 +60,7 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
     app = Litestar(
         on_startup=[start_dispatcher] if dispatcher else [],
         on_shutdown=[stop_dispatcher],
-        route_handlers=[api_v1, pages, static_router(version)],
+        route_handlers=[api_v1, pages, staff_pages, static_router(version)],
         middleware=[request_log],
         template_config=template_config(),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),

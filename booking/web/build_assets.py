@@ -34,6 +34,7 @@ COMPONENTS = (
     "tag",
     "notice",
 )
+STAFF_COMPONENTS = ("table", "badge")  # the back office's own, kept out of the citizens' bundle
 
 
 def build() -> Path:
@@ -45,13 +46,18 @@ def build() -> Path:
     parts = [DSFR / "core" / "core.min.css"]
     parts += [DSFR / "component" / name / f"{name}.min.css" for name in COMPONENTS]
     parts.append(OURS / "guichet.css")
-    bundle = "\n".join(path.read_text(encoding="utf-8") for path in parts)
-    (STATIC / "css" / "guichet.css").write_text(bundle, encoding="utf-8")
+    _bundle(parts, STATIC / "css" / "guichet.css")
+    staff = [DSFR / "component" / name / f"{name}.min.css" for name in STAFF_COMPONENTS]
+    _bundle(parts + staff, STATIC / "css" / "staff.css")
     shutil.copytree(DSFR / "fonts", STATIC / "fonts")  # a page downloads only the faces it uses
     shutil.copytree(DSFR / "favicon", STATIC / "favicon")
     for path in OURS.glob("*.js"):
         shutil.copy(path, STATIC)
     return STATIC
+
+
+def _bundle(parts: list[Path], target: Path) -> None:
+    target.write_text("\n".join(p.read_text(encoding="utf-8") for p in parts), encoding="utf-8")
 
 
 if __name__ == "__main__":

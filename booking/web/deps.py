@@ -18,24 +18,24 @@ from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 
 
-def _services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     return request.app.state.services
 
 
 def provide_visits(request: Request) -> Visits:
-    return _services(request).visits
+    return services_of(request).visits
 
 
 def provide_directory(request: Request) -> Directory:
-    return _services(request).directory
+    return services_of(request).directory
 
 
 def provide_replies(request: Request) -> Replies:
-    return _services(request).replies
+    return services_of(request).replies
 
 
 def provide_settings(request: Request) -> Settings:
-    return _services(request).settings
+    return services_of(request).settings
 
 
 def client_address(request: Request, settings: Settings) -> str:
@@ -58,17 +58,17 @@ def bearer_token(request: Request) -> str | None:
 
 def provide_bearer_actor(request: Request) -> Actor:
     """The staff member of a JSON request: a bearer token only, never the pages' cookie."""
-    services = _services(request)
+    services = services_of(request)
     address = client_address(request, services.settings)
     return services.staff.authenticate(bearer_token(request), kind="bearer", address=address)
 
 
 def provide_staff(request: Request) -> StaffAccounts:
-    return _services(request).staff
+    return services_of(request).staff
 
 
 def provide_desk(request: Request) -> Desk:
-    return _services(request).desk
+    return services_of(request).desk
 
 
 DEPENDENCIES = {

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from jinja2 import pass_context
@@ -93,6 +94,10 @@ def choices(question: Any, language: str) -> list[tuple[str, str]]:
     return [(choice.id, choice.label.get(language)) for choice in question.choices]
 
 
+def local_clock(moment: datetime, timezone: str, language: str) -> str:
+    return clock_time(moment.astimezone(ZoneInfo(timezone)), language)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     environment = engine.engine
     environment.globals["_"] = _translate
@@ -102,6 +107,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         full_day=full_day,
         month_name=month_name,
         clock_time=clock_time,
+        local_clock=local_clock,
         labels=labels,
         next_day=lambda day: day + timedelta(days=1),
         choices=choices,

@@ -8,6 +8,7 @@ from typing import Any
 
 from booking.errors import BookingError
 from booking.i18n import N_
+from booking.lifecycle import RULES, Move
 from booking.slots import local_iso
 from completeness.evaluation import Checklist
 
@@ -78,3 +79,28 @@ def alternative_starts(exc: BookingError) -> list[datetime]:
         datetime.fromisoformat(local_iso(slot.start, timezone))
         for slot in exc.extra.get("alternatives", [])
     ]
+
+
+FILE_LABELS = {
+    "complete": N_("Complete"),
+    "incomplete": N_("Incomplete"),
+    "declared_complete": N_("Declared complete"),
+    "declared_incomplete": N_("Declared incomplete"),
+}
+MOVE_LABELS = {
+    "check-in": N_("Check in"),
+    "call": N_("Call"),
+    "seen": N_("Seen"),
+    "no-show": N_("Missed"),
+}
+_COUNTER_MOVES = {
+    "check-in": Move.check_in,
+    "call": Move.call,
+    "seen": Move.seen,
+    "no-show": Move.no_show,
+}
+
+
+def counter_moves(status: str) -> list[str]:
+    """The counter's moves that the visit's rules allow from this status."""
+    return [key for key, move in _COUNTER_MOVES.items() if status in RULES[move][0]]

@@ -19,6 +19,7 @@ pages = Router(
 )
 
 PROBLEMS = {
+    403: (N_("Not allowed"), ""),
     404: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
     405: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
     429: (N_("Too many attempts"), N_("Wait a few minutes, then try again.")),
@@ -35,7 +36,7 @@ def is_page(request: Request) -> bool:
 
 def problem_page(request: Request, status_code: int, detail: str | None = None) -> Response:
     heading, text = PROBLEMS.get(status_code, (N_("Something went wrong"), detail or ""))
-    if detail and status_code not in (404, 405, 500):
+    if detail and status_code not in (404, 405, 500):  # e.g. why it is not allowed
         text = detail
     return page(  # type: ignore[return-value]
         request, "message.html", status_code=status_code, heading=heading, text=text, switch_to="/"

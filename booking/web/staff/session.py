@@ -1,0 +1,39 @@
+"""The pages' staff session: an HttpOnly cookie, and the CSRF token every form must echo."""
+
+from __future__ import annotations
+
+import hmac
+
+from litestar import Request
+from litestar.datastructures import Cookie
+
+from booking.i18n import N_
+from booking.settings import Settings
+from booking.staff_access import Actor, Forbidden
+from booking.web.deps import client_address, services_of
+
+COOKIE = "guichet_staff"
+
+
+def session_cookie(settings: Settings, token: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=token,
+        path="/staff",
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )
+
+
+def provide_page_actor(request: Request) -> Actor:
+    """The staff member of a page: the session cookie only (401 leads to the sign-in page)."""
+    services = services_of(request)
+    address = client_address(request, services.settings)
+    return services.staff.authenticate(request.cookies.get(COOKIE), kind="cookie", address=address)
+
+
+def check_csrf(actor: Actor, sent: str | None) -> None:
+    if not sent or not hmac.compare_digest(actor.csrf.encode(), sent.encode()):
+        raise Forbidden(N_("This form has expired: reload the page and try again."))
