@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from booking.i18n import pick_language, translator
+from booking.i18n import pick_language, translations, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,10 +27,10 @@ def test_page_templates_are_read_for_their_messages():
 
 
 def test_every_marked_message_is_translated_into_french():
-    french = translator("fr")
+    catalogue = translations("fr")._catalog  # entries may equal their id ("Actions")
     messages = marked_messages()
     assert len(messages) > 15
-    missing = sorted(m for m in messages if french(m) == m)
+    missing = sorted(m for m in messages if not catalogue.get(m))
     assert missing == []
 
 
