@@ -1,0 +1,147 @@
+"""The authorization matrix, built from the app's own route table so that no new staff route
+can escape it: every staff route, page or JSON, against anonymous, each role, and a staff
+member of another site; and a JSON route called with the pages' cookie alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
+from sqlalchemy import text
+
+from booking.builders import add_counter, add_site
+from booking.staff_access import GRANTS, Permission
+from booking.use_cases.staff_accounts import digest
+from booking.web.app import create_app
+from tests.scenarios import request
+from tests.staff import PASSWORD, add_everyone, bearer
+
+PUBLIC = {"/staff/login", "/api/v1/staff/login"}
+ANY_SIGNED_IN = {"/staff", "/staff/logout", "/api/v1/staff/logout"}
+WHO = ("agent", "site_admin", "manager", "admin", "stranger")
+
+
+def staff_routes(app) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    """(method, path template, permission) of every staff route, pages and JSON."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(
+            ("/staff", "/api/v1/staff")
+        ):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - {"HEAD", "OPTIONS"}):
+                found.append((method, route.path, handler.opt.get("permission")))
+    return found
+
+
+@pytest.fixture
+def client(services) -> Iterator[TestClient]:
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def concrete(path: str, reference: str) -> str:
+    path = path.replace("{site_id:str}", "paris").replace("{reference:str}", reference)
+    path = path.replace("{move:str}", "call")
+    assert not re.search(r"{\w+", path), f"a path parameter the matrix does not know: {path}"
+    return path
+
+
+def page_session(services, client, email: str) -> tuple[dict[str, str], str]:  # type: ignore[no-untyped-def]
+    client.cookies.clear()
+    answer = client.post(
+        "/staff/login", data={"email": email, "password": PASSWORD}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    cookie = answer.cookies["guichet_staff"]
+    with services.engine.connect() as connection:
+        csrf = connection.execute(
+            text("SELECT csrf FROM staff_session WHERE digest = :digest"),
+            {"digest": digest(cookie)},
+        ).scalar_one()
+    client.cookies.clear()
+    return {"guichet_staff": cookie}, csrf
+
+
+def allowed(role: str, permission: str | None, who: str) -> bool:
+    if permission is None:
+        return True
+    return Permission(permission) in GRANTS[role] and who != "stranger"
+
+
+def test_every_staff_route_declares_who_may_use_it(client):
+    for method, path, permission in staff_routes(client.app):
+        assert permission in {p.value for p in Permission} or path in PUBLIC | ANY_SIGNED_IN, (
+            method,
+            path,
+        )
+
+
+def test_the_authorization_matrix(services, client):
+    emails = add_everyone(services)
+    reference = services.visits.book(request()).appointment.reference
+    routes = staff_routes(client.app)
+    assert len(routes) >= 10
+    tokens = {who: bearer(client, emails[who]) for who in WHO}
+    sessions = {who: page_session(services, client, emails[who]) for who in WHO}
+    roles = {"stranger": "agent"} | {who: who for who in WHO if who != "stranger"}
+    checked = 0
+    for method, template, permission in routes:
+        if template in PUBLIC or template.endswith("/logout"):
+            continue
+        url = concrete(template, reference)
+        is_page = template.startswith("/staff")
+        body = {"reason": "Test"} if template.endswith("/cancel") else {"presented": []}
+        anonymous = client.request(method, url, follow_redirects=False)
+        if is_page:
+            assert anonymous.status_code == 303 and anonymous.headers["location"] == "/staff/login"
+        else:
+            assert anonymous.status_code == 401, (method, url, anonymous.text)
+        for who in WHO:
+            if is_page:
+                cookies, csrf = sessions[who]
+                client.cookies.update(cookies)
+                answer = client.request(
+                    method,
+                    url,
+                    data={"csrf": csrf} if method == "POST" else None,
+                    follow_redirects=False,
+                )
+                client.cookies.clear()
+            else:
+                answer = client.request(method, url, headers=tokens[who], json=body)
+            expected = allowed(roles[who], permission, who)
+            if expected:
+                assert answer.status_code not in (401, 403), (
+                    who,
+                    method,
+                    url,
+                    re.findall(r"<h1>.*?</h1>\s*<p>.*?</p>", answer.text, re.S),
+                )
+            else:
+                assert answer.status_code == 403, (who, method, url, answer.status_code)
+            checked += 1
+        if not is_page:  # the pages' cookie alone never opens a JSON route
+            cookies, _ = sessions["admin"]
+            client.cookies.update(cookies)
+            assert client.request(method, url, json=body).status_code == 401
+            client.cookies.clear()
+    assert checked >= 40
+
+
+def test_a_page_form_without_its_csrf_token_is_refused(services, client):
+    emails = add_everyone(services)
+    reference = services.visits.book(request()).appointment.reference
+    cookies, csrf = page_session(services, client, emails["agent"])
+    client.cookies.update(cookies)
+    url = f"/staff/sites/paris/visits/{reference}/call"
+    assert client.post(url, data={}, follow_redirects=False).status_code == 403
+    assert client.post(url, data={"csrf": "forged"}, follow_redirects=False).status_code == 403
+    assert client.post(url, data={"csrf": csrf}, follow_redirects=False).status_code == 303
