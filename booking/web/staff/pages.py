@@ -145,8 +145,14 @@ def _agenda(
         allowed_moves=counter_moves,
         moves=MOVES,
         procedure_names={p.id: p.name.get(request_language(request)) for p in desk.catalogue},
-        back_to=request.url.path + ("?" + request.url.query if request.url.query else ""),
+        back_to=_without_notice(request),
     )
+
+
+def _without_notice(request: Request) -> str:
+    """This page's address without the notice of the last move (forms come back here)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "done"]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 @post(

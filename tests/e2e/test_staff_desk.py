@@ -1,0 +1,114 @@
+"""An agent at the counter, in a real browser: signs in, checks a visitor in, calls them, marks
+them seen, marks another one missed; the pages pass axe and the agenda works by keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import text
+
+from booking.builders import add_counter, add_site
+from booking.services import Services, build_services
+from tests.conftest import Clock, make_settings
+from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import assert_accessible
+from tests.scenarios import PARIS, request
+from tests.staff import PASSWORD, add_staff
+
+TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
+
+
+@pytest.fixture
+def desk(database_url: str, browser: Browser) -> Iterator[tuple[Services, Clock, Page]]:
+    clock = Clock(TUESDAY.replace(hour=7))  # bookings are made the day before
+    services = build_services(make_settings(database_url), clock=clock)
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+    add_staff(services, "agent@paris.test", "agent")
+    with LiveServer(services) as server:
+        context = browser.new_context(locale="fr-FR", base_url=server.url)
+        yield services, clock, context.new_page()
+        context.close()
+    services.engine.dispose()
+
+
+def sign_in(page: Page) -> None:
+    page.goto("/staff/login")
+    assert_accessible(page)
+    page.fill("#email", "agent@paris.test")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/sites/paris/agenda")
+
+
+def status_of(services: Services, reference: str) -> str:
+    with services.engine.connect() as connection:
+        return connection.execute(
+            text("SELECT status FROM appointment WHERE reference = :r"), {"r": reference}
+        ).scalar_one()
+
+
+def test_an_agent_receives_the_day_at_the_counter(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
+    early = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    later = services.visits.book(
+        request(start=TUESDAY.replace(hour=10, minute=30), name="Jean Martin")
+    ).appointment
+    clock.set(TUESDAY.replace(hour=10, minute=5))
+    sign_in(page)
+    expect(page.locator("h1")).to_have_text("Agenda du mardi 24 mars 2026")
+    assert_accessible(page)
+    row = page.locator(f"#visit-{later.reference}")
+    row.get_by_role("button", name="Enregistrer l’arrivée").click()
+    expect(page.get_by_role("status")).to_contain_text("Arrivée enregistrée.")
+    row = page.locator(f"#visit-{later.reference}")
+    row.get_by_role("button", name="Appeler").click()
+    page.locator(f"#visit-{later.reference}").get_by_role("button", name="Reçu").click()
+    assert status_of(services, later.reference) == "seen"
+    expect(page.locator(f"#visit-{early.reference}")).to_contain_text("à saisir")
+    page.locator(f"#visit-{early.reference}").get_by_role("button", name="Absent").click()
+    expect(page.get_by_role("status")).to_contain_text("Noté absent.")
+    assert status_of(services, early.reference) == "no_show"
+    assert_accessible(page)
+
+
+def test_a_move_the_rules_refuse_is_explained_on_the_agenda(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
+    visit = services.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
+    clock.set(TUESDAY.replace(hour=10))
+    sign_in(page)
+    page.locator(f"#visit-{visit.reference}").get_by_role("button", name="Absent").click()
+    expect(page.locator("#refused")).to_contain_text("qu’une fois son heure passée")
+    assert_accessible(page)
+    assert status_of(services, visit.reference) == "booked"
+
+
+def test_the_agenda_works_with_the_keyboard(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
+    visit = services.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
+    clock.set(TUESDAY.replace(hour=10))
+    sign_in(page)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Enregistrer l’arrivée":
+            break
+    else:
+        raise AssertionError("the check-in button was never reached by Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert status_of(services, visit.reference) == "checked_in"
+
+
+def test_signing_out_ends_the_session(desk):
+    _, _, page = desk
+    sign_in(page)
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_url("**/staff/login")
+    page.goto("/staff/sites/paris/agenda")
+    assert page.url.endswith("/staff/login")
