@@ -6,7 +6,7 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -233,6 +233,8 @@ def book(
 ) -> Appointment:
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
+    if request.channel != Channel.web:  # staff book for someone: no minimum notice
+        procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
     phone, email = contact_details(request, site)
     today = now.astimezone(ZoneInfo(site.timezone)).date()
     file = check_file(
@@ -395,3 +397,15 @@ def transition(session: Session, appointment: Appointment, move: Move, *, now: d
     session.add(appointment)
     session.flush()
     return outcome
+
+
+def next_free_start(
+    session: Session, catalogue: Catalogue, site_id: str, procedure_id: str, now: datetime
+) -> datetime | None:
+    """The first free start today from now (a walk-in), staff rules: no minimum notice."""
+    site = get_site(session, site_id, field_name="site_id")
+    procedure = get_procedure(catalogue, procedure_id, "procedure_id")
+    procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    slots = search_slots(session, site, procedure, today, today, rules_for(procedure, site, now))
+    return from_minute(slots[0].start) if slots else None

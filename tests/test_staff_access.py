@@ -22,6 +22,17 @@ from tests.staff import PASSWORD, add_everyone, bearer
 PUBLIC = {"/staff/login", "/api/v1/staff/login"}
 ANY_SIGNED_IN = {"/staff", "/staff/logout", "/api/v1/staff/logout"}
 WHO = ("agent", "site_admin", "manager", "admin", "stranger")
+BODIES = {  # a valid body for each JSON route that takes one, by the path's last part
+    "cancel": {"reason": "Test"},
+    "documents": {"presented": []},
+    "appointments": {
+        "site_id": "paris",
+        "procedure_id": "residence-permit-pickup",
+        "name": "Jean Martin",
+        "channel": "phone",
+        "declared": ["pickup-notification", "passport", "tax-stamp"],
+    },
+}
 
 
 def staff_routes(app) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
@@ -98,7 +109,7 @@ def test_the_authorization_matrix(services, client):
             continue
         url = concrete(template, reference)
         is_page = template.startswith("/staff")
-        body = {"reason": "Test"} if template.endswith("/cancel") else {"presented": []}
+        body = BODIES.get(template.rsplit("/", 1)[-1], {})
         anonymous = client.request(method, url, follow_redirects=False)
         if is_page:
             assert anonymous.status_code == 303 and anonymous.headers["location"] == "/staff/login"

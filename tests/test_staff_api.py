@@ -13,7 +13,7 @@ from sqlalchemy import text
 from booking.builders import add_counter, add_site
 from booking.web.app import create_app
 from tests.conftest import count
-from tests.scenarios import TUESDAY_9, request
+from tests.scenarios import PARIS, TUESDAY_9, request
 from tests.staff import PASSWORD, add_everyone, bearer
 
 
@@ -166,3 +166,58 @@ def test_passwords_are_stored_as_argon2_hashes(services, emails):
     with services.engine.connect() as connection:
         hashes = connection.execute(text("SELECT password_hash FROM staff_member")).scalars()
         assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
+
+
+def test_staff_book_for_someone_without_contacts_and_skip_the_notice(services, client, emails):
+    agent = bearer(client, emails["agent"])
+    body = {
+        "site_id": "paris",
+        "procedure_id": "residence-permit-pickup",
+        "start": "2026-03-23T09:00:00+01:00",  # within the hour: too soon for the web
+        "name": "Jean Martin",
+        "channel": "phone",
+        "declared": ["pickup-notification", "passport", "tax-stamp"],
+    }
+    web = client.post(
+        "/api/v1/appointments", json={**body, "channel": None} | {"phone": "0612345678"}
+    )
+    assert web.status_code == 422  # the public API knows no channel
+    answer = client.post("/api/v1/staff/appointments", json=body, headers=agent)
+    assert answer.status_code == 201, answer.text
+    booked = answer.json()
+    assert booked["channel"] == "phone" and booked["phone"] is None and booked["token"]
+    assert booked["convocation_url"].endswith(booked["reference"].replace("-", ""))
+    taken = client.post("/api/v1/staff/appointments", json=body, headers=agent)
+    assert taken.status_code == 409 and taken.json()["alternatives"]  # capacity still holds
+    late = client.post(
+        "/api/v1/staff/appointments",
+        json={**body, "start": "2026-03-23T07:45:00+01:00"},
+        headers=agent,
+    )
+    assert late.status_code == 422  # the past stays closed
+    stranger = bearer(client, emails["stranger"])
+    assert client.post("/api/v1/staff/appointments", json=body, headers=stranger).status_code == 403
+    assert (
+        count(services, "SELECT count(*) FROM notification WHERE appointment_id IS NOT NULL") == 0
+    )
+    audit = "SELECT count(*) FROM audit_event WHERE action = 'visit.book_phone'"
+    assert count(services, audit) == 1
+
+
+def test_a_walk_in_takes_the_next_free_time_today(services, client, emails, clock):
+    clock.set(datetime(2026, 3, 24, 10, 7, tzinfo=PARIS))
+    agent = bearer(client, emails["agent"])
+    answer = client.post(
+        "/api/v1/staff/appointments",
+        json={
+            "site_id": "paris",
+            "procedure_id": "residence-permit-pickup",
+            "name": "Sans rendez-vous",
+            "channel": "desk",
+            "declared": ["pickup-notification", "passport", "tax-stamp"],
+        },
+        headers=agent,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["start"] == "2026-03-24T10:15:00+01:00"
+    assert answer.json()["channel"] == "desk"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,12 +15,19 @@ from sqlmodel import Session
 
 from booking import appointments, audit, documents, idempotency
 from booking.appointments import BookingRequest, SlotTaken
-from booking.errors import BookingError, NotFound
+from booking.errors import BookingError, Conflict, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Move, Outcome
-from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Counter, Site
+from booking.models import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    Counter,
+    Site,
+)
 from booking.references import code_matches, manage_token, management_code
-from booking.staff_access import Actor, Permission
+from booking.staff_access import Actor, Forbidden, Permission
 from completeness.evaluation import Checklist
 from notifications.calendar import CalendarVisit
 
@@ -74,7 +81,13 @@ class Visits:
 
     # The citizen ------------------------------------------------------------------------
 
-    def book(self, request: BookingRequest, *, key: IdempotencyKey | None = None) -> VisitView:
+    def book(
+        self,
+        request: BookingRequest,
+        *,
+        key: IdempotencyKey | None = None,
+        actor: Actor | None = None,
+    ) -> VisitView:
         """Book, confirm and schedule the reminder in one transaction.
 
         With an Idempotency-Key, a retry gets the visit booked the first time; the key is
@@ -93,10 +106,15 @@ class Visits:
                     else None
                 )
                 now = self._now()
+                if request.channel != Channel.web:
+                    if actor is None:
+                        raise Forbidden(N_("Your account may not do this here."))
+                    actor.require(Permission.counter, request.site_id)
                 appointment = appointments.book(
                     session, catalogue=self._catalogue, request=request, now=now
                 )
                 self._services.notices.booked(session, appointment, now)
+                self._audit(session, actor, f"visit.book_{request.channel}", appointment)
                 if reserved is not None:
                     idempotency.complete(session, reserved, appointment.reference)
                 return self._view(session, appointment, with_token=True)
@@ -114,6 +132,26 @@ class Visits:
         with self._uow.reading() as session:
             site = appointments.get_site(session, request.site_id, field_name="site_id")
             appointments.contact_details(request, site)
+
+    def for_staff(self, reference: str, actor: Actor) -> VisitView:
+        """A visit as the counter sees it (one of the actor's sites)."""
+        with self._uow.reading() as session:
+            appointment = appointments.find(session, reference)
+            if appointment is None:
+                raise NotFound(N_("No appointment has this reference."))
+            actor.require(Permission.counter, appointment.site_id)
+            return self._view(session, appointment)
+
+    def walk_in(self, request: BookingRequest, *, actor: Actor) -> VisitView:
+        """Someone at the desk now: the next free start today, booked for them."""
+        actor.require(Permission.counter, request.site_id)
+        with self._uow.reading() as session:
+            start = appointments.next_free_start(
+                session, self._catalogue, request.site_id, request.procedure_id, self._now()
+            )
+        if start is None:
+            raise Conflict(N_("Nothing is free today for this procedure."))
+        return self.book(replace(request, start=start, channel=Channel.desk), actor=actor)
 
     def show(self, reference: str, token: str | None) -> VisitView:
         with self._uow.reading() as session:

@@ -4,20 +4,23 @@ routes need no CSRF token."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
 from booking.errors import InvalidRequest
 from booking.i18n import N_
+from booking.models import Channel
 from booking.use_cases.desk import AgendaRow
-from booking.use_cases.visits import VisitView
-from booking.web.api.presenters import appointment_json
+from booking.use_cases.visits import BookingRequest, VisitView
+from booking.web.api.appointments import Answer, parse_start
+from booking.web.api.presenters import appointment_json, visit_json
 from booking.web.deps import (
     ActorDep,
     DeskDep,
@@ -26,6 +29,7 @@ from booking.web.deps import (
     VisitsDep,
     bearer_token,
     client_address,
+    permission_guard,
     provide_bearer_actor,
 )
 from booking.web.errors import documented_errors
@@ -38,6 +42,23 @@ STAFF_ERRORS = documented_errors(400, 401, 403, 404, 409, 422)
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, Meta(min_length=1, max_length=254)]
     password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class StaffBooking(msgspec.Struct, forbid_unknown_fields=True):
+    """The public booking's body, with the channel and the citizen's language."""
+
+    site_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    procedure_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    channel: Literal["phone", "desk", "intermediary"]
+    start: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+    language: Literal["fr", "en"] = "fr"
+    phone: Annotated[str, Meta(max_length=40)] | None = None
+    email: Annotated[str, Meta(max_length=254)] | None = None
+    motive: Annotated[str, Meta(max_length=1000)] | None = None
+    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Answer], Meta(max_length=100)] = {}
+    declared: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)] = []
+    notify: Annotated[list[Literal["sms", "email"]], Meta(max_length=2)] | None = None
 
 
 class Cancellation(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,7 +81,11 @@ def row_json(row: AgendaRow | VisitView) -> dict[str, Any]:
 
 
 @post(
-    "/login", status_code=200, sync_to_thread=True, responses=documented_errors(400, 401, 422, 429)
+    "/login",
+    status_code=200,
+    sync_to_thread=True,
+    responses=documented_errors(400, 401, 422, 429),
+    opt={"public": True},
 )
 def staff_login(
     request: Request, data: JSONBody[Credentials], staff: StaffDep, settings: SettingsDep
@@ -158,6 +183,52 @@ def documents_presented(
     return row_json(visits.record_documents(reference, data.presented, actor=actor))
 
 
+def _staff_request(data: StaffBooking, start: datetime) -> BookingRequest:
+    return BookingRequest(
+        site_id=data.site_id,
+        procedure_id=data.procedure_id,
+        start=start,
+        name=data.name,
+        phone=data.phone,
+        email=data.email,
+        motive=data.motive,
+        answers=dict(data.answers),
+        declared=tuple(data.declared),
+        notify=tuple(data.notify) if data.notify is not None else None,
+        language=data.language,
+        channel=Channel(data.channel),
+    )
+
+
+def _booked(view: VisitView, language: str) -> Response[dict[str, Any]]:
+    body = visit_json(view, language)
+    body["token"] = view.token
+    body["convocation_url"] = f"/staff/convocations/{view.appointment.reference}"
+    return Response(body, status_code=HTTP_201_CREATED)
+
+
+@post(
+    "/appointments",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def book_on_behalf(
+    data: JSONBody[StaffBooking], actor: ActorDep, visits: VisitsDep
+) -> Response[dict[str, Any]]:
+    """Book for someone on the phone, at the desk or through an intermediary: the same
+    checklist and race-free booking, no minimum notice; phone and email may both be left out
+    (a printed convocation). Without `start`, the next free time today (a walk-in)."""
+    if not data.name.strip():
+        raise InvalidRequest.for_field("name", N_("Give your name."))
+    if data.start is None:
+        request = _staff_request(data, datetime.now(UTC))
+        return _booked(visits.walk_in(request, actor=actor), data.language)
+    request = _staff_request(data, parse_start(data.start))
+    return _booked(visits.book(request, actor=actor), data.language)
+
+
 staff_api = Router(
     path="/staff",
     route_handlers=[
@@ -170,7 +241,9 @@ staff_api = Router(
         no_show,
         cancel_by_office,
         documents_presented,
+        book_on_behalf,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
+    guards=[permission_guard(provide_bearer_actor)],
     security=[{"staff": []}],
 )

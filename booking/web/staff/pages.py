@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Router, get, post
 from litestar.di import Provide
@@ -24,10 +25,17 @@ from booking.web.deps import (
     StaffDep,
     VisitsDep,
     client_address,
+    permission_guard,
 )
 from booking.web.errors import request_language
 from booking.web.pages.forms import form_items
-from booking.web.pages.presenting import FILE_LABELS, MOVE_LABELS, STATUS_LABELS, counter_moves
+from booking.web.pages.presenting import (
+    FILE_LABELS,
+    MOVE_LABELS,
+    STATUS_LABELS,
+    counter_moves,
+    documents_to_bring,
+)
 from booking.web.rendering import page
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 
@@ -41,12 +49,12 @@ MOVES = {
 }
 
 
-@get("/login", sync_to_thread=False)
+@get("/login", sync_to_thread=False, opt={"public": True})
 def login_page(request: Request) -> Template:
     return page(request, "staff/login.html", errors=[], email="")
 
 
-@post("/login", sync_to_thread=True, status_code=200)
+@post("/login", sync_to_thread=True, status_code=200, opt={"public": True})
 def sign_in(
     request: Request, body: RawBody, staff: StaffDep, settings: SettingsDep
 ) -> Template | Redirect:
@@ -191,9 +199,38 @@ def move_visit(
     )
 
 
+@get("/convocations/{reference:str}", sync_to_thread=True, opt={"permission": "counter"})
+def convocation(
+    request: Request, reference: Reference, actor: ActorDep, visits: VisitsDep, desk: DeskDep
+) -> Template:
+    """A printable convocation for someone without phone or email."""
+    view = visits.for_staff(reference, actor)
+    language = view.appointment.language
+    return page(
+        request,
+        "staff/convocation.html",
+        actor=actor,
+        view=view,
+        start=view.appointment.starts_at.astimezone(ZoneInfo(view.site.timezone)),
+        procedure=desk.catalogue.get(view.appointment.procedure_id),
+        documents=documents_to_bring(view.documents, language),
+        code=visits.management_code(view),
+        visit_language=language,
+    )
+
+
 staff_pages = Router(
     path="/staff",
-    route_handlers=[login_page, sign_in, sign_out, staff_home, agenda_page, move_visit],
+    route_handlers=[
+        login_page,
+        sign_in,
+        sign_out,
+        staff_home,
+        agenda_page,
+        move_visit,
+        convocation,
+    ],
     dependencies={**DEPENDENCIES, "actor": Provide(provide_page_actor, sync_to_thread=True)},
+    guards=[permission_guard(provide_page_actor)],
     include_in_schema=False,
 )

@@ -29,9 +29,14 @@ def session_cookie(settings: Settings, token: str, max_age: int) -> Cookie:
 
 def provide_page_actor(request: Request) -> Actor:
     """The staff member of a page: the session cookie only (401 leads to the sign-in page)."""
+    cached = request.state.get("actor")
+    if cached is not None:
+        return cached
     services = services_of(request)
     address = client_address(request, services.settings)
-    return services.staff.authenticate(request.cookies.get(COOKIE), kind="cookie", address=address)
+    actor = services.staff.authenticate(request.cookies.get(COOKIE), kind="cookie", address=address)
+    request.state.actor = actor
+    return actor
 
 
 def check_csrf(actor: Actor, sent: str | None) -> None:
