@@ -23,6 +23,7 @@ from booking.availability import (
     rules_for,
     search_slots,
 )
+from booking.closures import closure_over
 from booking.contacts import ContactError, normalise_email, normalise_phone
 from booking.documents import check_file, remember_version
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
@@ -272,8 +273,18 @@ def book(
         updated_at=now,
     )
     _insert_with_unique_reference(session, appointment)
+    _refuse_a_closure_that_came_first(session, appointment)
     remember_version(session, procedure, now)
     return appointment
+
+
+def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
+    """Once the cells are taken (the site's revision row is ours), a closure committed since
+    the plan was read is visible: refuse rather than leave the visit inside it unlisted."""
+    closure = closure_over(session, appointment)
+    if closure is not None:
+        message = N_("The site is closed at this time: {reason}.")
+        raise InvalidRequest.for_field("start", message, reason=closure.reason)
 
 
 def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
@@ -374,6 +385,7 @@ def reschedule(
     appointment.updated_at = now
     session.add(appointment)
     session.flush()
+    _refuse_a_closure_that_came_first(session, appointment)
     return appointment
 
 

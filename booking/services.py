@@ -17,6 +17,7 @@ from booking.settings import Settings
 from booking.use_cases.desk import Desk
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
+from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 from completeness.catalogue import Catalogue, load_catalogue
@@ -66,6 +67,10 @@ class Services:
     @cached_property
     def desk(self) -> Desk:
         return Desk(self)
+
+    @cached_property
+    def site_admin(self) -> SiteAdmin:
+        return SiteAdmin(self)
 
     def now(self) -> datetime:
         return self.clock()

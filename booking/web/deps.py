@@ -19,6 +19,7 @@ from booking.staff_access import Actor, Permission
 from booking.use_cases.desk import Desk
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
+from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 
@@ -96,6 +97,10 @@ def provide_desk(request: Request) -> Desk:
     return services_of(request).desk
 
 
+def provide_site_admin(request: Request) -> SiteAdmin:
+    return services_of(request).site_admin
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "visits": Provide(provide_visits, sync_to_thread=False),
@@ -103,11 +108,13 @@ DEPENDENCIES = {
     "replies": Provide(provide_replies, sync_to_thread=False),
     "staff": Provide(provide_staff, sync_to_thread=False),
     "desk": Provide(provide_desk, sync_to_thread=False),
+    "site_admin": Provide(provide_site_admin, sync_to_thread=False),
 }
 
 SettingsDep = NamedDependency[SkipValidation[Settings]]
 StaffDep = NamedDependency[SkipValidation[StaffAccounts]]
 DeskDep = NamedDependency[SkipValidation[Desk]]
+SiteAdminDep = NamedDependency[SkipValidation[SiteAdmin]]
 ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]

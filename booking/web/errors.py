@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from booking.errors import BookingError
 from booking.i18n import N_, pick_language, translator
-from booking.web.api.presenters import slots_json
+from booking.web.api.presenters import affected_json, slots_json
 
 log = logging.getLogger("guichet.web")
 # Links carry secrets in their fragment: never leak the address to another site.
@@ -68,6 +68,8 @@ def on_booking_error(request: Request, exc: BookingError) -> Response[dict[str, 
     extra = dict(exc.extra)
     if "alternatives" in extra:  # free slots offered after a lost race
         extra["alternatives"] = slots_json(extra["alternatives"], extra.pop("timezone"))
+    if "affected" in extra:  # booked visits in the way of a closure or new windows
+        extra["affected"] = affected_json(extra["affected"], extra.pop("timezone"))
     headers = dict(exc.headers)
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")

@@ -73,3 +73,14 @@ def visit_json(view: VisitView, language: str) -> dict[str, Any]:
     body["file_status"] = view.file_status
     body["missing_documents"] = appointment.missing_declared
     return body
+
+
+def affected_json(visits: list[Any], timezone: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "reference": display_reference(visit.reference),
+            "start": local_iso(to_minute(visit.starts_at), timezone),
+            "name": visit.name,
+        }
+        for visit in visits
+    ]

@@ -4,8 +4,9 @@ routes need no CSRF token."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, Router, get, post
@@ -18,13 +19,15 @@ from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import Channel
 from booking.use_cases.desk import AgendaRow
+from booking.use_cases.site_admin import ClosureRequest
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.api.appointments import Answer, parse_start
-from booking.web.api.presenters import appointment_json, visit_json
+from booking.web.api.presenters import affected_json, appointment_json, visit_json
 from booking.web.deps import (
     ActorDep,
     DeskDep,
     SettingsDep,
+    SiteAdminDep,
     StaffDep,
     VisitsDep,
     bearer_token,
@@ -229,6 +232,65 @@ def book_on_behalf(
     return _booked(visits.book(request, actor=actor), data.language)
 
 
+class ClosureBody(msgspec.Struct, forbid_unknown_fields=True):
+    start_date: Annotated[str, Meta(min_length=10, max_length=10)]
+    end_date: Annotated[str, Meta(min_length=10, max_length=10)]
+    reason: Annotated[str, Meta(min_length=1, max_length=200)]
+    start_time: Annotated[str, Meta(min_length=5, max_length=5)] | None = None
+    end_time: Annotated[str, Meta(min_length=5, max_length=5)] | None = None
+    counter_id: int | None = None
+    dry_run: bool = False
+    cancel_affected: bool = False
+
+
+def _parsed(parse, text: str | None, field: str, message: str):  # type: ignore[no-untyped-def]
+    try:
+        return parse(text) if text is not None else None
+    except ValueError:
+        raise InvalidRequest.for_field(field, message) from None
+
+
+@post(
+    "/sites/{site_id:str}/closures",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def add_closure(
+    site_id: SiteId, data: JSONBody[ClosureBody], actor: ActorDep, site_admin: SiteAdminDep
+) -> Response[dict[str, Any]]:
+    """Close a counter or the whole site, days (inclusive) or hours, with a reason. Booked
+    visits inside answer 409 with `affected`, unless `cancel_affected`: then they are cancelled
+    by the office and told, in one transaction with the closure. `dry_run` saves nothing."""
+    day, clock = date.fromisoformat, time.fromisoformat
+    date_message, time_message = N_("Give a date as YYYY-MM-DD."), N_("Give a time as HH:MM.")
+    request = ClosureRequest(
+        start_date=_parsed(day, data.start_date, "start_date", date_message),
+        end_date=_parsed(day, data.end_date, "end_date", date_message),
+        start_time=_parsed(clock, data.start_time, "start_time", time_message),
+        end_time=_parsed(clock, data.end_time, "end_time", time_message),
+        reason=data.reason,
+        counter_id=data.counter_id,
+        dry_run=data.dry_run,
+        cancel_affected=data.cancel_affected,
+    )
+    outcome = site_admin.add_closure(actor, site_id, request)
+    closure = outcome.closure
+    body = {
+        "closure": {
+            "id": outcome.closure_id,
+            "site_id": closure.site_id,
+            "counter_id": closure.counter_id,
+            "start": closure.starts_at.astimezone(ZoneInfo(outcome.timezone)).isoformat(),
+            "end": closure.ends_at.astimezone(ZoneInfo(outcome.timezone)).isoformat(),
+            "reason": closure.reason,
+        },
+        "affected": affected_json(outcome.affected, outcome.timezone),
+    }
+    return Response(body, status_code=200 if data.dry_run else HTTP_201_CREATED)
+
+
 staff_api = Router(
     path="/staff",
     route_handlers=[
@@ -242,6 +304,7 @@ staff_api = Router(
         cancel_by_office,
         documents_presented,
         book_on_behalf,
+        add_closure,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],
