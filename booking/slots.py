@@ -284,3 +284,13 @@ def refusal_for_start(
 def local_iso(minute: int, timezone: str) -> str:
     """'2026-03-29T09:00:00+02:00' for a UTC minute at a site (cached: slot lists repeat)."""
     return from_minute(minute, ZoneInfo(timezone)).isoformat()
+
+
+def fits_the_grid(
+    windows: Iterable[WeeklyWindow], slot_minutes: int, start: int, duration: int, tz: ZoneInfo
+) -> bool:
+    """Whether a visit at `start` is a grid start of these windows on its day: outside them,
+    or on a grid that moved under it (09:00 when the window now opens at 09:05), it is not."""
+    plan = CounterPlan(0, 1, slot_minutes, tuple(windows))
+    day = from_minute(start, tz).date()
+    return start in set(_window_starts(plan, day, tz, duration))

@@ -25,6 +25,13 @@ WHO = ("agent", "site_admin", "manager", "admin", "stranger")
 BODIES = {  # a valid body for each JSON route that takes one, by the path's last part
     "cancel": {"reason": "Test"},
     "documents": {"presented": []},
+    "windows": {"windows": [], "dry_run": True},
+    "closures": {
+        "start_date": "2026-03-24",
+        "end_date": "2026-03-24",
+        "reason": "Test",
+        "dry_run": True,
+    },
     "appointments": {
         "site_id": "paris",
         "procedure_id": "residence-permit-pickup",
@@ -60,7 +67,7 @@ def client(services) -> Iterator[TestClient]:
 
 def concrete(path: str, reference: str) -> str:
     path = path.replace("{site_id:str}", "paris").replace("{reference:str}", reference)
-    path = path.replace("{move:str}", "call")
+    path = path.replace("{move:str}", "call").replace("{counter_id:int}", "1")
     assert not re.search(r"{\w+", path), f"a path parameter the matrix does not know: {path}"
     return path
 

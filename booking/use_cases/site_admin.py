@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from booking import appointments, audit, revisions
@@ -13,7 +15,8 @@ from booking.closures import ClosureRange, counter_of_site, local_range, visits_
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Outcome
-from booking.models import Closure, Site
+from booking.models import LIVE_STATUSES, Appointment, Closure, Counter, OpeningWindow, Site
+from booking.slots import WeeklyWindow, fits_the_grid, to_minute
 from booking.staff_access import Actor, Permission
 
 if TYPE_CHECKING:
@@ -58,6 +61,120 @@ class SiteAdmin:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._uow = services.uow
+
+    def windows(self, actor: Actor, site_id: str, counter_id: int) -> list[WindowSpec]:
+        """The counter's weekly windows in force today or later (the past ones are kept)."""
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            site, counter = self._counter(session, site_id, counter_id)
+            today = self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+            return [_spec(w) for w in _current(session, counter.id, today)]  # type: ignore[arg-type]
+
+    def replace_windows(
+        self,
+        actor: Actor,
+        site_id: str,
+        counter_id: int,
+        windows: list[WindowSpec],
+        *,
+        dry_run: bool = False,
+        cancel_affected: bool = False,
+    ) -> WindowsOutcome:
+        """The counter's weekly windows from today on. Replaced windows end yesterday (the
+        statistics keep the past offer). Booked visits left outside the new windows, or on a
+        grid that moved under them, answer 409 unless `cancel_affected`."""
+        actor.require(Permission.run_site, site_id)
+        check_windows(windows)
+        now = self._services.now()
+        with self._uow.writing() as session:
+            site, counter = self._counter(session, site_id, counter_id)
+            zone = ZoneInfo(site.timezone)
+            today = now.astimezone(zone).date()
+            planned = [replace(w, valid_from=max(w.valid_from or today, today)) for w in windows]
+            revisions.bump(session.connection(), [site.id])
+            affected = self._outside(session, counter, planned, now, zone, lock=not dry_run)
+            listed = [AffectedVisit(v.reference, v.starts_at, v.name) for v in affected]
+            outcome = WindowsOutcome(planned, listed, site.timezone, False)
+            if dry_run:
+                return outcome
+            if affected and not cancel_affected:
+                raise AffectedVisits(
+                    N_("Booked visits fall outside the new hours: cancel them, or change them."),
+                    extra={"affected": listed, "timezone": site.timezone},
+                )
+            for window in _current(session, counter.id, today):  # type: ignore[arg-type]
+                window.valid_to = today - timedelta(days=1)
+                session.add(window)
+            for spec in planned:
+                session.add(
+                    OpeningWindow(
+                        counter_id=counter.id,  # type: ignore[arg-type]
+                        weekday=spec.weekday,
+                        starts=spec.starts,
+                        ends=spec.ends,
+                        valid_from=spec.valid_from,
+                        valid_to=spec.valid_to,
+                    )
+                )
+            for visit in affected:
+                reason = N_("The opening hours of the counter changed.")
+                if appointments.cancel(session, visit, now=now, by_office=True, reason=reason) is (
+                    Outcome.apply
+                ):
+                    self._services.notices.cancelled(session, visit, now)
+            audit.record(
+                session,
+                actor,
+                "site.windows",
+                now=now,
+                site_id=site.id,
+                target=f"counter:{counter.id}",
+                windows=[_window_json(w) for w in planned],
+                cancelled=[v.reference for v in listed],
+            )
+            return replace(outcome, saved=True)
+
+    @staticmethod
+    def _counter(session: Session, site_id: str, counter_id: int) -> tuple[Site, Counter]:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(N_("Unknown site."))
+        counter = counter_of_site(session, site_id, counter_id)
+        if counter is None:
+            raise NotFound(N_("Unknown counter."))
+        return site, counter
+
+    @staticmethod
+    def _outside(
+        session: Session,
+        counter: Counter,
+        windows: list[WindowSpec],
+        now: datetime,
+        zone: ZoneInfo,
+        *,
+        lock: bool,
+    ) -> list[Appointment]:
+        weekly = [
+            WeeklyWindow(w.weekday, w.starts, w.ends, w.valid_from, w.valid_to) for w in windows
+        ]
+        query = select(Appointment).where(
+            Appointment.counter_id == counter.id,
+            Appointment.status.in_(LIVE_STATUSES),
+            Appointment.starts_at >= now,
+        )
+        if lock:
+            query = query.with_for_update()
+        return [
+            visit
+            for visit in session.execute(query.order_by(Appointment.starts_at)).scalars()
+            if not fits_the_grid(
+                weekly,
+                visit.cell_minutes,
+                to_minute(visit.starts_at),
+                to_minute(visit.ends_at) - to_minute(visit.starts_at),
+                zone,
+            )
+        ]
 
     def add_closure(self, actor: Actor, site_id: str, request: ClosureRequest) -> ClosureOutcome:
         """Close a counter or the whole site. Visits inside are listed; without
@@ -138,3 +255,74 @@ class SiteAdmin:
         if ends <= starts:
             raise InvalidRequest.for_field("end_time", N_("The end must be after the start."))
         return ClosureRange(site.id, request.counter_id, starts, ends, reason)
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    weekday: int
+    starts: time
+    ends: time
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True)
+class WindowsOutcome:
+    windows: list[WindowSpec]  # the counter's windows from today on, after the change
+    affected: list[AffectedVisit]
+    timezone: str
+    saved: bool
+
+
+def check_windows(windows: list[WindowSpec]) -> None:
+    errors = []
+    for index, window in enumerate(windows):
+        where = f"windows[{index}]"
+        if not 0 <= window.weekday <= 6:
+            errors.append(FieldError(f"{where}.weekday", N_("A weekday is 0 (Monday) to 6.")))
+        if window.starts >= window.ends:
+            errors.append(FieldError(f"{where}.end", N_("The end must be after the start.")))
+        if window.valid_from and window.valid_to and window.valid_to < window.valid_from:
+            errors.append(
+                FieldError(f"{where}.valid_to", N_("The end must not be before the start."))
+            )
+        for other in windows[:index]:
+            if (
+                other.weekday == window.weekday
+                and other.starts < window.ends
+                and window.starts < other.ends
+                and (other.valid_to or date.max) >= (window.valid_from or date.min)
+                and (window.valid_to or date.max) >= (other.valid_from or date.min)
+            ):
+                errors.append(FieldError(f"{where}.start", N_("This window overlaps another one.")))
+    if errors:
+        raise InvalidRequest(N_("Some fields are not valid."), errors)
+
+
+def _current(session: Session, counter_id: int, today: date) -> list[OpeningWindow]:
+    return list(
+        session.execute(
+            select(OpeningWindow)
+            .where(
+                OpeningWindow.counter_id == counter_id,
+                or_(OpeningWindow.valid_to.is_(None), OpeningWindow.valid_to >= today),
+            )
+            .order_by(OpeningWindow.weekday, OpeningWindow.starts)
+        ).scalars()
+    )
+
+
+def _spec(window: OpeningWindow) -> WindowSpec:
+    return WindowSpec(
+        window.weekday, window.starts, window.ends, window.valid_from, window.valid_to
+    )
+
+
+def _window_json(window: WindowSpec) -> dict[str, object]:
+    return {
+        "weekday": window.weekday,
+        "start": window.starts.strftime("%H:%M"),
+        "end": window.ends.strftime("%H:%M"),
+        "valid_from": window.valid_from.isoformat() if window.valid_from else None,
+        "valid_to": window.valid_to.isoformat() if window.valid_to else None,
+    }

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, put
 from litestar.di import Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
@@ -19,7 +19,7 @@ from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import Channel
 from booking.use_cases.desk import AgendaRow
-from booking.use_cases.site_admin import ClosureRequest
+from booking.use_cases.site_admin import ClosureRequest, WindowSpec
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.api.appointments import Answer, parse_start
 from booking.web.api.presenters import affected_json, appointment_json, visit_json
@@ -291,6 +291,91 @@ def add_closure(
     return Response(body, status_code=200 if data.dry_run else HTTP_201_CREATED)
 
 
+class WindowBody(msgspec.Struct, forbid_unknown_fields=True):
+    weekday: Annotated[int, Meta(ge=0, le=6, description="0 = Monday")]
+    start: Annotated[str, Meta(min_length=5, max_length=5, description="HH:MM, local")]
+    end: Annotated[str, Meta(min_length=5, max_length=5)]
+    valid_from: Annotated[str, Meta(min_length=10, max_length=10)] | None = None
+    valid_to: Annotated[str, Meta(min_length=10, max_length=10, description="inclusive")] | None = (
+        None
+    )
+
+
+class WindowsBody(msgspec.Struct, forbid_unknown_fields=True):
+    windows: Annotated[list[WindowBody], Meta(max_length=100)]
+    dry_run: bool = False
+    cancel_affected: bool = False
+
+
+CounterId = Annotated[int, PathParameter(ge=1)]
+WINDOWS = "/sites/{site_id:str}/counters/{counter_id:int}/windows"
+
+
+def windows_json(windows: list[WindowSpec]) -> list[dict[str, Any]]:
+    return [
+        {
+            "weekday": w.weekday,
+            "start": w.starts.strftime("%H:%M"),
+            "end": w.ends.strftime("%H:%M"),
+            "valid_from": w.valid_from.isoformat() if w.valid_from else None,
+            "valid_to": w.valid_to.isoformat() if w.valid_to else None,
+        }
+        for w in windows
+    ]
+
+
+@get(WINDOWS, sync_to_thread=True, responses=STAFF_ERRORS, opt={"permission": "run_site"})
+def counter_windows(
+    site_id: SiteId, counter_id: CounterId, actor: ActorDep, site_admin: SiteAdminDep
+) -> list[dict[str, Any]]:
+    """The counter's weekly windows in force from today on, in the site's local time."""
+    return windows_json(site_admin.windows(actor, site_id, counter_id))
+
+
+@put(
+    WINDOWS,
+    status_code=200,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def replace_counter_windows(
+    site_id: SiteId,
+    counter_id: CounterId,
+    data: JSONBody[WindowsBody],
+    actor: ActorDep,
+    site_admin: SiteAdminDep,
+) -> dict[str, Any]:
+    """Replace the counter's windows from today on (replaced ones end yesterday). Booked
+    visits left outside, or on a grid that moved under them, answer 409 with `affected`
+    unless `cancel_affected`; `dry_run` saves nothing."""
+    day, clock = date.fromisoformat, time.fromisoformat
+    date_message, time_message = N_("Give a date as YYYY-MM-DD."), N_("Give a time as HH:MM.")
+    specs = [
+        WindowSpec(
+            weekday=w.weekday,
+            starts=_parsed(clock, w.start, f"windows[{i}].start", time_message),
+            ends=_parsed(clock, w.end, f"windows[{i}].end", time_message),
+            valid_from=_parsed(day, w.valid_from, f"windows[{i}].valid_from", date_message),
+            valid_to=_parsed(day, w.valid_to, f"windows[{i}].valid_to", date_message),
+        )
+        for i, w in enumerate(data.windows)
+    ]
+    outcome = site_admin.replace_windows(
+        actor,
+        site_id,
+        counter_id,
+        specs,
+        dry_run=data.dry_run,
+        cancel_affected=data.cancel_affected,
+    )
+    return {
+        "windows": windows_json(outcome.windows),
+        "affected": affected_json(outcome.affected, outcome.timezone),
+        "saved": outcome.saved,
+    }
+
+
 staff_api = Router(
     path="/staff",
     route_handlers=[
@@ -305,6 +390,8 @@ staff_api = Router(
         documents_presented,
         book_on_behalf,
         add_closure,
+        counter_windows,
+        replace_counter_windows,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],
