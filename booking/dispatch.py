@@ -91,6 +91,9 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         id="dispatch",
     )
     scheduler.add_job(run_housekeeping, "interval", hours=1, args=[services], id="housekeeping")
+    scheduler.add_job(
+        services.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
+    )
     scheduler.start()
     return scheduler
 
@@ -102,11 +105,14 @@ def run_worker(services: Services, stop: threading.Event | None = None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     dispatcher = build_dispatcher(services)
     log.info("worker %s started", dispatcher.worker)
-    next_housekeeping = 0.0
+    next_housekeeping = next_day_closing = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
             run_housekeeping(services)
             next_housekeeping = time.monotonic() + 3600
+        if time.monotonic() >= next_day_closing:
+            services.day_closing.run()
+            next_day_closing = time.monotonic() + 300
         if dispatcher.tick() == 0:
             stop.wait(services.settings.dispatch_interval_seconds)
     log.info("worker %s stopped", dispatcher.worker)

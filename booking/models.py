@@ -30,6 +30,12 @@ class Site(SQLModel, table=True):
     reminder_hour: int | None = Field(default=18, sa_column_kwargs={"server_default": "18"})
     # One-question satisfaction SMS after a visit marked seen ("Reply 1 to 5").
     survey_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Close each day at this local time: still-booked visits become no-shows, checked-in or
+    # called ones seen (for sites that check everyone in).
+    auto_no_show: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    day_closes_at: time = Field(
+        default=time(18, 0), sa_column_kwargs={"server_default": "18:00:00"}
+    )
 
 
 class SiteRevision(SQLModel, table=True):
@@ -166,6 +172,8 @@ class Appointment(SQLModel, table=True):
     cancelled_at: datetime | None = utc_column(nullable=True)
     cancel_reason: str | None = Field(default=None, max_length=100)  # said by the office
     rescheduled_count: int = 0
+    # A return visit booked at the counter for a file found incomplete: the first visit.
+    return_of: int | None = Field(default=None, foreign_key="appointment.id")
     # Wrong management codes typed for this visit; past a few, the code is refused for a while.
     code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     code_locked_until: datetime | None = utc_column(nullable=True)

@@ -14,6 +14,7 @@ import booking.revisions  # noqa: F401  (registers the revision hook)
 from booking.notices import Links, Notices
 from booking.paths import procedures_dir
 from booking.settings import Settings
+from booking.use_cases.day_closing import DayClosing
 from booking.use_cases.desk import Desk
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
@@ -71,6 +72,10 @@ class Services:
     @cached_property
     def site_admin(self) -> SiteAdmin:
         return SiteAdmin(self)
+
+    @cached_property
+    def day_closing(self) -> DayClosing:
+        return DayClosing(self)
 
     def now(self) -> datetime:
         return self.clock()
