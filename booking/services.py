@@ -15,7 +15,7 @@ from booking.notices import Links, Notices
 from booking.paths import procedures_dir
 from booking.settings import Settings
 from booking.use_cases.day_closing import DayClosing
-from booking.use_cases.desk import Desk
+from booking.use_cases.desk import Desk, SiteRecords
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
@@ -72,6 +72,10 @@ class Services:
     @cached_property
     def site_admin(self) -> SiteAdmin:
         return SiteAdmin(self)
+
+    @cached_property
+    def records(self) -> SiteRecords:
+        return SiteRecords(self)
 
     @cached_property
     def day_closing(self) -> DayClosing:

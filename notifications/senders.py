@@ -14,6 +14,11 @@ log = logging.getLogger("guichet.notifications")
 SECRET_FRAGMENT = re.compile(r"#[A-Za-z0-9_-]{8,}")
 
 
+def mask_tokens(body: str) -> str:
+    """A message as staff and logs may see it: manage tokens (link fragments) masked."""
+    return SECRET_FRAGMENT.sub("#…", body)
+
+
 @dataclass(frozen=True)
 class Outgoing:
     id: int
@@ -48,7 +53,7 @@ class ConsoleSender:
     """Nothing leaves the machine: the outbox row is the record; the log says it was 'sent'."""
 
     def send(self, message: Outgoing) -> str:
-        body = SECRET_FRAGMENT.sub("#…", message.body)  # manage tokens never go to a log
+        body = mask_tokens(message.body)  # manage tokens never go to a log
         log.debug("console %s to %s: %s", message.channel, _masked(message.recipient), body)
         return f"console-{message.id}"
 

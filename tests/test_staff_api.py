@@ -221,3 +221,33 @@ def test_a_walk_in_takes_the_next_free_time_today(services, client, emails, cloc
     assert answer.status_code == 201, answer.text
     assert answer.json()["start"] == "2026-03-24T10:15:00+01:00"
     assert answer.json()["channel"] == "desk"
+
+
+def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(
+    services, client, emails
+):
+    view = services.visits.book(request(email="amina@example.org"))
+    admin = bearer(client, emails["site_admin"])
+    answer = client.get("/api/v1/staff/sites/paris/messages?date=2026-03-23", headers=admin)
+    assert answer.status_code == 200
+    messages = answer.json()["messages"]
+    assert sorted((m["kind"], m["channel"]) for m in messages) == [
+        ("confirmation", "email"),
+        ("confirmation", "sms"),
+        ("reminder", "email"),  # due at 18:00 the day before the visit: today
+        ("reminder", "sms"),
+    ]
+    assert all(view.token not in m["body"] and "#…" in m["body"] for m in messages)
+    assert messages[0]["reference"].replace("-", "") == view.appointment.reference
+    agent = bearer(client, emails["agent"])
+    assert client.get("/api/v1/staff/sites/paris/messages", headers=agent).status_code == 403
+    client.post(
+        f"/api/v1/staff/appointments/{view.appointment.reference}/cancel",
+        json={"reason": "Grève"},
+        headers=agent,
+    )
+    events = client.get("/api/v1/staff/sites/paris/audit", headers=admin).json()["events"]
+    assert [(e["action"], e["staff"], e["details"]) for e in events] == [
+        ("visit.cancel_by_office", emails["agent"], {"reason": "Grève"})
+    ]
+    assert events[0]["address"]

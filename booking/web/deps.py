@@ -16,7 +16,7 @@ from litestar.types import Guard
 from booking.services import Services
 from booking.settings import Settings
 from booking.staff_access import Actor, Permission
-from booking.use_cases.desk import Desk
+from booking.use_cases.desk import Desk, SiteRecords
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
@@ -97,6 +97,10 @@ def provide_desk(request: Request) -> Desk:
     return services_of(request).desk
 
 
+def provide_records(request: Request) -> SiteRecords:
+    return services_of(request).records
+
+
 def provide_site_admin(request: Request) -> SiteAdmin:
     return services_of(request).site_admin
 
@@ -109,12 +113,14 @@ DEPENDENCIES = {
     "staff": Provide(provide_staff, sync_to_thread=False),
     "desk": Provide(provide_desk, sync_to_thread=False),
     "site_admin": Provide(provide_site_admin, sync_to_thread=False),
+    "records": Provide(provide_records, sync_to_thread=False),
 }
 
 SettingsDep = NamedDependency[SkipValidation[Settings]]
 StaffDep = NamedDependency[SkipValidation[StaffAccounts]]
 DeskDep = NamedDependency[SkipValidation[Desk]]
 SiteAdminDep = NamedDependency[SkipValidation[SiteAdmin]]
+RecordsDep = NamedDependency[SkipValidation[SiteRecords]]
 ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]

@@ -18,6 +18,7 @@ from msgspec import Meta
 from booking.errors import InvalidRequest
 from booking.i18n import N_
 from booking.models import Channel
+from booking.references import display_reference
 from booking.use_cases.desk import AgendaRow
 from booking.use_cases.site_admin import ClosureRequest, WindowSpec
 from booking.use_cases.visits import BookingRequest, VisitView
@@ -26,6 +27,7 @@ from booking.web.api.presenters import affected_json, appointment_json, visit_js
 from booking.web.deps import (
     ActorDep,
     DeskDep,
+    RecordsDep,
     SettingsDep,
     SiteAdminDep,
     StaffDep,
@@ -376,6 +378,70 @@ def replace_counter_windows(
     }
 
 
+@get(
+    "/sites/{site_id:str}/messages",
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def site_messages(
+    site_id: SiteId,
+    actor: ActorDep,
+    records: RecordsDep,
+    day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
+) -> dict[str, Any]:
+    """The site's outbox for a local due date, with delivery status; tokens are masked. With
+    the console sender (the embedded default) this is what citizens would receive."""
+    found, messages = records.messages(actor, site_id, _day(day))
+    return {
+        "date": found.isoformat(),
+        "messages": [
+            {
+                "kind": m.kind,
+                "channel": m.channel,
+                "recipient": m.recipient,
+                "status": m.status,
+                "due_at": m.due_at.isoformat(),
+                "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+                "error": m.error,
+                "body": m.body,
+                "reference": display_reference(m.reference) if m.reference else None,
+            }
+            for m in messages
+        ],
+    }
+
+
+@get(
+    "/sites/{site_id:str}/audit",
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def site_audit(
+    site_id: SiteId,
+    actor: ActorDep,
+    records: RecordsDep,
+    day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
+) -> dict[str, Any]:
+    """Who did what at the site on a local day, and from which address."""
+    found, events = records.audit(actor, site_id, _day(day))
+    return {
+        "date": found.isoformat(),
+        "events": [
+            {
+                "at": e.at.isoformat(),
+                "staff": e.staff_email,
+                "address": e.address,
+                "action": e.action,
+                "target": e.target,
+                "details": e.details,
+            }
+            for e in events
+        ],
+    }
+
+
 staff_api = Router(
     path="/staff",
     route_handlers=[
@@ -392,6 +458,8 @@ staff_api = Router(
         add_closure,
         counter_windows,
         replace_counter_windows,
+        site_messages,
+        site_audit,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],
