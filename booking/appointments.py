@@ -65,6 +65,7 @@ class BookingRequest:
     notify: tuple[str, ...] | None = None  # "sms", "email"; None: every contact given
     language: str = "fr"
     channel: Channel = Channel.web
+    return_of: int | None = None  # the visit this one comes back for (a return visit)
 
 
 class SlotTaken(Conflict):
@@ -271,6 +272,7 @@ def book(
         missing_declared=file.missing,
         created_at=now,
         updated_at=now,
+        return_of=request.return_of,
     )
     _insert_with_unique_reference(session, appointment)
     _refuse_a_closure_that_came_first(session, appointment)
@@ -412,12 +414,21 @@ def transition(session: Session, appointment: Appointment, move: Move, *, now: d
 
 
 def next_free_start(
-    session: Session, catalogue: Catalogue, site_id: str, procedure_id: str, now: datetime
+    session: Session,
+    catalogue: Catalogue,
+    site_id: str,
+    procedure_id: str,
+    now: datetime,
+    *,
+    any_day: bool = False,
 ) -> datetime | None:
-    """The first free start today from now (a walk-in), staff rules: no minimum notice."""
+    """The first free start from now, today only (a walk-in) or within the procedure's
+    horizon (a return visit); staff rules: no minimum notice."""
     site = get_site(session, site_id, field_name="site_id")
     procedure = get_procedure(catalogue, procedure_id, "procedure_id")
     procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
+    rules = rules_for(procedure, site, now)
     today = now.astimezone(ZoneInfo(site.timezone)).date()
-    slots = search_slots(session, site, procedure, today, today, rules_for(procedure, site, now))
+    last = rules.last_day if any_day else today
+    slots = search_slots(session, site, procedure, today, last, rules)
     return from_minute(slots[0].start) if slots else None

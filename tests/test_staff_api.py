@@ -223,9 +223,7 @@ def test_a_walk_in_takes_the_next_free_time_today(services, client, emails, cloc
     assert answer.json()["channel"] == "desk"
 
 
-def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(
-    services, client, emails
-):
+def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(services, client, emails):
     view = services.visits.book(request(email="amina@example.org"))
     admin = bearer(client, emails["site_admin"])
     answer = client.get("/api/v1/staff/sites/paris/messages?date=2026-03-23", headers=admin)
@@ -251,3 +249,21 @@ def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(
         ("visit.cancel_by_office", emails["agent"], {"reason": "Grève"})
     ]
     assert events[0]["address"]
+
+
+def test_a_return_visit_copies_the_file_and_links_to_the_first(services, client, emails):
+    first = services.visits.book(request(email="amina@example.org")).appointment
+    agent = bearer(client, emails["agent"])
+    url = f"/api/v1/staff/appointments/{first.reference}"
+    client.post(f"{url}/documents", json={"presented": ["passport"]}, headers=agent)
+    answer = client.post(f"{url}/return-visit", headers=agent)
+    assert answer.status_code == 201, answer.text
+    back = answer.json()
+    assert back["start"] == "2026-03-24T09:15:00+01:00"  # from tomorrow; 09:00 is the first
+    assert (back["name"], back["phone"], back["email"]) == (
+        "Amina Diallo",
+        "+33612345678",
+        "amina@example.org",
+    )
+    linked = "SELECT count(*) FROM appointment WHERE return_of IS NOT NULL"
+    assert count(services, linked) == 1

@@ -133,6 +133,39 @@ class Visits:
             site = appointments.get_site(session, request.site_id, field_name="site_id")
             appointments.contact_details(request, site)
 
+    def return_visit(self, reference: str, *, actor: Actor) -> VisitView:
+        """A visitor missing a document comes back: the next free time for the same
+        procedure at the same site, answers and contacts copied, linked to this visit."""
+        with self._uow.reading() as session:
+            first = appointments.find(session, reference)
+            if first is None:
+                raise NotFound(N_("No appointment has this reference."))
+            actor.require(Permission.counter, first.site_id)
+            tomorrow = self._now() + timedelta(days=1)
+            start = appointments.next_free_start(
+                session, self._catalogue, first.site_id, first.procedure_id, tomorrow, any_day=True
+            )
+        if start is None:
+            raise Conflict(N_("Nothing is free for this procedure in the coming weeks."))
+        request = BookingRequest(
+            site_id=first.site_id,
+            procedure_id=first.procedure_id,
+            start=start,
+            name=first.name or "",
+            phone=first.phone,
+            email=first.email,
+            motive=first.motive,
+            answers=dict(first.answers),
+            declared=tuple(first.declared),
+            notify=tuple(
+                c for c, on in (("sms", first.notify_sms), ("email", first.notify_email)) if on
+            ),
+            language=first.language,
+            channel=Channel.desk,
+            return_of=first.id,
+        )
+        return self.book(request, actor=actor)
+
     def for_staff(self, reference: str, actor: Actor) -> VisitView:
         """A visit as the counter sees it (one of the actor's sites)."""
         with self._uow.reading() as session:

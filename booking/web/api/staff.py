@@ -175,6 +175,20 @@ def cancel_by_office(
 
 
 @post(
+    "/appointments/{reference:str}/return-visit",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def return_visit(reference: Reference, actor: ActorDep, visits: VisitsDep) -> Response:
+    """A return visit for a missing document: the next free time from tomorrow, answers and
+    contacts copied, linked to this visit (`return_of`)."""
+    view = visits.return_visit(reference, actor=actor)
+    return _booked(view, view.appointment.language)
+
+
+@post(
     "/appointments/{reference:str}/documents",
     status_code=200,
     sync_to_thread=True,
@@ -454,6 +468,7 @@ staff_api = Router(
         no_show,
         cancel_by_office,
         documents_presented,
+        return_visit,
         book_on_behalf,
         add_closure,
         counter_windows,
