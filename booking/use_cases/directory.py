@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -108,6 +108,14 @@ class Directory:
         department = department_of(postcode)
         return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
 
+    def counters(self, site_id: str) -> list[Counter]:
+        with self._uow.reading() as session:
+            return list(
+                session.execute(
+                    select(Counter).where(Counter.site_id == site_id).order_by(Counter.name)
+                ).scalars()
+            )
+
     def local_today(self, site: Site) -> date:
         return self._services.now().astimezone(ZoneInfo(site.timezone)).date()
 
@@ -118,9 +126,14 @@ class Directory:
             raise NotFound(N_("Unknown site."))
         return site
 
-    def offer(self, site_id: str, procedure_id: str, first: date, last: date) -> Offer:
-        """The free starts of a procedure at a site over local days [first, last]."""
+    def offer(
+        self, site_id: str, procedure_id: str, first: date, last: date, *, staff: bool = False
+    ) -> Offer:
+        """The free starts of a procedure at a site over local days [first, last]; `staff`
+        books for someone, without the minimum notice."""
         procedure = self.procedure(procedure_id)
+        if staff:
+            procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
         now = self._services.now()
         with self._uow.reading() as session:
             site = session.get(Site, site_id)

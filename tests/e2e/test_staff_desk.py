@@ -3,6 +3,7 @@ them seen, marks another one missed; the pages pass axe and the agenda works by 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -112,3 +113,74 @@ def test_signing_out_ends_the_session(desk):
     page.wait_for_url("**/staff/login")
     page.goto("/staff/sites/paris/agenda")
     assert page.url.endswith("/staff/login")
+
+
+def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=8))
+    sign_in(page)
+    page.get_by_role("link", name="Réserver pour quelqu’un").click()
+    assert_accessible(page)
+    page.locator("#procedure-choice").select_option("residence-permit-pickup")
+    page.get_by_role("button", name="Voir les horaires libres").click()
+    page.click("label[for='start-1']")  # 09:00 today: staff skip the notice
+    page.fill("#name", "Jean Martin")
+    for document in ("pickup-notification", "passport", "tax-stamp"):
+        page.click(f"label[for='doc-{document}']")
+    page.get_by_role("button", name="Réserver et imprimer la convocation").click()
+    page.wait_for_url("**/staff/convocations/*")
+    expect(page.locator("h1")).to_have_text("Convocation")
+    expect(page.locator("#when")).to_contain_text("mardi 24 mars 2026 à 09 h 00")
+    expect(page.locator("#code")).to_have_text(re.compile(r"^[A-Z0-9]{8}$"))
+    assert_accessible(page)
+    with services.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT channel, phone, email FROM appointment WHERE name = 'Jean Martin'")
+        ).one()
+    assert tuple(row) == ("phone", None, None)
+
+
+def test_a_form_error_on_the_booking_form_is_shown_and_accessible(desk):
+    _, clock, page = desk
+    clock.set(TUESDAY.replace(hour=8))
+    sign_in(page)
+    page.goto("/staff/sites/paris/reserver?procedure=residence-permit-pickup")
+    page.click("label[for='start-1']")
+    page.get_by_role("button", name="Réserver et imprimer la convocation").click()
+    expect(page.locator("#errors")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(database_url, browser):
+    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
+    services = build_services(make_settings(database_url), clock=clock)
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+    add_staff(services, "admin@paris.test", "site_admin")
+    visit = services.visits.book(request(start=TUESDAY.replace(hour=10))).appointment
+    with LiveServer(services) as server:
+        context = browser.new_context(locale="fr-FR", base_url=server.url)
+        page = context.new_page()
+        page.goto("/staff/login")
+        page.fill("#email", "admin@paris.test")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("link", name="Fermetures").click()
+        assert_accessible(page)
+        page.fill("#start_date", "2026-03-24")
+        page.fill("#reason", "Grève des transports")
+        page.get_by_role("button", name="Fermer", exact=True).click()
+        expect(page.locator("#affected")).to_contain_text(visit.reference[:3])
+        assert_accessible(page)
+        page.get_by_role("button", name="Fermer et annuler ces rendez-vous").click()
+        expect(page.get_by_role("status")).to_contain_text("La fermeture est enregistrée.")
+        context.close()
+    with services.engine.connect() as connection:
+        told = (
+            connection.execute(text("SELECT body FROM notification WHERE kind = 'cancellation'"))
+            .scalars()
+            .all()
+        )
+    assert len(told) == 1 and "Grève des transports" in told[0]
+    assert status_of(services, visit.reference) == "cancelled_by_office"
+    services.engine.dispose()

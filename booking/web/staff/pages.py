@@ -37,6 +37,7 @@ from booking.web.pages.presenting import (
     documents_to_bring,
 )
 from booking.web.rendering import page
+from booking.web.staff import running
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -152,6 +153,7 @@ def _agenda(
         move_labels=MOVE_LABELS,
         allowed_moves=counter_moves,
         moves=MOVES,
+        run_site=Permission.run_site,
         procedure_names={p.id: p.name.get(request_language(request)) for p in desk.catalogue},
         back_to=_without_notice(request),
     )
@@ -222,6 +224,7 @@ def convocation(
 staff_pages = Router(
     path="/staff",
     route_handlers=[
+        *running.ROUTES,
         login_page,
         sign_in,
         sign_out,

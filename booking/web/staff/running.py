@@ -1,0 +1,222 @@
+"""Staff pages beyond the agenda: booking for someone (phone, desk, intermediary) and the
+site's closures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.params import PathParameter, RawBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from booking.errors import BookingError, FieldError, InvalidRequest
+from booking.i18n import N_
+from booking.models import Channel
+from booking.use_cases.site_admin import AffectedVisits, ClosureRequest
+from booking.use_cases.visits import BookingRequest
+from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
+from booking.web.pages.forms import form_items
+from booking.web.rendering import page
+from booking.web.staff.session import check_csrf
+
+SiteId = Annotated[str, PathParameter(max_length=64)]
+CHANNELS = {
+    "phone": N_("By phone"),
+    "desk": N_("At the desk"),
+    "intermediary": N_("Through an intermediary"),
+}
+COUNTER = {"permission": "counter"}
+RUN_SITE = {"permission": "run_site"}
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@get("/sites/{site_id:str}/reserver", sync_to_thread=True, opt=COUNTER)
+def book_for_someone(
+    request: Request, site_id: SiteId, actor: ActorDep, directory: DirectoryDep
+) -> Template:
+    query = request.query_params
+    return _booking_page(request, site_id, actor, directory, dict(query.items()), [])
+
+
+def _booking_page(
+    request: Request,
+    site_id: str,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    typed: dict[str, str],
+    errors: list[FieldError],
+    status_code: int = 200,
+) -> Template:
+    site = directory.site(site_id)
+    procedures = list(directory.catalogue)
+    chosen = directory.catalogue.get(typed.get("procedure", "")) or procedures[0]
+    day = _date(typed.get("day")) or directory.local_today(site)
+    offer = directory.offer(site_id, chosen.id, day, day, staff=True)
+    return page(
+        request,
+        "staff/book.html",
+        status_code=status_code,
+        actor=actor,
+        site=site,
+        procedures=procedures,
+        procedure=chosen,
+        day=day,
+        times=[offer.local(slot) for slot in offer.slots],
+        typed=typed,
+        declared=typed.get("_declared", []),
+        channels=CHANNELS,
+        errors=errors,
+    )
+
+
+@post(
+    "/sites/{site_id:str}/reserver",
+    sync_to_thread=True,
+    status_code=200,
+    opt={"permission": "counter"},
+)
+def book_for_someone_now(
+    request: Request,
+    site_id: SiteId,
+    body: RawBody,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    visits: VisitsDep,
+) -> Template | Redirect:
+    items = form_items(body)
+    form = dict(items)
+    check_csrf(actor, form.get("csrf"))
+    declared = [value for key, value in items if key == "doc"]
+    answers = {k.removeprefix("q_"): v for k, v in items if k.startswith("q_") and v}
+    typed = {**form, "_declared": declared}  # type: ignore[dict-item]
+    errors: list[FieldError] = []
+    try:
+        start = datetime.fromisoformat(form.get("start", ""))
+    except ValueError:
+        errors = [FieldError("start", N_("Choose a time."))]
+    if not errors:
+        booking = BookingRequest(
+            site_id=site_id,
+            procedure_id=form.get("procedure", ""),
+            start=start,
+            name=form.get("name", "").strip()[:200],
+            phone=form.get("phone") or None,
+            email=form.get("email") or None,
+            answers=answers,
+            declared=tuple(declared),
+            language=form.get("language") if form.get("language") in ("fr", "en") else "fr",
+            channel=Channel(form.get("channel"))
+            if form.get("channel") in CHANNELS
+            else Channel.phone,
+        )
+        try:
+            view = visits.book(booking, actor=actor)
+        except BookingError as exc:
+            if exc.status_code in (401, 403):
+                raise
+            errors = exc.errors or [FieldError("", exc.detail, exc.params)]
+            if "missing" in exc.extra:
+                errors = [FieldError("documents", exc.detail)]
+        else:
+            return Redirect(
+                f"/staff/convocations/{view.appointment.reference}", status_code=HTTP_303_SEE_OTHER
+            )
+    return _booking_page(request, site_id, actor, directory, typed, errors, 422)
+
+
+@get("/sites/{site_id:str}/fermetures", sync_to_thread=True, opt=RUN_SITE)
+def closures_page(
+    request: Request, site_id: SiteId, actor: ActorDep, directory: DirectoryDep
+) -> Template:
+    return _closures_page(request, site_id, actor, directory, {}, [], None)
+
+
+def _closures_page(
+    request: Request,
+    site_id: str,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    typed: dict[str, str],
+    errors: list[FieldError],
+    affected: list | None,
+    status_code: int = 200,
+) -> Template:
+    site = directory.site(site_id)
+    return page(
+        request,
+        "staff/closures.html",
+        status_code=status_code,
+        actor=actor,
+        site=site,
+        counters=directory.counters(site_id),
+        typed=typed,
+        errors=errors,
+        affected=affected,
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+def _time(text: str | None) -> time | None:
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@post(
+    "/sites/{site_id:str}/fermetures",
+    sync_to_thread=True,
+    status_code=200,
+    opt={"permission": "run_site"},
+)
+def add_closure(
+    request: Request,
+    site_id: SiteId,
+    body: RawBody,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    site_admin: SiteAdminDep,
+) -> Template | Redirect:
+    form = dict(form_items(body))
+    check_csrf(actor, form.get("csrf"))
+    start, end = (
+        _date(form.get("start_date")),
+        _date(form.get("end_date") or form.get("start_date")),
+    )
+    if start is None or end is None:
+        error = FieldError("start_date", N_("Give a date as YYYY-MM-DD."))
+        return _closures_page(request, site_id, actor, directory, form, [error], None, 422)
+    counter = form.get("counter_id", "")
+    closing = ClosureRequest(
+        start_date=start,
+        end_date=end,
+        start_time=_time(form.get("start_time")),
+        end_time=_time(form.get("end_time")),
+        reason=form.get("reason", ""),
+        counter_id=int(counter) if counter.isdigit() else None,
+        cancel_affected=form.get("cancel_affected") == "1",
+    )
+    try:
+        site_admin.add_closure(actor, site_id, closing)
+    except AffectedVisits as exc:
+        return _closures_page(
+            request, site_id, actor, directory, form, [], exc.extra["affected"], 409
+        )
+    except InvalidRequest as exc:
+        return _closures_page(request, site_id, actor, directory, form, exc.errors, None, 422)
+    return Redirect(
+        f"/staff/sites/{site_id}/fermetures?{urlencode({'saved': '1'})}",
+        status_code=HTTP_303_SEE_OTHER,
+    )
+
+
+ROUTES = [book_for_someone, book_for_someone_now, closures_page, add_closure]
