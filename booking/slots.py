@@ -294,3 +294,11 @@ def fits_the_grid(
     plan = CounterPlan(0, 1, slot_minutes, tuple(windows))
     day = from_minute(start, tz).date()
     return start in set(_window_starts(plan, day, tz, duration))
+
+
+def day_starts(
+    windows: Iterable[WeeklyWindow], slot_minutes: int, day: date, tz: ZoneInfo
+) -> list[int]:
+    """Every grid start these windows give on a day (one cell long), in order."""
+    plan = CounterPlan(0, 1, slot_minutes, tuple(windows))
+    return sorted(_window_starts(plan, day, tz, slot_minutes))

@@ -16,7 +16,7 @@ from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Outcome
 from booking.models import LIVE_STATUSES, Appointment, Closure, Counter, OpeningWindow, Site
-from booking.slots import WeeklyWindow, fits_the_grid, to_minute
+from booking.slots import WeeklyWindow, day_starts, fits_the_grid, from_minute, to_minute
 from booking.staff_access import Actor, Permission
 
 if TYPE_CHECKING:
@@ -133,6 +133,30 @@ class SiteAdmin:
                 cancelled=[v.reference for v in listed],
             )
             return replace(outcome, saved=True)
+
+    def preview(
+        self, actor: Actor, site_id: str, counter_id: int, windows: list[WindowSpec]
+    ) -> WindowsPreview:
+        """The starts these windows would give the counter over the coming week (before
+        saving), for its shortest visits (one grid cell)."""
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            site, counter = self._counter(session, site_id, counter_id)
+        zone = ZoneInfo(site.timezone)
+        today = self._services.now().astimezone(zone).date()
+        weekly = tuple(
+            WeeklyWindow(w.weekday, w.starts, w.ends, w.valid_from or today, w.valid_to)
+            for w in windows
+        )
+        days = [today + timedelta(days=n) for n in range(7)]
+        starts = {
+            day: [
+                from_minute(start, zone)
+                for start in day_starts(weekly, counter.slot_minutes, day, zone)
+            ]
+            for day in days
+        }
+        return WindowsPreview(starts, [], site.timezone)
 
     @staticmethod
     def _counter(session: Session, site_id: str, counter_id: int) -> tuple[Site, Counter]:
@@ -264,6 +288,13 @@ class WindowSpec:
     ends: time
     valid_from: date | None = None
     valid_to: date | None = None
+
+
+@dataclass(frozen=True)
+class WindowsPreview:
+    starts: dict[date, list[datetime]]  # local starts per day of the coming week
+    affected: list[AffectedVisit]
+    timezone: str
 
 
 @dataclass(frozen=True)

@@ -184,3 +184,34 @@ def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(database_url, 
     assert len(told) == 1 and "Grève des transports" in told[0]
     assert status_of(services, visit.reference) == "cancelled_by_office"
     services.engine.dispose()
+
+
+def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browser):
+    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
+    services = build_services(make_settings(database_url), clock=clock)
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+    add_staff(services, "admin@paris.test", "site_admin")
+    visit = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    with LiveServer(services) as server:
+        context = browser.new_context(locale="fr-FR", base_url=server.url)
+        page = context.new_page()
+        page.goto("/staff/login")
+        page.fill("#email", "admin@paris.test")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.goto("/staff/sites/paris/guichets/1/horaires")
+        assert_accessible(page)
+        tuesday_morning = page.locator("select[name=weekday]").nth(2)
+        assert tuesday_morning.input_value() == "1"
+        page.locator("input[name=start]").nth(2).fill("09:05")
+        page.get_by_role("button", name="Aperçu").click()
+        expect(page.locator("#preview")).to_be_visible()
+        expect(page.locator("#affected")).to_contain_text(visit.reference)
+        assert_accessible(page)
+        assert status_of(services, visit.reference) == "booked"  # a preview saves nothing
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text("Les horaires sont enregistrés.")
+        context.close()
+    assert status_of(services, visit.reference) == "cancelled_by_office"
+    services.engine.dispose()

@@ -3,6 +3,7 @@ site's closures."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Annotated
 from urllib.parse import urlencode
@@ -15,7 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from booking.errors import BookingError, FieldError, InvalidRequest
 from booking.i18n import N_
 from booking.models import Channel
-from booking.use_cases.site_admin import AffectedVisits, ClosureRequest
+from booking.use_cases.site_admin import AffectedVisits, ClosureRequest, WindowSpec
 from booking.use_cases.visits import BookingRequest
 from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
 from booking.web.pages.forms import form_items
@@ -220,3 +221,147 @@ def add_closure(
 
 
 ROUTES = [book_for_someone, book_for_someone_now, closures_page, add_closure]
+
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+EMPTY_ROWS = 3
+
+
+def _window_rows(items: list[tuple[str, str]]) -> tuple[list[WindowSpec], list[FieldError]]:
+    """The grid's rows as typed: `weekday`, `start`, `end`, `valid_from`, `valid_to` repeated,
+    one value per row in order; empty rows are ignored."""
+    columns: dict[str, list[str]] = {}
+    for key, value in items:
+        if key in ("weekday", "start", "end", "valid_from", "valid_to"):
+            columns.setdefault(key, []).append(value.strip())
+    count = max((len(values) for values in columns.values()), default=0)
+    specs, errors = [], []
+    for row in range(count):
+        cell = {key: (values[row] if row < len(values) else "") for key, values in columns.items()}
+        if not cell.get("start") and not cell.get("end"):
+            continue
+        starts, ends = _time(cell.get("start")), _time(cell.get("end"))
+        if starts is None or ends is None or not cell.get("weekday", "").isdigit():
+            errors.append(FieldError(f"row-{row}", N_("Give the day and both times, as HH:MM.")))
+            continue
+        specs.append(
+            WindowSpec(
+                int(cell["weekday"]),
+                starts,
+                ends,
+                _date(cell.get("valid_from")),
+                _date(cell.get("valid_to")),
+            )
+        )
+    return specs, errors
+
+
+WINDOWS_PAGE = "/sites/{site_id:str}/guichets/{counter_id:int}/horaires"
+
+
+@get(WINDOWS_PAGE, sync_to_thread=True, opt=RUN_SITE)
+def windows_page(
+    request: Request,
+    site_id: SiteId,
+    counter_id: Annotated[int, PathParameter(ge=1)],
+    actor: ActorDep,
+    directory: DirectoryDep,
+    site_admin: SiteAdminDep,
+) -> Template:
+    windows = site_admin.windows(actor, site_id, counter_id)
+    return _windows_page(request, site_id, counter_id, actor, directory, windows)
+
+
+def _windows_page(
+    request: Request,
+    site_id: str,
+    counter_id: int,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    windows: list[WindowSpec],
+    *,
+    errors: list[FieldError] | None = None,
+    preview: object | None = None,
+    status_code: int = 200,
+) -> Template:
+    counter = next((c for c in directory.counters(site_id) if c.id == counter_id), None)
+    return page(
+        request,
+        "staff/windows.html",
+        status_code=status_code,
+        actor=actor,
+        site=directory.site(site_id),
+        counter=counter,
+        rows=[*windows, *([None] * EMPTY_ROWS)],
+        weekdays=WEEKDAYS,
+        errors=errors or [],
+        preview=preview,
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@post(WINDOWS_PAGE, sync_to_thread=True, status_code=200, opt=RUN_SITE)
+def save_windows(
+    request: Request,
+    site_id: SiteId,
+    counter_id: Annotated[int, PathParameter(ge=1)],
+    body: RawBody,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    site_admin: SiteAdminDep,
+) -> Template | Redirect:
+    items = form_items(body)
+    form = dict(items)
+    check_csrf(actor, form.get("csrf"))
+    specs, errors = _window_rows(items)
+    if errors:
+        return _windows_page(
+            request, site_id, counter_id, actor, directory, specs, errors=errors, status_code=422
+        )
+    saving = form.get("action") == "save"
+    try:
+        outcome = site_admin.replace_windows(
+            actor,
+            site_id,
+            counter_id,
+            specs,
+            dry_run=not saving,
+            cancel_affected=form.get("cancel_affected") == "1",
+        )
+    except AffectedVisits as exc:
+        preview = site_admin.preview(actor, site_id, counter_id, specs)
+        preview = replace(preview, affected=exc.extra["affected"])
+        return _windows_page(
+            request, site_id, counter_id, actor, directory, specs, preview=preview, status_code=409
+        )
+    except InvalidRequest as exc:
+        return _windows_page(
+            request,
+            site_id,
+            counter_id,
+            actor,
+            directory,
+            specs,
+            errors=exc.errors,
+            status_code=422,
+        )
+    if saving:
+        return Redirect(
+            f"/staff/sites/{site_id}/guichets/{counter_id}/horaires?saved=1",
+            status_code=HTTP_303_SEE_OTHER,
+        )
+    preview = replace(
+        site_admin.preview(actor, site_id, counter_id, specs), affected=outcome.affected
+    )
+    return _windows_page(request, site_id, counter_id, actor, directory, specs, preview=preview)
+
+
+ROUTES += [windows_page, save_windows]
