@@ -72,6 +72,7 @@ def run_housekeeping(services: Services) -> dict[str, int]:
             now=services.now(),
             retention_days=settings.retention_days,
             idempotency_ttl_hours=settings.idempotency_ttl_hours,
+            audit_retention_days=settings.audit_retention_days,
         )
     if any(done.values()):
         log.info("housekeeping: %s", done)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from booking.idempotency import purge as purge_idempotency
 from booking.models import Appointment
+from booking.staff_models import AuditEvent, SignInFailure
 from notifications.models import Notification
 
 _appointments = Appointment.__table__  # type: ignore[attr-defined]
@@ -42,10 +43,24 @@ def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> i
     return len(ids)
 
 
+def purge_old_records(session: Session, *, now: datetime, audit_days: int) -> int:
+    """Audit events past their keeping time, and sign-in failures older than a day."""
+    cutoff = now - timedelta(days=audit_days)
+    audit = session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount or 0
+    session.execute(delete(SignInFailure).where(SignInFailure.at < now - timedelta(days=1)))
+    return audit
+
+
 def housekeeping(
-    session: Session, *, now: datetime, retention_days: int, idempotency_ttl_hours: int
+    session: Session,
+    *,
+    now: datetime,
+    retention_days: int,
+    idempotency_ttl_hours: int,
+    audit_retention_days: int = 730,
 ) -> dict[str, int]:
     return {
         "anonymised": anonymise_past(session, now=now, retention_days=retention_days),
         "idempotency_keys_purged": purge_idempotency(session, now, idempotency_ttl_hours),
+        "audit_events_purged": purge_old_records(session, now=now, audit_days=audit_retention_days),
     }

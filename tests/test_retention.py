@@ -12,6 +12,7 @@ from booking.dispatch import run_housekeeping
 from booking.models import Appointment, IdempotentRequest
 from booking.web.app import create_app
 from notifications.models import Notification
+from tests.conftest import count
 
 
 def test_old_appointments_lose_personal_data_but_keep_their_statistics(services, clock):
@@ -38,8 +39,9 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(services,
         first.starts_at -= timedelta(days=400)
         first.ends_at -= timedelta(days=400)
     clock.set(clock.moment + timedelta(days=2))
-    assert run_housekeeping(services) == {"anonymised": 1, "idempotency_keys_purged": 2}
-    assert run_housekeeping(services) == {"anonymised": 0, "idempotency_keys_purged": 0}
+    done = {"anonymised": 1, "idempotency_keys_purged": 2, "audit_events_purged": 0}
+    assert run_housekeeping(services) == done
+    assert set(run_housekeeping(services).values()) == {0}
     with services.uow.reading() as session:
         old, recent = session.exec(select(Appointment).order_by(Appointment.id)).all()
         assert (old.name, old.phone, old.email, old.motive, old.answers) == (
@@ -61,3 +63,15 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(services,
         )
         assert kept and all(m.recipient and m.body for m in kept)
         assert session.exec(select(IdempotentRequest)).all() == []
+
+
+def test_the_audit_log_is_kept_for_its_configured_time(services, clock):
+    from booking import audit
+    from booking.staff_access import Actor
+
+    actor = Actor(1, "agent@paris.test", "agent", frozenset({"paris"}), "127.0.0.1")
+    with services.uow.writing() as session:
+        for days_ago in (800, 10):
+            audit.record(session, actor, "visit.call", now=clock.moment - timedelta(days=days_ago))
+    assert run_housekeeping(services)["audit_events_purged"] == 1
+    assert count(services, "SELECT count(*) FROM audit_event") == 1
