@@ -20,7 +20,7 @@ from tests.scenarios import request
 from tests.staff import PASSWORD, add_everyone, bearer
 
 PUBLIC = {"/staff/login", "/api/v1/staff/login"}
-ANY_SIGNED_IN = {"/staff", "/staff/logout", "/api/v1/staff/logout"}
+ANY_SIGNED_IN = {"/staff", "/staff/logout", "/api/v1/staff/logout", "/staff/mot-de-passe"}
 WHO = ("agent", "site_admin", "manager", "admin", "stranger")
 BODIES = {  # a valid body for each JSON route that takes one, by the path's last part
     "cancel": {"reason": "Test"},

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    reminder_hour: int | None
+    survey_enabled: bool
+    auto_no_show: bool
+    day_closes_at: time
+
+
+@dataclass(frozen=True)
 class ClosureRequest:
     start_date: date
     end_date: date
@@ -61,6 +69,42 @@ class SiteAdmin:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._uow = services.uow
+
+    def site(self, actor: Actor, site_id: str) -> Site:
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(N_("Unknown site."))
+        return site
+
+    def update_settings(self, actor: Actor, site_id: str, changes: SiteSettings) -> Site:
+        """The site's reminder hour (none: no reminder), survey and closing of the day."""
+        actor.require(Permission.run_site, site_id)
+        if changes.reminder_hour is not None and not 0 <= changes.reminder_hour <= 23:
+            raise InvalidRequest.for_field("reminder_hour", N_("An hour is 0 to 23."))
+        with self._uow.writing() as session:
+            site = session.get(Site, site_id)
+            if site is None:
+                raise NotFound(N_("Unknown site."))
+            site.reminder_hour = changes.reminder_hour
+            site.survey_enabled = changes.survey_enabled
+            site.auto_no_show = changes.auto_no_show
+            site.day_closes_at = changes.day_closes_at
+            session.add(site)
+            audit.record(
+                session,
+                actor,
+                "site.settings",
+                now=self._services.now(),
+                site_id=site_id,
+                target=site_id,
+                reminder_hour=changes.reminder_hour,
+                survey_enabled=changes.survey_enabled,
+                auto_no_show=changes.auto_no_show,
+                day_closes_at=changes.day_closes_at.strftime("%H:%M"),
+            )
+            return site
 
     def windows(self, actor: Actor, site_id: str, counter_id: int) -> list[WindowSpec]:
         """The counter's weekly windows in force today or later (the past ones are kept)."""

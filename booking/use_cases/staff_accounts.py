@@ -83,6 +83,40 @@ class StaffAccounts:
                 session.add(StaffSite(staff_id=member.id, site_id=site_id))  # type: ignore[arg-type]
             return member
 
+    def of_site(self, actor: Actor, site_id: str) -> list[StaffMember]:
+        """The staff of a site (its admins see them; an admin is everywhere, unlisted)."""
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            return list(
+                session.execute(
+                    select(StaffMember)
+                    .join(StaffSite, StaffSite.staff_id == StaffMember.id)
+                    .where(StaffSite.site_id == site_id)
+                    .order_by(StaffMember.email)
+                ).scalars()
+            )
+
+    def add_to_site(
+        self, actor: Actor, site_id: str, email: str, password: str, role: str
+    ) -> StaffMember:
+        """A site admin adds an agent, a site admin or a manager to their site."""
+        actor.require(Permission.run_site, site_id)
+        if role == Role.admin and actor.role != Role.admin:
+            raise Forbidden(N_("Your account may not do this here."))
+        member = self.add(email, password, role, [site_id])
+        with self._uow.writing() as session:
+            now = self._services.now()
+            audit.record(
+                session,
+                actor,
+                "staff.add",
+                now=now,
+                site_id=site_id,
+                target=member.email,
+                role=role,
+            )
+        return member
+
     def exists(self, email: str) -> bool:
         with self._uow.reading() as session:
             return self._member(session, email) is not None

@@ -215,3 +215,48 @@ def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browse
         context.close()
     assert status_of(services, visit.reference) == "cancelled_by_office"
     services.engine.dispose()
+
+
+def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url, browser):
+    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
+    services = build_services(make_settings(database_url), clock=clock)
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+    add_staff(services, "admin@paris.test", "site_admin")
+    services.visits.book(request(start=TUESDAY.replace(hour=10)))
+    with LiveServer(services) as server:
+        context = browser.new_context(locale="fr-FR", base_url=server.url)
+        page = context.new_page()
+        page.goto("/staff/login")
+        page.fill("#email", "admin@paris.test")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("link", name="Réglages du site").click()
+        assert_accessible(page)
+        page.click("label[for='auto_no_show']")
+        page.fill("#day_closes_at", "17:00")
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text("Les réglages sont enregistrés.")
+        page.goto("/staff/sites/paris/agents")
+        page.fill("#email", "nouvel.agent@paris.test")
+        page.get_by_role("button", name="Ajouter", exact=True).click()
+        expect(page.locator("#notice")).to_contain_text("Compte créé")
+        first_password = page.locator("#password-given").inner_text()
+        assert_accessible(page)
+        page.goto("/staff/sites/paris/messages?date=2026-03-23")
+        expect(page.locator("tbody")).to_contain_text("confirmation")
+        assert_accessible(page)
+        page.goto("/staff/sites/paris/journal")
+        expect(page.locator("tbody")).to_contain_text("site.settings")
+        assert_accessible(page)
+        page.goto("/staff/mot-de-passe")
+        assert_accessible(page)
+        context.close()
+    with services.engine.connect() as connection:
+        site = connection.execute(text("SELECT auto_no_show FROM site")).scalar_one()
+    assert site in (True, 1)
+    signed = services.staff.sign_in(
+        "nouvel.agent@paris.test", first_password, address="t", kind="bearer"
+    )
+    assert signed.actor.role == "agent" and signed.actor.sites == {"paris"}
+    services.engine.dispose()

@@ -37,7 +37,7 @@ from booking.web.pages.presenting import (
     documents_to_bring,
 )
 from booking.web.rendering import page
-from booking.web.staff import running
+from booking.web.staff import running, site_pages
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -225,6 +225,7 @@ staff_pages = Router(
     path="/staff",
     route_handlers=[
         *running.ROUTES,
+        *site_pages.ROUTES,
         login_page,
         sign_in,
         sign_out,
