@@ -158,8 +158,14 @@ class Visits:
             answers=dict(first.answers),
             declared=tuple(first.declared),
             notify=tuple(
-                c for c, on in (("sms", first.notify_sms), ("email", first.notify_email)) if on
-            ),
+                channel
+                for channel, chosen in (
+                    ("sms", first.notify_sms and first.phone),
+                    ("email", first.notify_email and first.email),
+                )
+                if chosen
+            )
+            or None,
             language=first.language,
             channel=Channel.desk,
             return_of=first.id,

@@ -260,3 +260,24 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url,
     )
     assert signed.actor.role == "agent" and signed.actor.sites == {"paris"}
     services.engine.dispose()
+
+
+def test_documents_missing_at_the_counter_and_a_return_visit(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
+    visit = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    clock.set(TUESDAY.replace(hour=9, minute=5))
+    sign_in(page)
+    page.locator(f"#visit-{visit.reference}").get_by_role("link").first.click()
+    assert_accessible(page)
+    page.click("label[for='doc-tax-stamp']")  # declared, but not brought
+    page.get_by_role("button", name="Enregistrer les pièces").click()
+    expect(page.locator("#file-status")).to_have_text("Incomplet")
+    page.get_by_role("button", name="Prendre un rendez-vous de retour").click()
+    page.wait_for_load_state()
+    assert "/staff/convocations/" in page.url, page.locator("main").inner_text()[:500]
+    with services.engine.connect() as connection:
+        linked = connection.execute(
+            text("SELECT count(*) FROM appointment WHERE return_of IS NOT NULL")
+        ).scalar_one()
+    assert linked == 1

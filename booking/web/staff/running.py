@@ -16,10 +16,14 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from booking.errors import BookingError, FieldError, InvalidRequest
 from booking.i18n import N_
 from booking.models import Channel
+from booking.staff_access import Actor
+from booking.use_cases.directory import Directory
 from booking.use_cases.site_admin import AffectedVisits, ClosureRequest, WindowSpec
-from booking.use_cases.visits import BookingRequest
+from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
+from booking.web.errors import request_language
 from booking.web.pages.forms import form_items
+from booking.web.pages.presenting import FILE_LABELS, documents_to_bring
 from booking.web.rendering import page
 from booking.web.staff.session import check_csrf
 
@@ -365,3 +369,79 @@ def save_windows(
 
 
 ROUTES += [windows_page, save_windows]
+
+
+VISIT_PAGE = "/sites/{site_id:str}/visits/{reference:str}"
+
+
+@get(VISIT_PAGE, sync_to_thread=True, opt=COUNTER)
+def visit_page(
+    request: Request,
+    site_id: SiteId,
+    reference: Annotated[str, PathParameter(max_length=40)],
+    actor: ActorDep,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+) -> Template:
+    """One visit at the counter: tick the documents brought; book a return visit."""
+    view = visits.for_staff(reference, actor)
+    return _visit_page(request, actor, view, directory)
+
+
+def _visit_page(
+    request: Request, actor: Actor, view: VisitView, directory: Directory, **context: object
+) -> Template:
+    return page(
+        request,
+        "staff/visit.html",
+        actor=actor,
+        view=view,
+        procedure=directory.catalogue.get(view.appointment.procedure_id),
+        documents=documents_to_bring(view.documents, request_language(request)),
+        presented=set(view.appointment.presented or view.appointment.declared),
+        file_labels=FILE_LABELS,
+        **context,
+    )
+
+
+@post(f"{VISIT_PAGE}/pieces", sync_to_thread=True, status_code=200, opt=COUNTER)
+def record_documents(
+    request: Request,
+    site_id: SiteId,
+    reference: Annotated[str, PathParameter(max_length=40)],
+    body: RawBody,
+    actor: ActorDep,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+) -> Template:
+    items = form_items(body)
+    check_csrf(actor, dict(items).get("csrf"))
+    presented = [value for key, value in items if key == "doc"]
+    view = visits.record_documents(reference, presented, actor=actor)
+    return _visit_page(request, actor, view, directory, notice=N_("The documents are recorded."))
+
+
+@post(f"{VISIT_PAGE}/retour", sync_to_thread=True, status_code=200, opt=COUNTER)
+def book_return_visit(
+    request: Request,
+    site_id: SiteId,
+    reference: Annotated[str, PathParameter(max_length=40)],
+    body: RawBody,
+    actor: ActorDep,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+) -> Template | Redirect:
+    check_csrf(actor, dict(form_items(body)).get("csrf"))
+    try:
+        back = visits.return_visit(reference, actor=actor)
+    except BookingError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        view = visits.for_staff(reference, actor)
+        return _visit_page(request, actor, view, directory, notice=exc.detail)
+    return Redirect(
+        f"/staff/convocations/{back.appointment.reference}", status_code=HTTP_303_SEE_OTHER
+    )
+
+
+ROUTES += [visit_page, record_documents, book_return_visit]
