@@ -26,6 +26,8 @@ BODIES = {  # a valid body for each JSON route that takes one, by the path's las
     "cancel": {"reason": "Test"},
     "documents": {"presented": []},
     "windows": {"windows": [], "dry_run": True},
+    "counters": {"name": "Guichet 9", "procedures": ["residence-permit-pickup"]},
+    "1": {"name": "Guichet 1", "capacity": 2, "procedures": ["residence-permit-pickup"]},
     "closures": {
         "start_date": "2026-03-24",
         "end_date": "2026-03-24",

@@ -102,3 +102,40 @@ def test_another_sites_counter_is_unknown_and_agents_may_not(services, client, a
     assert client.get(url(2), headers=admin).status_code == 404  # counter 2 is Lyon's
     agent = bearer(client, "agent@paris.test")
     assert client.get(url(), headers=agent).status_code == 403
+
+
+def test_counters_are_added_renamed_and_given_their_procedures(services, client, admin):
+    listed = client.get("/api/v1/staff/sites/paris/counters", headers=admin).json()
+    assert [(c["name"], c["procedures"]) for c in listed] == [
+        ("Guichet", ["residence-permit-pickup"])
+    ]
+    added = client.post(
+        "/api/v1/staff/sites/paris/counters",
+        json={"name": "Guichet 2", "capacity": 2, "procedures": ["naturalisation-interview"]},
+        headers=admin,
+    )
+    assert added.status_code == 201 and added.json()["id"]
+    changed = client.put(
+        f"/api/v1/staff/sites/paris/counters/{added.json()['id']}",
+        json={"name": "Bureau 2", "capacity": 3, "procedures": ["residence-permit-pickup"]},
+        headers=admin,
+    )
+    assert changed.json() == {
+        "id": added.json()["id"],
+        "name": "Bureau 2",
+        "capacity": 3,
+        "procedures": ["residence-permit-pickup"],
+        "active": True,
+    }
+    bad = client.post(
+        "/api/v1/staff/sites/paris/counters",
+        json={"name": "X", "procedures": ["no-such-procedure"]},
+        headers=admin,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "procedures"
+    lyon = client.put(
+        "/api/v1/staff/sites/paris/counters/2",
+        json={"name": "Pris", "procedures": []},
+        headers=admin,
+    )
+    assert lyon.status_code == 404  # counter 2 is Lyon's

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlmodel import Session
 
 from booking import appointments, audit, revisions
@@ -15,12 +15,29 @@ from booking.closures import ClosureRange, counter_of_site, local_range, visits_
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Outcome
-from booking.models import LIVE_STATUSES, Appointment, Closure, Counter, OpeningWindow, Site
+from booking.models import (
+    LIVE_STATUSES,
+    Appointment,
+    Closure,
+    Counter,
+    CounterProcedure,
+    OpeningWindow,
+    Site,
+)
 from booking.slots import WeeklyWindow, day_starts, fits_the_grid, from_minute, to_minute
 from booking.staff_access import Actor, Permission
 
 if TYPE_CHECKING:
     from booking.services import Services
+
+
+@dataclass(frozen=True)
+class CounterSpec:
+    name: str
+    capacity: int
+    procedures: tuple[str, ...]
+    active: bool = True
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,74 @@ class SiteAdmin:
                 day_closes_at=changes.day_closes_at.strftime("%H:%M"),
             )
             return site
+
+    def counters(self, actor: Actor, site_id: str) -> list[CounterSpec]:
+        """The site's counters with the procedures each serves."""
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            rows = session.execute(
+                select(Counter).where(Counter.site_id == site_id).order_by(Counter.name)
+            ).scalars()
+            served: dict[int, list[str]] = {}
+            for link in session.execute(
+                select(CounterProcedure)
+                .join(Counter, Counter.id == CounterProcedure.counter_id)
+                .where(Counter.site_id == site_id)
+            ).scalars():
+                served.setdefault(link.counter_id, []).append(link.procedure_id)
+            return [
+                CounterSpec(c.name, c.capacity, tuple(sorted(served.get(c.id, []))), c.active, c.id)
+                for c in rows
+            ]
+
+    def save_counter(self, actor: Actor, site_id: str, spec: CounterSpec) -> CounterSpec:
+        """Add a counter (no id) or change one: name, capacity, procedures served, active."""
+        actor.require(Permission.run_site, site_id)
+        errors = []
+        if not spec.name.strip() or len(spec.name) > 120:
+            errors.append(FieldError("name", N_("Give a name of 120 characters at most.")))
+        if not 1 <= spec.capacity <= 50:
+            errors.append(FieldError("capacity", N_("A capacity is 1 to 50.")))
+        unknown = [p for p in spec.procedures if self._services.catalogue.get(p) is None]
+        if unknown:
+            errors.append(FieldError("procedures", N_("Unknown procedure.")))
+        if errors:
+            raise InvalidRequest(N_("Some fields are not valid."), errors)
+        now = self._services.now()
+        with self._uow.writing() as session:
+            if session.get(Site, site_id) is None:
+                raise NotFound(N_("Unknown site."))
+            if spec.id is None:
+                counter = Counter(site_id=site_id, name=spec.name.strip())
+            else:
+                found = counter_of_site(session, site_id, spec.id)
+                if found is None:
+                    raise NotFound(N_("Unknown counter."))
+                counter = found
+            counter.name = spec.name.strip()
+            counter.capacity = spec.capacity
+            counter.active = spec.active
+            session.add(counter)
+            session.flush()
+            session.execute(
+                delete(CounterProcedure).where(CounterProcedure.counter_id == counter.id)
+            )
+            for procedure_id in sorted(set(spec.procedures)):
+                session.add(CounterProcedure(counter_id=counter.id, procedure_id=procedure_id))  # type: ignore[arg-type]
+            revisions.bump(session.connection(), [site_id])
+            audit.record(
+                session,
+                actor,
+                "site.counter",
+                now=now,
+                site_id=site_id,
+                target=f"counter:{counter.id}",
+                name=counter.name,
+                capacity=counter.capacity,
+                procedures=sorted(set(spec.procedures)),
+                active=counter.active,
+            )
+            return replace(spec, id=counter.id, procedures=tuple(sorted(set(spec.procedures))))
 
     def windows(self, actor: Actor, site_id: str, counter_id: int) -> list[WindowSpec]:
         """The counter's weekly windows in force today or later (the past ones are kept)."""

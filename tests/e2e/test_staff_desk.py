@@ -200,7 +200,9 @@ def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browse
         page.fill("#email", "admin@paris.test")
         page.fill("#password", PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.goto("/staff/sites/paris/guichets/1/horaires")
+        page.get_by_role("link", name="Guichets et horaires").click()
+        assert_accessible(page)
+        page.get_by_role("link", name="Horaires de Guichet").click()
         assert_accessible(page)
         tuesday_morning = page.locator("select[name=weekday]").nth(2)
         assert tuesday_morning.input_value() == "1"

@@ -20,7 +20,7 @@ from booking.i18n import N_
 from booking.models import Channel
 from booking.references import display_reference
 from booking.use_cases.desk import AgendaRow
-from booking.use_cases.site_admin import ClosureRequest, WindowSpec
+from booking.use_cases.site_admin import ClosureRequest, CounterSpec, WindowSpec
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.api.appointments import Answer, parse_start
 from booking.web.api.presenters import affected_json, appointment_json, visit_json
@@ -307,6 +307,69 @@ def add_closure(
     return Response(body, status_code=200 if data.dry_run else HTTP_201_CREATED)
 
 
+class CounterBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    capacity: Annotated[int, Meta(ge=1, le=50)] = 1
+    procedures: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)] = []
+    active: bool = True
+
+
+def counter_json(spec: CounterSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "name": spec.name,
+        "capacity": spec.capacity,
+        "procedures": list(spec.procedures),
+        "active": spec.active,
+    }
+
+
+@get(
+    "/sites/{site_id:str}/counters",
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def site_counters(
+    site_id: SiteId, actor: ActorDep, site_admin: SiteAdminDep
+) -> list[dict[str, Any]]:
+    """The site's counters, their capacity and the procedures each serves."""
+    return [counter_json(c) for c in site_admin.counters(actor, site_id)]
+
+
+@post(
+    "/sites/{site_id:str}/counters",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def add_counter(
+    site_id: SiteId, data: JSONBody[CounterBody], actor: ActorDep, site_admin: SiteAdminDep
+) -> dict[str, Any]:
+    spec = CounterSpec(data.name, data.capacity, tuple(data.procedures), data.active)
+    return counter_json(site_admin.save_counter(actor, site_id, spec))
+
+
+@put(
+    "/sites/{site_id:str}/counters/{counter_id:int}",
+    status_code=200,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "run_site"},
+)
+def change_counter(
+    site_id: SiteId,
+    counter_id: Annotated[int, PathParameter(ge=1)],
+    data: JSONBody[CounterBody],
+    actor: ActorDep,
+    site_admin: SiteAdminDep,
+) -> dict[str, Any]:
+    """Rename, set the capacity, the procedures served, or put a counter out of service."""
+    spec = CounterSpec(data.name, data.capacity, tuple(data.procedures), data.active, counter_id)
+    return counter_json(site_admin.save_counter(actor, site_id, spec))
+
+
 class WindowBody(msgspec.Struct, forbid_unknown_fields=True):
     weekday: Annotated[int, Meta(ge=0, le=6, description="0 = Monday")]
     start: Annotated[str, Meta(min_length=5, max_length=5, description="HH:MM, local")]
@@ -475,6 +538,9 @@ staff_api = Router(
         replace_counter_windows,
         site_messages,
         site_audit,
+        site_counters,
+        add_counter,
+        change_counter,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],

@@ -18,7 +18,13 @@ from booking.i18n import N_
 from booking.models import Channel
 from booking.staff_access import Actor
 from booking.use_cases.directory import Directory
-from booking.use_cases.site_admin import AffectedVisits, ClosureRequest, WindowSpec
+from booking.use_cases.site_admin import (
+    AffectedVisits,
+    ClosureRequest,
+    CounterSpec,
+    SiteAdmin,
+    WindowSpec,
+)
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
 from booking.web.errors import request_language
@@ -445,3 +451,69 @@ def book_return_visit(
 
 
 ROUTES += [visit_page, record_documents, book_return_visit]
+
+
+COUNTERS_PAGE = "/sites/{site_id:str}/guichets"
+
+
+@get(COUNTERS_PAGE, sync_to_thread=True, opt=RUN_SITE)
+def counters_page(
+    request: Request,
+    site_id: SiteId,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    site_admin: SiteAdminDep,
+) -> Template:
+    return _counters_page(request, site_id, actor, directory, site_admin, [])
+
+
+def _counters_page(
+    request: Request,
+    site_id: str,
+    actor: Actor,
+    directory: Directory,
+    site_admin: SiteAdmin,
+    errors: list[FieldError],
+    status_code: int = 200,
+) -> Template:
+    return page(
+        request,
+        "staff/counters.html",
+        status_code=status_code,
+        actor=actor,
+        site=directory.site(site_id),
+        counters=site_admin.counters(actor, site_id),
+        procedures=list(directory.catalogue),
+        errors=errors,
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@post(COUNTERS_PAGE, sync_to_thread=True, status_code=200, opt=RUN_SITE)
+def save_counter(
+    request: Request,
+    site_id: SiteId,
+    body: RawBody,
+    actor: ActorDep,
+    directory: DirectoryDep,
+    site_admin: SiteAdminDep,
+) -> Template | Redirect:
+    items = form_items(body)
+    form = dict(items)
+    check_csrf(actor, form.get("csrf"))
+    counter_id, capacity = form.get("id", ""), form.get("capacity", "1")
+    spec = CounterSpec(
+        name=form.get("name", "")[:120],
+        capacity=int(capacity) if capacity.isdigit() else 0,
+        procedures=tuple(value for key, value in items if key == "procedure"),
+        active=form.get("active") == "1",
+        id=int(counter_id) if counter_id.isdigit() else None,
+    )
+    try:
+        site_admin.save_counter(actor, site_id, spec)
+    except InvalidRequest as exc:
+        return _counters_page(request, site_id, actor, directory, site_admin, exc.errors, 422)
+    return Redirect(f"/staff/sites/{site_id}/guichets?saved=1", status_code=HTTP_303_SEE_OTHER)
+
+
+ROUTES += [counters_page, save_counter]
