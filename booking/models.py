@@ -172,6 +172,8 @@ class Appointment(SQLModel, table=True):
     cancelled_at: datetime | None = utc_column(nullable=True)
     cancel_reason: str | None = Field(default=None, max_length=100)  # said by the office
     rescheduled_count: int = 0
+    # The counter the visitor was called to (it may differ from the one booked).
+    called_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     # A return visit booked at the counter for a file found incomplete: the first visit.
     return_of: int | None = Field(default=None, foreign_key="appointment.id")
     # Wrong management codes typed for this visit; past a few, the code is refused for a while.

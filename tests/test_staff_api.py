@@ -267,3 +267,15 @@ def test_a_return_visit_copies_the_file_and_links_to_the_first(services, client,
     )
     linked = "SELECT count(*) FROM appointment WHERE return_of IS NOT NULL"
     assert count(services, linked) == 1
+
+
+def test_a_visitor_is_called_to_a_given_counter(services, client, emails, clock):
+    reference = services.visits.book(request()).appointment.reference
+    clock.set(TUESDAY_9 + timedelta(minutes=1))
+    agent = bearer(client, emails["agent"])
+    url = f"/api/v1/staff/appointments/{reference}/call"
+    assert client.post(url, json={"counter_id": 2}, headers=agent).status_code == 422  # Lyon's
+    assert client.post(url, json={"counter_id": 1}, headers=agent).json()["status"] == "called"
+    called = "SELECT count(*) FROM appointment WHERE called_counter_id = 1"
+    assert count(services, called) == 1
+    assert client.post(url, headers=agent).status_code == 200  # the repeat, without a body

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from booking import appointments, audit, documents, idempotency
 from booking.appointments import BookingRequest, SlotTaken
-from booking.errors import BookingError, Conflict, NotFound
+from booking.errors import BookingError, Conflict, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Move, Outcome
 from booking.models import (
@@ -293,8 +293,19 @@ class Visits:
     def check_in(self, reference: str, *, actor: Actor | None = None) -> VisitView:
         return self._move(reference, Move.check_in, actor)
 
-    def call(self, reference: str, *, actor: Actor | None = None) -> VisitView:
-        return self._move(reference, Move.call, actor)
+    def call(
+        self, reference: str, *, actor: Actor | None = None, counter_id: int | None = None
+    ) -> VisitView:
+        """Call the visitor, to a given counter of the site or to the one booked."""
+
+        def to_counter(session: Session, appointment: Appointment, now: datetime) -> None:
+            counter = session.get(Counter, counter_id) if counter_id else None
+            if counter_id and (counter is None or counter.site_id != appointment.site_id):
+                raise InvalidRequest.for_field("counter_id", N_("Unknown counter."))
+            appointment.called_counter_id = counter_id or appointment.counter_id
+            session.add(appointment)
+
+        return self._move(reference, Move.call, actor, then=to_counter)
 
     def mark_seen(self, reference: str, *, actor: Actor | None = None) -> VisitView:
         """Seen at the counter; where the site asks, one satisfaction SMS follows."""

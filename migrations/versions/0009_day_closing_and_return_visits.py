@@ -1,4 +1,5 @@
-"""sites that close their day by themselves; return visits linked to the first
+"""sites that close their day by themselves; return visits linked to the first; the counter
+a visitor was called to
 
 Revision ID: 0009
 Revises: 0008
@@ -26,6 +27,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("return_of", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("called_counter_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_appointment_called_counter_id_counter"),
+            "counter",
+            ["called_counter_id"],
+            ["id"],
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_appointment_return_of_appointment"), "appointment", ["return_of"], ["id"]
         )
@@ -36,6 +44,10 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_appointment_return_of_appointment"), type_="foreignkey"
         )
+        batch_op.drop_constraint(
+            batch_op.f("fk_appointment_called_counter_id_counter"), type_="foreignkey"
+        )
+        batch_op.drop_column("called_counter_id")
         batch_op.drop_column("return_of")
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.drop_column("day_closes_at")

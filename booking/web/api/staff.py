@@ -155,7 +155,31 @@ def _move(name: str, path: str):  # type: ignore[no-untyped-def]
 
 
 check_in = _move("check_in", "check-in")
-call = _move("call", "call")
+
+
+class CallBody(msgspec.Struct, forbid_unknown_fields=True):
+    counter_id: Annotated[int, Meta(ge=1)] | None = None
+
+
+@post(
+    "/appointments/{reference:str}/call",
+    status_code=200,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def call(
+    reference: Reference,
+    actor: ActorDep,
+    visits: VisitsDep,
+    data: JSONBody[CallBody | None] = None,
+) -> dict[str, Any]:
+    """Call the visitor, to a counter of the site (`counter_id`) or the one booked; the wait
+    is measured from the later of arrival and appointment time to this call."""
+    counter_id = data.counter_id if data else None
+    return row_json(visits.call(reference, actor=actor, counter_id=counter_id))
+
+
 seen = _move("mark_seen", "seen")
 no_show = _move("mark_no_show", "no-show")
 
