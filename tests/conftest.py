@@ -16,13 +16,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from booking.builders import add_counter, add_site
 from booking.migrate import migrate
 from booking.models import metadata
 from booking.services import Services, build_services
 from booking.settings import Settings
+from booking.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"
@@ -115,3 +118,13 @@ def engine_name(database_url: str) -> str:
 def count(services: Services, sql: str) -> int:
     with services.engine.connect() as conn:
         return conn.execute(text(sql)).scalar_one()
+
+
+@pytest.fixture
+def two_sites(services: Services) -> Iterator[TestClient]:
+    """The app over a Paris and a Lyon site, one pickup counter each (the staff tests)."""
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
+        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
+    with TestClient(create_app(services)) as test_client:
+        yield test_client

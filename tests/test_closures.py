@@ -4,7 +4,6 @@ the closure; and a booking racing a closure on PostgreSQL, in both orders."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -12,11 +11,9 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from booking import appointments, revisions
-from booking.builders import add_counter, add_site
 from booking.errors import InvalidRequest
 from booking.models import Closure
 from booking.use_cases.site_admin import ClosureRequest
-from booking.web.app import create_app
 from tests.conftest import count
 from tests.scenarios import TUESDAY_9, request
 from tests.staff import PASSWORD, add_everyone, bearer
@@ -26,12 +23,8 @@ TUESDAY = {"start_date": "2026-03-24", "end_date": "2026-03-24", "reason": "Grè
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
-        yield test_client
+def client(two_sites: TestClient) -> TestClient:
+    return two_sites
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ member of another site; and a JSON route called with the pages' cookie alone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from booking.builders import add_counter, add_site
 from booking.staff_access import GRANTS, Permission
 from booking.use_cases.staff_accounts import digest
-from booking.web.app import create_app
 from tests.scenarios import request
 from tests.staff import PASSWORD, add_everyone, bearer
 
@@ -59,12 +56,8 @@ def staff_routes(app) -> list[tuple[str, str, str | None]]:  # type: ignore[no-u
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
-        yield test_client
+def client(two_sites: TestClient) -> TestClient:
+    return two_sites
 
 
 def concrete(path: str, reference: str) -> str:

@@ -3,27 +3,20 @@ cancellation by the office, the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from booking.builders import add_counter, add_site
-from booking.web.app import create_app
 from tests.conftest import count
 from tests.scenarios import PARIS, TUESDAY_9, request
 from tests.staff import PASSWORD, add_everyone, bearer
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
-        yield test_client
+def client(two_sites: TestClient) -> TestClient:
+    return two_sites
 
 
 @pytest.fixture

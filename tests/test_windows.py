@@ -3,13 +3,9 @@ visits left outside or on a moved grid, replaced windows kept for the statistics
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from litestar.testing import TestClient
 
-from booking.builders import add_counter, add_site
-from booking.web.app import create_app
 from tests.conftest import count
 from tests.scenarios import TUESDAY_9, request
 from tests.staff import add_everyone, bearer
@@ -18,12 +14,8 @@ MORNINGS = [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(5)]
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-        add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
-        yield test_client
+def client(two_sites: TestClient) -> TestClient:
+    return two_sites
 
 
 @pytest.fixture
