@@ -56,6 +56,9 @@ class Settings:
     staff_session_hours: int = 12
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For gives the client's address
     audit_retention_days: int = 730
+    # Argon2 cost of staff passwords (argon2-cffi's defaults, RFC 9106's low-memory profile).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)

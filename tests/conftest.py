@@ -100,6 +100,8 @@ def make_settings(database_url: str, **changes: object) -> Settings:
         secret_key=SECRET,
         procedures_dir=str(ROOT / "config" / "procedures"),
         demo_file=str(ROOT / "config" / "demo.toml"),
+        argon2_time_cost=1,  # Argon2 itself is tested; the tests need not pay its full cost
+        argon2_memory_kib=1024,
     ).replace(**changes)
 
 

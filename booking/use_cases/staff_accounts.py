@@ -25,7 +25,6 @@ from booking.staff_models import Role, SignInFailure, StaffMember, StaffSession,
 if TYPE_CHECKING:
     from booking.services import Services
 
-HASHER = PasswordHasher()
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT = 5
 FAILURES_PER_ADDRESS = 20
@@ -57,6 +56,10 @@ class StaffAccounts:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._uow = services.uow
+        settings = services.settings
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
 
     # Accounts ---------------------------------------------------------------------------
 
@@ -73,7 +76,7 @@ class StaffAccounts:
                     raise InvalidRequest.for_field("sites", N_("Unknown site."))
             member = StaffMember(
                 email=email,
-                password_hash=HASHER.hash(password),
+                password_hash=self._hasher.hash(password),
                 role=role,
                 created_at=self._services.now(),
             )
@@ -139,9 +142,9 @@ class StaffAccounts:
         check_password(new)
         with self._uow.writing() as session:
             member = session.get(StaffMember, actor.staff_id)
-            if member is None or not _verify(member.password_hash, current):
+            if member is None or not self._verify(member.password_hash, current):
                 raise InvalidRequest.for_field("current", N_("This is not your current password."))
-            member.password_hash = HASHER.hash(new)
+            member.password_hash = self._hasher.hash(new)
             session.add(member)
             audit.record(
                 session, actor, "staff.password", now=self._services.now(), target=actor.email
@@ -155,7 +158,7 @@ class StaffAccounts:
             if member is None:
                 raise InvalidRequest.for_field("email", N_("Unknown account."))
             self._require_admin_of(session, actor, member)
-            member.password_hash = HASHER.hash(new)
+            member.password_hash = self._hasher.hash(new)
             session.add(member)
             session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
             audit.record(
@@ -170,7 +173,11 @@ class StaffAccounts:
         with self._uow.writing() as session:
             self._refuse_when_hammered(session, email, address, now)
             member = self._member(session, email)
-            if member is None or not member.active or not _verify(member.password_hash, password):
+            if (
+                member is None
+                or not member.active
+                or not self._verify(member.password_hash, password)
+            ):
                 session.add(SignInFailure(email=email, address=address[:64], at=now))
                 failed = True
             else:
@@ -228,6 +235,12 @@ class StaffAccounts:
 
     # ------------------------------------------------------------------------------------
 
+    def _verify(self, stored: str, given: str) -> bool:
+        try:
+            return self._hasher.verify(stored, given)
+        except (VerificationError, InvalidHashError):
+            return False
+
     def _lifetime(self) -> timedelta:
         return timedelta(hours=self._services.settings.staff_session_hours)
 
@@ -271,10 +284,3 @@ def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         message = N_("Choose a password of at least {length} characters.")
         raise InvalidRequest.for_field("password", message, length=MIN_PASSWORD)
-
-
-def _verify(stored: str, given: str) -> bool:
-    try:
-        return HASHER.verify(stored, given)
-    except (VerificationError, InvalidHashError):
-        return False
