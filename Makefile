@@ -26,7 +26,7 @@ run: $(STAMP) assets
 
 test: $(STAMP) assets
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two processes: the machine's two cores
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.slots_and_booking
