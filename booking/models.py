@@ -33,6 +33,8 @@ class Site(SQLModel, table=True):
     # Close each day at this local time: still-booked visits become no-shows, checked-in or
     # called ones seen (for sites that check everyone in).
     auto_no_show: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Days after a visit before its personal data is anonymised (None: the setting's).
+    retention_days: int | None = Field(default=None)
     day_closes_at: time = Field(
         default=time(18, 0), sa_column_kwargs={"server_default": "18:00:00"}
     )

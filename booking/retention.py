@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from booking.idempotency import purge as purge_idempotency
-from booking.models import Appointment
+from booking.models import Appointment, Site
 from booking.staff_models import AuditEvent, SignInFailure
 from notifications.models import Notification
 
@@ -22,12 +22,17 @@ _messages = Notification.__table__  # type: ignore[attr-defined]
 
 
 def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> int:
-    """Anonymise appointments that ended more than `retention_days` ago; returns how many."""
-    cutoff = now - timedelta(days=retention_days)
-    expired = select(_appointments.c.id).where(
-        _appointments.c.ends_at < cutoff, _appointments.c.anonymised_at.is_(None)
-    )
-    ids = list(session.execute(expired).scalars())
+    """Anonymise appointments that ended more than their site's retention period ago (its
+    own `retention_days`, or the setting's); returns how many."""
+    ids: list[int] = []
+    for site_id, days in session.execute(select(Site.id, Site.retention_days)).all():
+        cutoff = now - timedelta(days=days or retention_days)
+        expired = select(_appointments.c.id).where(
+            _appointments.c.site_id == site_id,
+            _appointments.c.ends_at < cutoff,
+            _appointments.c.anonymised_at.is_(None),
+        )
+        ids += session.execute(expired).scalars()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from litestar.testing import TestClient
@@ -75,3 +76,20 @@ def test_the_audit_log_is_kept_for_its_configured_time(services, clock):
             audit.record(session, actor, "visit.call", now=clock.moment - timedelta(days=days_ago))
     assert run_housekeeping(services)["audit_events_purged"] == 1
     assert count(services, "SELECT count(*) FROM audit_event") == 1
+
+
+def test_a_site_may_keep_personal_data_for_less_time(services, clock):
+    from booking.models import Site
+    from tests.scenarios import request, setup_site
+
+    setup_site(services)
+    with services.uow.writing() as session:
+        add_counter(session, add_site(session, "lyon"))
+    services.visits.book(request())
+    services.visits.book(dataclasses.replace(request(), site_id="lyon"))
+    clock.set(clock.moment + timedelta(days=40))
+    assert run_housekeeping(services)["anonymised"] == 0  # the service keeps 365 days
+    with services.uow.writing() as session:
+        session.get(Site, "paris").retention_days = 30
+    assert run_housekeeping(services)["anonymised"] == 1  # Paris's only
+    assert count(services, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1

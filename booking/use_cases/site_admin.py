@@ -46,6 +46,7 @@ class SiteSettings:
     survey_enabled: bool
     auto_no_show: bool
     day_closes_at: time
+    retention_days: int | None = None  # None: the service's setting
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class SiteAdmin:
         actor.require(Permission.run_site, site_id)
         if changes.reminder_hour is not None and not 0 <= changes.reminder_hour <= 23:
             raise InvalidRequest.for_field("reminder_hour", N_("An hour is 0 to 23."))
+        if changes.retention_days is not None and not 30 <= changes.retention_days <= 3650:
+            message = N_("Keep personal data 30 to 3650 days.")
+            raise InvalidRequest.for_field("retention_days", message)
         with self._uow.writing() as session:
             site = session.get(Site, site_id)
             if site is None:
@@ -108,6 +112,7 @@ class SiteAdmin:
             site.survey_enabled = changes.survey_enabled
             site.auto_no_show = changes.auto_no_show
             site.day_closes_at = changes.day_closes_at
+            site.retention_days = changes.retention_days
             session.add(site)
             audit.record(
                 session,
@@ -120,6 +125,7 @@ class SiteAdmin:
                 survey_enabled=changes.survey_enabled,
                 auto_no_show=changes.auto_no_show,
                 day_closes_at=changes.day_closes_at.strftime("%H:%M"),
+                retention_days=changes.retention_days,
             )
             return site
 

@@ -1,5 +1,5 @@
 """sites that close their day by themselves; return visits linked to the first; the counter
-a visitor was called to
+a visitor was called to; a site's own retention period
 
 Revision ID: 0009
 Revises: 0008
@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("day_closes_at", sa.Time(), server_default="18:00:00", nullable=False)
         )
+        batch_op.add_column(sa.Column("retention_days", sa.Integer(), nullable=True))
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("return_of", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("called_counter_id", sa.Integer(), nullable=True))
@@ -50,5 +51,6 @@ def downgrade() -> None:
         batch_op.drop_column("called_counter_id")
         batch_op.drop_column("return_of")
     with op.batch_alter_table("site", schema=None) as batch_op:
+        batch_op.drop_column("retention_days")
         batch_op.drop_column("day_closes_at")
         batch_op.drop_column("auto_no_show")

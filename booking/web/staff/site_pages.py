@@ -16,7 +16,7 @@ from booking.errors import BookingError, FieldError
 from booking.i18n import N_
 from booking.staff_models import Role
 from booking.use_cases.site_admin import SiteSettings
-from booking.web.deps import ActorDep, RecordsDep, SiteAdminDep, StaffDep
+from booking.web.deps import ActorDep, RecordsDep, SettingsDep, SiteAdminDep, StaffDep
 from booking.web.pages.forms import form_items
 from booking.web.rendering import page
 from booking.web.staff.session import check_csrf
@@ -36,20 +36,36 @@ def _errors(exc: BookingError) -> list[FieldError]:
 
 @get("/sites/{site_id:str}/reglages", sync_to_thread=True, opt=RUN_SITE)
 def settings_page(
-    request: Request, site_id: SiteId, actor: ActorDep, site_admin: SiteAdminDep
+    request: Request,
+    site_id: SiteId,
+    actor: ActorDep,
+    site_admin: SiteAdminDep,
+    settings: SettingsDep,
 ) -> Template:
     site = site_admin.site(actor, site_id)
-    saved = request.query_params.get("saved") == "1"
-    return page(request, "staff/settings.html", actor=actor, site=site, errors=[], saved=saved)
+    return page(
+        request,
+        "staff/settings.html",
+        actor=actor,
+        site=site,
+        errors=[],
+        saved=request.query_params.get("saved") == "1",
+        default_retention=settings.retention_days,
+    )
 
 
 @post("/sites/{site_id:str}/reglages", sync_to_thread=True, status_code=200, opt=RUN_SITE)
 def save_settings(
-    request: Request, site_id: SiteId, body: RawBody, actor: ActorDep, site_admin: SiteAdminDep
+    request: Request,
+    site_id: SiteId,
+    body: RawBody,
+    actor: ActorDep,
+    site_admin: SiteAdminDep,
+    settings: SettingsDep,
 ) -> Template | Redirect:
     form = dict(form_items(body))
     check_csrf(actor, form.get("csrf"))
-    hour = form.get("reminder_hour", "")
+    hour, keep = form.get("reminder_hour", ""), form.get("retention_days", "")
     try:
         closes = time.fromisoformat(form.get("day_closes_at", "18:00"))
     except ValueError:
@@ -59,6 +75,8 @@ def save_settings(
         errors = [FieldError("day_closes_at", N_("Give a time as HH:MM."))]
     elif hour and not hour.isdigit():
         errors = [FieldError("reminder_hour", N_("An hour is 0 to 23."))]
+    elif keep and not keep.isdigit():
+        errors = [FieldError("retention_days", N_("Keep personal data 30 to 3650 days."))]
     else:
         try:
             site_admin.update_settings(
@@ -69,6 +87,7 @@ def save_settings(
                     survey_enabled=form.get("survey_enabled") == "1",
                     auto_no_show=form.get("auto_no_show") == "1",
                     day_closes_at=closes,
+                    retention_days=int(keep) if keep else None,
                 ),
             )
         except BookingError as exc:
@@ -85,6 +104,7 @@ def save_settings(
             site=site,
             errors=errors,
             saved=False,
+            default_retention=settings.retention_days,
         )
     return Redirect(f"/staff/sites/{site_id}/reglages?saved=1", status_code=HTTP_303_SEE_OTHER)
 
