@@ -162,11 +162,13 @@ def slot_page(
     month = _month(request.query_params.get("month"))
     first = month or directory.local_today(directory.site(journey.site)).replace(day=1)
     offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
+    nothing_before_horizon = False
     if month is None and not offer.slots:  # this month is full: show the next free one
         later = directory.offer(journey.site, journey.procedure, first, offer.last_day)
         if later.slots:
             first = later.local(later.slots[0]).date().replace(day=1)
             offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
+        nothing_before_horizon = not later.slots
     days = _days(offer)
     chosen = _day(request.query_params.get("day")) or (min(days) if days else None)
     if journey.start:
@@ -188,6 +190,7 @@ def slot_page(
         next_month=_shift(first, 1) if _shift(first, 1) <= offer.last_day else None,
         day=chosen,
         times=days.get(chosen, []) if chosen else [],
+        nothing_before_horizon=nothing_before_horizon,
         action=action,
         method=method,
         hidden_fields=hidden if hidden is not None else journey.fields(without=("start",)),
