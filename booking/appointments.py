@@ -274,10 +274,21 @@ def book(
         updated_at=now,
         return_of=request.return_of,
     )
+    _stamp_local_start(appointment, site, now)
     _insert_with_unique_reference(session, appointment)
     _refuse_a_closure_that_came_first(session, appointment)
     remember_version(session, procedure, now)
     return appointment
+
+
+def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> None:
+    """The start in the site's own time, and the lead time, for the statistics' groupings."""
+    zone = ZoneInfo(site.timezone)
+    local = appointment.starts_at.astimezone(zone)
+    appointment.local_date = local.date()
+    appointment.local_weekday = local.weekday()
+    appointment.local_hour = local.hour
+    appointment.lead_days = (local.date() - now.astimezone(zone).date()).days
 
 
 def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
@@ -385,6 +396,7 @@ def reschedule(
     appointment.ends_at = new_start + timedelta(minutes=procedure.duration_minutes)
     appointment.rescheduled_count += 1
     appointment.updated_at = now
+    _stamp_local_start(appointment, site, now)
     session.add(appointment)
     session.flush()
     _refuse_a_closure_that_came_first(session, appointment)

@@ -127,6 +127,7 @@ class Appointment(SQLModel, table=True):
             name="satisfaction_range",
         ),
         Index("ix_appointment_counter_starts", "counter_id", "starts_at"),
+        Index("ix_appointment_site_local_date", "site_id", "local_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=16, unique=True)
@@ -174,6 +175,13 @@ class Appointment(SQLModel, table=True):
     cancelled_at: datetime | None = utc_column(nullable=True)
     cancel_reason: str | None = Field(default=None, max_length=100)  # said by the office
     rescheduled_count: int = 0
+    # What the statistics group by, in the site's own time, written with each (re)scheduling
+    # so that SQLite can group too: the local date, weekday (0 = Monday) and hour of the start,
+    # and the lead time in local days from the last (re)scheduling to the visit.
+    local_date: date | None = Field(default=None)
+    local_weekday: int | None = Field(default=None)
+    local_hour: int | None = Field(default=None)
+    lead_days: int | None = Field(default=None)
     # The counter the visitor was called to (it may differ from the one booked).
     called_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     # A return visit booked at the counter for a file found incomplete: the first visit.

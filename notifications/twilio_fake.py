@@ -67,8 +67,15 @@ class FakeTwilio:
                     self._answer(404, {"code": 20404, "message": "not found", "status": 404})
                     return
                 length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the client died mid-request: Twilio got nothing
+                    self.close_connection = True
+                    return
+                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 to = form.get("To", "")
+                if not to:
+                    self._answer(400, {"code": 21604, "message": "'To' is required", "status": 400})
+                    return
                 if fake.delay:
                     time.sleep(fake.delay)
                 with fake.lock:

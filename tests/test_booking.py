@@ -369,3 +369,37 @@ def test_concurrent_reschedules_and_cancels_keep_the_load_true(services):
     cancelled = "SELECT count(*) FROM appointment WHERE status = 'cancelled_by_citizen'"
     assert count(services, cancelled) == 3
     assert_load_matches_live_appointments(services)
+
+
+def test_each_booking_keeps_its_local_start_and_lead_time_for_the_statistics(services):
+    setup_site(services)
+    with services.uow.writing() as session:
+        site = add_site(
+            session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
+        )
+        add_counter(session, site)
+    reunion = datetime(2026, 3, 27, 13, 30, tzinfo=ZoneInfo("Indian/Reunion"))  # Friday
+    req = request(start=reunion, phone="0692 12 34 56")
+    visit = book(services, dataclasses.replace(req, site_id="la-reunion"))
+    assert (visit.local_date, visit.local_weekday, visit.local_hour, visit.lead_days) == (
+        date(2026, 3, 27),
+        4,
+        13,
+        4,  # booked on Monday 23 March
+    )
+    paris = book(services, request())
+    with services.uow.writing() as session:
+        moved = appointments.find(session, paris.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=services.catalogue,
+            new_start=datetime(2026, 3, 31, 15, 0, tzinfo=PARIS),  # the Tuesday after DST
+            now=services.now(),
+        )
+    assert (moved.local_date, moved.local_weekday, moved.local_hour, moved.lead_days) == (
+        date(2026, 3, 31),
+        1,
+        15,
+        8,
+    )

@@ -149,3 +149,47 @@ def test_migrations_match_the_models(database_url):
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_the_migration_stamps_existing_visits_with_their_local_start(tmp_path):
+    """Visits booked before the statistics' columns get them from their site's time zone."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from booking.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    command.upgrade(alembic_config(url), "0009")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO site (id, name, address, timezone, phone_region, open_on_holidays,"
+                " reminder_hour, survey_enabled, auto_no_show, day_closes_at)"
+                " VALUES ('re', 'R', 'A', 'Indian/Reunion', 'RE', 0, 18, 0, 0, '18:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO counter (id, site_id, name, capacity, slot_minutes, active)"
+                " VALUES (1, 're', 'G', 1, 15, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO appointment (reference, token_version, site_id, counter_id,"
+                " procedure_id, starts_at, ends_at, cell_minutes, status, channel, language,"
+                " notify_sms, notify_email, answers, declared, missing_declared, created_at,"
+                " updated_at, rescheduled_count, code_failures)"
+                " VALUES ('AAAAAAAA', 1, 're', 1, 'p', '2026-03-27 20:30:00',"
+                " '2026-03-27 20:45:00', 15, 'booked', 'web', 'fr', 1, 1, '{}', '[]', '[]',"
+                " '2026-03-23 07:00:00', '2026-03-23 07:00:00', 0, 0)"
+            )
+        )
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT local_date, local_weekday, local_hour, lead_days FROM appointment")
+        ).one()
+    assert tuple(row) == ("2026-03-28", 5, 0, 5)  # 20:30 UTC is past midnight in La Réunion
+    engine.dispose()
