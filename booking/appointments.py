@@ -366,6 +366,7 @@ def cancel(
     appointment.status = RULES[move][1]
     appointment.cancelled_at = now
     appointment.cancel_reason = reason
+    appointment.cancelled_late = not by_office and appointment.starts_at - now < LATE_CANCELLATION
     appointment.updated_at = now
     session.add(appointment)
     session.flush()
@@ -403,6 +404,7 @@ def reschedule(
     return appointment
 
 
+LATE_CANCELLATION = timedelta(hours=24)
 STAFF_MOVES = (Move.check_in, Move.call, Move.seen, Move.no_show)
 
 

@@ -182,6 +182,8 @@ class Appointment(SQLModel, table=True):
     local_weekday: int | None = Field(default=None)
     local_hour: int | None = Field(default=None)
     lead_days: int | None = Field(default=None)
+    # A citizen's cancellation less than 24 hours before the start (a seat hard to fill).
+    cancelled_late: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # The counter the visitor was called to (it may differ from the one booked).
     called_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     # A return visit booked at the counter for a file found incomplete: the first visit.

@@ -20,6 +20,7 @@ from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
+from booking.use_cases.statistics import Statistics
 from booking.use_cases.visits import Visits
 from completeness.catalogue import Catalogue, load_catalogue
 from storage.engines import make_engine
@@ -76,6 +77,10 @@ class Services:
     @cached_property
     def records(self) -> SiteRecords:
         return SiteRecords(self)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        return Statistics(self)
 
     @cached_property
     def day_closing(self) -> DayClosing:

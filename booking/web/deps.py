@@ -21,6 +21,7 @@ from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
+from booking.use_cases.statistics import Statistics
 from booking.use_cases.visits import Visits
 
 
@@ -97,6 +98,10 @@ def provide_desk(request: Request) -> Desk:
     return services_of(request).desk
 
 
+def provide_statistics(request: Request) -> Statistics:
+    return services_of(request).statistics
+
+
 def provide_records(request: Request) -> SiteRecords:
     return services_of(request).records
 
@@ -114,6 +119,7 @@ DEPENDENCIES = {
     "desk": Provide(provide_desk, sync_to_thread=False),
     "site_admin": Provide(provide_site_admin, sync_to_thread=False),
     "records": Provide(provide_records, sync_to_thread=False),
+    "statistics": Provide(provide_statistics, sync_to_thread=False),
 }
 
 SettingsDep = NamedDependency[SkipValidation[Settings]]
@@ -121,6 +127,7 @@ StaffDep = NamedDependency[SkipValidation[StaffAccounts]]
 DeskDep = NamedDependency[SkipValidation[Desk]]
 SiteAdminDep = NamedDependency[SkipValidation[SiteAdmin]]
 RecordsDep = NamedDependency[SkipValidation[SiteRecords]]
+StatisticsDep = NamedDependency[SkipValidation[Statistics]]
 ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]

@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("local_weekday", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("local_hour", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("lead_days", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("cancelled_late", sa.Boolean(), server_default="0", nullable=False)
+        )
         batch_op.create_index("ix_appointment_site_local_date", ["site_id", "local_date"])
     # Existing visits: their start in their site's time; the lead time from their creation
     # (the time of a reschedule was not kept before).
@@ -55,6 +58,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.drop_index("ix_appointment_site_local_date")
+        batch_op.drop_column("cancelled_late")
         batch_op.drop_column("lead_days")
         batch_op.drop_column("local_hour")
         batch_op.drop_column("local_weekday")

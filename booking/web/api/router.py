@@ -13,6 +13,7 @@ from booking.web.api.appointments import (
 from booking.web.api.catalogue import list_procedures, list_sites, procedure_checklist, site_slots
 from booking.web.api.provider import twilio_inbound, twilio_status
 from booking.web.api.staff import staff_api
+from booking.web.api.stats import stats_api
 from booking.web.deps import DEPENDENCIES
 
 api_v1 = Router(
@@ -29,6 +30,7 @@ api_v1 = Router(
         twilio_status,
         twilio_inbound,
         staff_api,
+        stats_api,
     ],
     dependencies=DEPENDENCIES,
     request_max_body_size=64 * 1024,

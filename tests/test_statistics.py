@@ -1,0 +1,178 @@
+"""Attendance figures on both engines, on synthetic histories whose figures are known by
+construction; CSV; who may read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert
+
+from booking.models import Appointment
+from tests.staff import add_everyone, bearer
+
+MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (23 March 2026)
+
+
+def history(services, rows: list[dict]) -> None:
+    """Past visits written straight into the table (the figures read nothing else)."""
+    base = {
+        "site_id": "paris",
+        "counter_id": 1,
+        "procedure_id": "residence-permit-pickup",
+        "cell_minutes": 15,
+        "channel": "web",
+        "language": "fr",
+        "answers": {},
+        "declared": [],
+        "missing_declared": [],
+        "token_version": 1,
+        "rescheduled_count": 0,
+        "notify_sms": True,
+        "notify_email": True,
+        "code_failures": 0,
+        "cancelled_late": False,
+    }
+    values = []
+    for index, row in enumerate(rows):
+        day = row.pop("day")
+        starts = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC) + timedelta(
+            minutes=15 * (index % 20)
+        )
+        values.append(
+            base
+            | {
+                "reference": f"R{index:07d}",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=10),
+                "created_at": starts - timedelta(days=5),
+                "updated_at": starts,
+                "local_date": day,
+                "local_weekday": day.weekday(),
+                "local_hour": 9 + (index % 20) // 4,
+                "lead_days": row.pop("lead", 5),
+            }
+            | row
+        )
+    with services.uow.writing() as session:
+        session.execute(insert(Appointment), values)
+
+
+def mondays(count: int) -> list[date]:
+    return [MONDAY + timedelta(weeks=index % 10) for index in range(count)]
+
+
+def thousand_mondays(services) -> None:
+    days = mondays(1000)
+    cancelled_at = datetime(2025, 12, 1, tzinfo=UTC)
+    rows = (
+        [{"day": d, "status": "no_show"} for d in days[:150]]
+        + [{"day": d, "status": "seen"} for d in days[150:950]]
+        + [{"day": d, "status": "booked"} for d in days[950:980]]  # past, nobody recorded them
+        + [
+            {
+                "day": d,
+                "status": "cancelled_by_citizen",
+                "cancelled_at": cancelled_at,
+                "cancelled_late": i < 5,
+            }
+            for i, d in enumerate(days[980:])
+        ]
+    )
+    history(services, rows)
+
+
+def test_a_thousand_monday_visits_with_150_no_shows(services, two_sites):
+    thousand_mondays(services)
+    manager = bearer(two_sites, add_everyone(services)["manager"])
+    answer = two_sites.get(
+        "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-03-22&by=weekday",
+        headers=manager,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    (monday,) = body["rows"]
+    assert monday["key"] == 0
+    assert (monday["due"], monday["seen"], monday["no_show"]) == (980, 800, 150)
+    assert (monday["unrecorded"], monday["cancelled_late"]) == (30, 5)
+    assert monday["no_show_rate"] == 150 / 950
+    assert monday["ci_low"] < 150 / 950 < monday["ci_high"]
+    assert body["total"] == {k: v for k, v in monday.items() if k != "key"}
+    assert body["previous"] == {
+        "from": "2025-10-12",
+        "to": "2025-12-31",
+        "total": {
+            "due": 0,
+            "seen": 0,
+            "no_show": 0,
+            "unrecorded": 0,
+            "cancelled_late": 0,
+            "no_show_rate": None,
+            "ci_low": None,
+            "ci_high": None,
+        },
+    }
+
+
+def test_groupings_by_lead_time_and_channel(services, two_sites):
+    history(
+        services,
+        [
+            {"day": MONDAY, "status": "no_show", "lead": 0},
+            {"day": MONDAY, "status": "seen", "lead": 2, "channel": "phone"},
+            {"day": MONDAY, "status": "seen", "lead": 45},
+        ],
+    )
+    manager = bearer(two_sites, add_everyone(services)["manager"])
+    url = "/api/v1/stats/attendance?site=paris&from=2026-01-05&to=2026-01-05&by="
+    leads = two_sites.get(url + "lead_time", headers=manager).json()["rows"]
+    assert [(r["key"], r["no_show"], r["seen"]) for r in leads] == [
+        ("0", 1, 0),
+        ("1-2", 0, 1),
+        ("31+", 0, 1),
+    ]
+    channels = two_sites.get(url + "channel", headers=manager).json()["rows"]
+    assert [(r["key"], r["due"]) for r in channels] == [("phone", 1), ("web", 2)]
+
+
+def test_the_figures_come_as_csv_too(services, two_sites):
+    thousand_mondays(services)
+    manager = bearer(two_sites, add_everyone(services)["manager"])
+    url = "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-03-22&by=weekday"
+    for request in (
+        {"url": url + "&format=csv", "headers": manager},
+        {"url": url, "headers": {**manager, "Accept": "text/csv"}},
+    ):
+        answer = two_sites.get(**request)
+        assert answer.headers["content-type"].startswith("text/csv")
+        table = list(csv.reader(io.StringIO(answer.text)))
+        assert table[0] == [
+            "key",
+            "due",
+            "seen",
+            "no_show",
+            "unrecorded",
+            "cancelled_late",
+            "no_show_rate",
+            "ci_low",
+            "ci_high",
+        ]
+        assert table[1][:6] == ["0", "980", "800", "150", "30", "5"]
+        assert float(table[1][6]) == 150 / 950 and answer.text.endswith("\r\n")
+
+
+def test_only_managers_and_admins_of_the_site_read_its_figures(services, two_sites):
+    emails = add_everyone(services)
+    url = "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-01-31"
+    assert two_sites.get(url).status_code == 401
+    for who, status in (
+        ("manager", 200),
+        ("site_admin", 200),
+        ("admin", 200),
+        ("agent", 403),
+        ("stranger", 403),
+    ):
+        assert two_sites.get(url, headers=bearer(two_sites, emails[who])).status_code == status
+    bad = two_sites.get(url + "&by=colour", headers=bearer(two_sites, emails["manager"]))
+    assert bad.status_code == 422
