@@ -59,7 +59,7 @@ _folder = Path(tempfile.mkdtemp(prefix="guichet-fuzz-"))
 sqlite_schema = _demo_schema(f"sqlite:///{_folder}/fuzz.db")
 _postgres = _postgres_url()
 postgres_schema = _demo_schema(_postgres) if _postgres else sqlite_schema
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @sqlite_schema.parametrize()

@@ -20,6 +20,9 @@ from tests.scenarios import PARIS, request
 from tests.staff import PASSWORD, add_staff
 
 TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
+# The pages' layer is the same on both engines, and every use case under these pages is tested
+# on both (tests/test_staff_*.py): the agent's day and a closure run on both, the rest on SQLite.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -77,6 +80,7 @@ def test_an_agent_receives_the_day_at_the_counter(desk):
     assert_accessible(page)
 
 
+@SQLITE_ONLY
 def test_a_move_the_rules_refuse_is_explained_on_the_agenda(desk):
     services, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
@@ -89,6 +93,7 @@ def test_a_move_the_rules_refuse_is_explained_on_the_agenda(desk):
     assert status_of(services, visit.reference) == "booked"
 
 
+@SQLITE_ONLY
 def test_the_agenda_works_with_the_keyboard(desk):
     services, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
@@ -106,6 +111,7 @@ def test_the_agenda_works_with_the_keyboard(desk):
     assert status_of(services, visit.reference) == "checked_in"
 
 
+@SQLITE_ONLY
 def test_signing_out_ends_the_session(desk):
     _, _, page = desk
     sign_in(page)
@@ -115,6 +121,7 @@ def test_signing_out_ends_the_session(desk):
     assert page.url.endswith("/staff/login")
 
 
+@SQLITE_ONLY
 def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
     services, clock, page = desk
     clock.set(TUESDAY.replace(hour=8))
@@ -140,6 +147,7 @@ def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
     assert tuple(row) == ("phone", None, None)
 
 
+@SQLITE_ONLY
 def test_a_form_error_on_the_booking_form_is_shown_and_accessible(desk):
     _, clock, page = desk
     clock.set(TUESDAY.replace(hour=8))
@@ -186,6 +194,7 @@ def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(database_url, 
     services.engine.dispose()
 
 
+@SQLITE_ONLY
 def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browser):
     clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
     services = build_services(make_settings(database_url), clock=clock)
@@ -219,6 +228,7 @@ def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browse
     services.engine.dispose()
 
 
+@SQLITE_ONLY
 def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url, browser):
     clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
     services = build_services(make_settings(database_url), clock=clock)
@@ -264,6 +274,7 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url,
     services.engine.dispose()
 
 
+@SQLITE_ONLY
 def test_documents_missing_at_the_counter_and_a_return_visit(desk):
     services, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
