@@ -22,6 +22,7 @@ from tests.staff import PASSWORD, add_staff
 TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
 # The pages' layer is the same on both engines, and every use case under these pages is tested
 # on both (tests/test_staff_*.py): the agent's day and a closure run on both, the rest on SQLite.
+ADMIN = "admin@paris.test"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -32,6 +33,7 @@ def desk(database_url: str, browser: Browser) -> Iterator[tuple[Services, Clock,
     with services.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
     add_staff(services, "agent@paris.test", "agent")
+    add_staff(services, ADMIN, "site_admin")
     with LiveServer(services) as server:
         context = browser.new_context(locale="fr-FR", base_url=server.url)
         yield services, clock, context.new_page()
@@ -39,10 +41,10 @@ def desk(database_url: str, browser: Browser) -> Iterator[tuple[Services, Clock,
     services.engine.dispose()
 
 
-def sign_in(page: Page) -> None:
+def sign_in(page: Page, email: str = "agent@paris.test") -> None:
     page.goto("/staff/login")
     assert_accessible(page)
-    page.fill("#email", "agent@paris.test")
+    page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/staff/sites/paris/agenda")
@@ -159,30 +161,20 @@ def test_a_form_error_on_the_booking_form_is_shown_and_accessible(desk):
     assert_accessible(page)
 
 
-def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(database_url, browser):
-    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
-    services = build_services(make_settings(database_url), clock=clock)
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    add_staff(services, "admin@paris.test", "site_admin")
+def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     visit = services.visits.book(request(start=TUESDAY.replace(hour=10))).appointment
-    with LiveServer(services) as server:
-        context = browser.new_context(locale="fr-FR", base_url=server.url)
-        page = context.new_page()
-        page.goto("/staff/login")
-        page.fill("#email", "admin@paris.test")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("link", name="Fermetures").click()
-        assert_accessible(page)
-        page.fill("#start_date", "2026-03-24")
-        page.fill("#reason", "Grève des transports")
-        page.get_by_role("button", name="Fermer", exact=True).click()
-        expect(page.locator("#affected")).to_contain_text(visit.reference[:3])
-        assert_accessible(page)
-        page.get_by_role("button", name="Fermer et annuler ces rendez-vous").click()
-        expect(page.get_by_role("status")).to_contain_text("La fermeture est enregistrée.")
-        context.close()
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Fermetures").click()
+    assert_accessible(page)
+    page.fill("#start_date", "2026-03-24")
+    page.fill("#reason", "Grève des transports")
+    page.get_by_role("button", name="Fermer", exact=True).click()
+    expect(page.locator("#affected")).to_contain_text(visit.reference[:3])
+    assert_accessible(page)
+    page.get_by_role("button", name="Fermer et annuler ces rendez-vous").click()
+    expect(page.get_by_role("status")).to_contain_text("La fermeture est enregistrée.")
     with services.engine.connect() as connection:
         told = (
             connection.execute(text("SELECT body FROM notification WHERE kind = 'cancellation'"))
@@ -191,79 +183,57 @@ def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(database_url, 
         )
     assert len(told) == 1 and "Grève des transports" in told[0]
     assert status_of(services, visit.reference) == "cancelled_by_office"
-    services.engine.dispose()
 
 
 @SQLITE_ONLY
-def test_a_site_admin_previews_new_hours_before_saving_them(database_url, browser):
-    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
-    services = build_services(make_settings(database_url), clock=clock)
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    add_staff(services, "admin@paris.test", "site_admin")
+def test_a_site_admin_previews_new_hours_before_saving_them(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     visit = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
-    with LiveServer(services) as server:
-        context = browser.new_context(locale="fr-FR", base_url=server.url)
-        page = context.new_page()
-        page.goto("/staff/login")
-        page.fill("#email", "admin@paris.test")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("link", name="Guichets et horaires").click()
-        assert_accessible(page)
-        page.get_by_role("link", name="Horaires de Guichet").click()
-        assert_accessible(page)
-        tuesday_morning = page.locator("select[name=weekday]").nth(2)
-        assert tuesday_morning.input_value() == "1"
-        page.locator("input[name=start]").nth(2).fill("09:05")
-        page.get_by_role("button", name="Aperçu").click()
-        expect(page.locator("#preview")).to_be_visible()
-        expect(page.locator("#affected")).to_contain_text(visit.reference)
-        assert_accessible(page)
-        assert status_of(services, visit.reference) == "booked"  # a preview saves nothing
-        page.get_by_role("button", name="Enregistrer").click()
-        expect(page.get_by_role("status")).to_contain_text("Les horaires sont enregistrés.")
-        context.close()
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Guichets et horaires").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Horaires de Guichet").click()
+    assert_accessible(page)
+    tuesday_morning = page.locator("select[name=weekday]").nth(2)
+    assert tuesday_morning.input_value() == "1"
+    page.locator("input[name=start]").nth(2).fill("09:05")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.locator("#preview")).to_be_visible()
+    expect(page.locator("#affected")).to_contain_text(visit.reference)
+    assert_accessible(page)
+    assert status_of(services, visit.reference) == "booked"  # a preview saves nothing
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Les horaires sont enregistrés.")
     assert status_of(services, visit.reference) == "cancelled_by_office"
-    services.engine.dispose()
 
 
 @SQLITE_ONLY
-def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url, browser):
-    clock = Clock(TUESDAY.replace(hour=7) - timedelta(days=1))
-    services = build_services(make_settings(database_url), clock=clock)
-    with services.uow.writing() as session:
-        add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    add_staff(services, "admin@paris.test", "site_admin")
+def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
+    services, clock, page = desk
+    clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     services.visits.book(request(start=TUESDAY.replace(hour=10)))
-    with LiveServer(services) as server:
-        context = browser.new_context(locale="fr-FR", base_url=server.url)
-        page = context.new_page()
-        page.goto("/staff/login")
-        page.fill("#email", "admin@paris.test")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("link", name="Réglages du site").click()
-        assert_accessible(page)
-        page.click("label[for='auto_no_show']")
-        page.fill("#day_closes_at", "17:00")
-        page.get_by_role("button", name="Enregistrer").click()
-        expect(page.get_by_role("status")).to_contain_text("Les réglages sont enregistrés.")
-        page.goto("/staff/sites/paris/agents")
-        page.fill("#email", "nouvel.agent@paris.test")
-        page.get_by_role("button", name="Ajouter", exact=True).click()
-        expect(page.locator("#notice")).to_contain_text("Compte créé")
-        first_password = page.locator("#password-given").inner_text()
-        assert_accessible(page)
-        page.goto("/staff/sites/paris/messages?date=2026-03-23")
-        expect(page.locator("tbody")).to_contain_text("confirmation")
-        assert_accessible(page)
-        page.goto("/staff/sites/paris/journal")
-        expect(page.locator("tbody")).to_contain_text("site.settings")
-        assert_accessible(page)
-        page.goto("/staff/mot-de-passe")
-        assert_accessible(page)
-        context.close()
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Réglages du site").click()
+    assert_accessible(page)
+    page.click("label[for='auto_no_show']")
+    page.fill("#day_closes_at", "17:00")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Les réglages sont enregistrés.")
+    page.goto("/staff/sites/paris/agents")
+    page.fill("#email", "nouvel.agent@paris.test")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("Compte créé")
+    first_password = page.locator("#password-given").inner_text()
+    assert_accessible(page)
+    page.goto("/staff/sites/paris/messages?date=2026-03-23")
+    expect(page.locator("tbody")).to_contain_text("confirmation")
+    assert_accessible(page)
+    page.goto("/staff/sites/paris/journal")
+    expect(page.locator("tbody")).to_contain_text("site.settings")
+    assert_accessible(page)
+    page.goto("/staff/mot-de-passe")
+    assert_accessible(page)
     with services.engine.connect() as connection:
         site = connection.execute(text("SELECT auto_no_show FROM site")).scalar_one()
     assert site in (True, 1)
@@ -271,7 +241,6 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(database_url,
         "nouvel.agent@paris.test", first_password, address="t", kind="bearer"
     )
     assert signed.actor.role == "agent" and signed.actor.sites == {"paris"}
-    services.engine.dispose()
 
 
 @SQLITE_ONLY

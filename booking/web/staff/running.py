@@ -93,7 +93,7 @@ def _booking_page(
     "/sites/{site_id:str}/reserver",
     sync_to_thread=True,
     status_code=200,
-    opt={"permission": "counter"},
+    opt=COUNTER,
 )
 def book_for_someone_now(
     request: Request,
@@ -187,7 +187,7 @@ def _time(text: str | None) -> time | None:
     "/sites/{site_id:str}/fermetures",
     sync_to_thread=True,
     status_code=200,
-    opt={"permission": "run_site"},
+    opt=RUN_SITE,
 )
 def add_closure(
     request: Request,
