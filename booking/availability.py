@@ -62,18 +62,17 @@ def rules_for(procedure: Procedure, site: Site | ZoneInfo, now: datetime) -> Boo
 
 
 def load_site_plan(
-    session: Session, site: Site, procedure_id: str, first_day: date, last_day: date
+    session: Session, site: Site, procedure_id: str | None, first_day: date, last_day: date
 ) -> SitePlan:
-    counters = session.execute(
-        select(Counter.id, Counter.capacity, Counter.slot_minutes)
-        .join(CounterProcedure, CounterProcedure.counter_id == Counter.id)
-        .where(
-            Counter.site_id == site.id,
-            Counter.active.is_(True),
-            CounterProcedure.procedure_id == procedure_id,
+    """The active counters serving a procedure (None: every active counter of the site)."""
+    query = select(Counter.id, Counter.capacity, Counter.slot_minutes).where(
+        Counter.site_id == site.id, Counter.active.is_(True)
+    )
+    if procedure_id is not None:
+        query = query.join(CounterProcedure, CounterProcedure.counter_id == Counter.id).where(
+            CounterProcedure.procedure_id == procedure_id
         )
-        .order_by(Counter.id)
-    ).all()
+    counters = session.execute(query.order_by(Counter.id)).all()
     ids = [row.id for row in counters]
     windows: dict[int, list[WeeklyWindow]] = {cid: [] for cid in ids}
     if ids:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -26,3 +29,12 @@ def normalise_email(raw: str) -> str:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ContactError("not a valid email address") from exc
+
+
+def phone_key(secret: str, phone: str | None) -> str | None:
+    """A keyed hash of an E.164 number: the same citizen is recognised across visits, and the
+    number cannot be read back from it once the visit is anonymised."""
+    if not phone:
+        return None
+    digest = hmac.new(secret.encode(), b"phone:" + phone.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -174,6 +174,7 @@ def record_presented(
     at_counter = evaluate(spec, answers, presented, today=now.date())
     appointment.presented = sorted(set(presented))
     appointment.missing_presented = [m.id for m in at_counter.missing]
+    appointment.file_complete = not appointment.missing_presented
     appointment.file_checked_at = now
     appointment.updated_at = now
     session.add(appointment)

@@ -162,6 +162,7 @@ class Appointment(SQLModel, table=True):
     presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     missing_presented: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     file_checked_at: datetime | None = utc_column(nullable=True)
+    file_complete: bool | None = None  # once checked at the counter: nothing was missing
     satisfaction: int | None = None  # 1 to 5, the citizen's answer to the survey SMS
     satisfaction_at: datetime | None = utc_column(nullable=True)
     anonymised_at: datetime | None = utc_column(nullable=True)
@@ -188,6 +189,9 @@ class Appointment(SQLModel, table=True):
     called_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     # A return visit booked at the counter for a file found incomplete: the first visit.
     return_of: int | None = Field(default=None, foreign_key="appointment.id")
+    # A keyed hash of the phone (HMAC with the secret key): kept after anonymisation so that
+    # the figures can count a citizen coming back, without keeping the number.
+    phone_key: str | None = Field(default=None, max_length=32, index=True)
     # Wrong management codes typed for this visit; past a few, the code is refused for a while.
     code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     code_locked_until: datetime | None = utc_column(nullable=True)

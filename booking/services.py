@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 import booking.revisions  # noqa: F401  (registers the revision hook)
 from booking.notices import Links, Notices
 from booking.paths import procedures_dir
+from booking.queries.statistics import Statistics
 from booking.settings import Settings
 from booking.use_cases.day_closing import DayClosing
 from booking.use_cases.desk import Desk, SiteRecords
@@ -20,7 +21,6 @@ from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
-from booking.use_cases.statistics import Statistics
 from booking.use_cases.visits import Visits
 from completeness.catalogue import Catalogue, load_catalogue
 from storage.engines import make_engine

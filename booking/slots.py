@@ -302,3 +302,28 @@ def day_starts(
     """Every grid start these windows give on a day (one cell long), in order."""
     plan = CounterPlan(0, 1, slot_minutes, tuple(windows))
     return sorted(_window_starts(plan, day, tz, slot_minutes))
+
+
+def offered_seats(
+    plan: CounterPlan, calendar: SiteCalendar, first_day: date, last_day: date
+) -> dict[date, int]:
+    """Seats one counter offered each local day: its grid cells inside the windows valid that
+    day, outside holidays and closures, times its capacity (days without any are left out)."""
+    tz = calendar.timezone
+    step = plan.slot_minutes
+    week = _by_weekday(plan.windows)
+    seats: dict[date, int] = {}
+    for day in _days(first_day, last_day):
+        windows = week[day.weekday()]
+        if not windows or day in calendar.closed_days:
+            continue
+        cells = 0
+        for opens, closes in _window_bounds(windows, day, tz):
+            starts = range(opens, closes - step + 1, step)
+            if plan.closures:
+                cells += sum(1 for s in starts if not _closed(plan.closures, s, s + step))
+            else:
+                cells += len(starts)
+        if cells:
+            seats[day] = cells * plan.capacity
+    return seats

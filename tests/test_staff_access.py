@@ -46,7 +46,7 @@ def staff_routes(app) -> list[tuple[str, str, str | None]]:  # type: ignore[no-u
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.startswith(
-            ("/staff", "/api/v1/staff")
+            ("/staff", "/api/v1/staff", "/api/v1/stats")
         ):
             continue
         for handler in route.route_handlers:
@@ -64,6 +64,8 @@ def concrete(path: str, reference: str) -> str:
     path = path.replace("{site_id:str}", "paris").replace("{reference:str}", reference)
     path = path.replace("{move:str}", "call").replace("{counter_id:int}", "1")
     assert not re.search(r"{\w+", path), f"a path parameter the matrix does not know: {path}"
+    if "/stats" in path:
+        path += "?site=paris&from=2026-03-01&to=2026-03-22"
     return path
 
 

@@ -5,62 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import insert
-
-from booking.models import Appointment
+from tests.histories import MONDAY, history, mondays
 from tests.staff import add_everyone, bearer
-
-MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (23 March 2026)
-
-
-def history(services, rows: list[dict]) -> None:
-    """Past visits written straight into the table (the figures read nothing else)."""
-    base = {
-        "site_id": "paris",
-        "counter_id": 1,
-        "procedure_id": "residence-permit-pickup",
-        "cell_minutes": 15,
-        "channel": "web",
-        "language": "fr",
-        "answers": {},
-        "declared": [],
-        "missing_declared": [],
-        "token_version": 1,
-        "rescheduled_count": 0,
-        "notify_sms": True,
-        "notify_email": True,
-        "code_failures": 0,
-        "cancelled_late": False,
-    }
-    values = []
-    for index, row in enumerate(rows):
-        day = row.pop("day")
-        starts = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC) + timedelta(
-            minutes=15 * (index % 20)
-        )
-        values.append(
-            base
-            | {
-                "reference": f"R{index:07d}",
-                "starts_at": starts,
-                "ends_at": starts + timedelta(minutes=10),
-                "created_at": starts - timedelta(days=5),
-                "updated_at": starts,
-                "local_date": day,
-                "local_weekday": day.weekday(),
-                "local_hour": 9 + (index % 20) // 4,
-                "lead_days": row.pop("lead", 5),
-            }
-            | row
-        )
-    with services.uow.writing() as session:
-        session.execute(insert(Appointment), values)
-
-
-def mondays(count: int) -> list[date]:
-    return [MONDAY + timedelta(weeks=index % 10) for index in range(count)]
 
 
 def thousand_mondays(services) -> None:

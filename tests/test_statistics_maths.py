@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from booking.statistics_maths import (
+from booking.queries.maths import (
     advised_bookings,
     binomial_tail_above,
     shrunk_show_rate,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from booking import appointments, audit, documents, idempotency
 from booking.appointments import BookingRequest, SlotTaken
+from booking.contacts import phone_key
 from booking.errors import BookingError, Conflict, InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.lifecycle import Move, Outcome
@@ -112,6 +113,9 @@ class Visits:
                     actor.require(Permission.counter, request.site_id)
                 appointment = appointments.book(
                     session, catalogue=self._catalogue, request=request, now=now
+                )
+                appointment.phone_key = phone_key(
+                    self._services.settings.secret_key, appointment.phone
                 )
                 self._services.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)

@@ -13,6 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter, PathParameter, QueryParameter, SkipValidation
 from litestar.types import Guard
 
+from booking.queries.statistics import Statistics
 from booking.services import Services
 from booking.settings import Settings
 from booking.staff_access import Actor, Permission
@@ -21,7 +22,6 @@ from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
-from booking.use_cases.statistics import Statistics
 from booking.use_cases.visits import Visits
 
 

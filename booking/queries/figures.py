@@ -1,0 +1,162 @@
+"""The managers' figures as values: counts from the database, rates (with their Wilson
+interval) computed from them. No SQL here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from booking.queries.maths import Rate, wilson
+
+
+@dataclass(frozen=True)
+class Attendance:
+    key: Any
+    due: int
+    seen: int
+    no_show: int
+    unrecorded: int
+    cancelled_late: int
+
+    @property
+    def no_show_rate(self) -> Rate:
+        return wilson(self.no_show, self.seen + self.no_show)
+
+    @property
+    def late_cancellation_rate(self) -> Rate:
+        return wilson(self.cancelled_late, self.due + self.cancelled_late)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    site_id: str
+    period: Period
+    by: str
+    rows: list[Attendance]
+    total: Attendance
+    previous_period: Period
+    previous: Attendance
+
+
+@dataclass(frozen=True)
+class Waiting:
+    seen_with_call: int
+    within_10_min: int
+    green: int  # under 30 minutes
+    orange: int  # 30 to 60 minutes
+    red: int  # over 60 minutes
+    median_minutes: float | None
+    seen_without_call: int
+
+    @property
+    def share_within_10_min(self) -> Rate:
+        return wilson(self.within_10_min, self.seen_with_call)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    key: Any
+    recorded: int
+    complete: int
+
+    @property
+    def rate(self) -> Rate:
+        return wilson(self.complete, self.recorded)
+
+
+@dataclass(frozen=True)
+class CapacityAdvice:
+    procedure: str
+    visits: int  # with an outcome: seen or absent
+    shows: int
+    show_rate: float | None  # shrunk toward the site's rate
+    seats_per_day: int  # a typical open counter-day serving the procedure
+    advised_per_day: int
+    risk: float
+
+
+@dataclass(frozen=True)
+class Affluence:
+    weekday: int
+    hour: int
+    arrivals: int
+
+
+@dataclass(frozen=True)
+class Repeats:
+    due: int
+    linked_by_staff: int  # return visits booked at the counter
+    same_phone: int  # the same phone within 60 days after an incomplete file, not linked
+
+    @property
+    def total(self) -> int:
+        return self.linked_by_staff + self.same_phone
+
+    @property
+    def rate(self) -> Rate:
+        return wilson(self.total, self.due)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    survey_enabled: bool
+    surveys_sent: int
+    replies: int
+    by_score: dict[int, int]  # 1 to 5
+
+    @property
+    def reply_rate(self) -> Rate:
+        return wilson(min(self.replies, self.surveys_sent), self.surveys_sent)
+
+    @property
+    def mean(self) -> float | None:
+        if not self.replies:
+            return None
+        return sum(score * count for score, count in self.by_score.items()) / self.replies
+
+
+@dataclass(frozen=True)
+class Fill:
+    booked_seats: int
+    offered_seats: int
+
+    @property
+    def rate(self) -> Rate:
+        """Booked over offered; above 1 only where staff booked beyond the grid."""
+        return wilson(min(self.booked_seats, self.offered_seats), self.offered_seats)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One period's headline figures, for the dashboard and its trend."""
+
+    period: Period
+    attendance: Attendance
+    completeness: Completeness
+    waiting: Waiting
+    fill: Fill
+    repeats: Repeats
+    satisfaction: Satisfaction
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    site_id: str
+    by: str
+    current: Headline
+    previous: Headline
+    attendance: list[Attendance]
+    completeness: list[Completeness]
+    capacity: list[CapacityAdvice]
+    affluence: list[Affluence]

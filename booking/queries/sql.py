@@ -1,0 +1,129 @@
+"""The SQL the figures share: what makes a visit due, seen, absent or unrecorded, and the two
+date computations whose spelling differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, and_, case, func, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from booking.models import Appointment, AppointmentStatus
+
+S = AppointmentStatus
+
+
+class minutes_between(FunctionElement[float]):
+    """Minutes from the first instant to the second (negative when the second is earlier)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_sqlite(element: minutes_between, compiler: Any, **kw: Any) -> str:
+    first, second = list(element.clauses)
+    # Whole seconds, exact (julianday's floating days would make 5 minutes 4.99999).
+    return (
+        f"((CAST(strftime('%s', {compiler.process(second, **kw)}) AS INTEGER)"
+        f" - CAST(strftime('%s', {compiler.process(first, **kw)}) AS INTEGER)) / 60.0)"
+    )
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_postgres(element: minutes_between, compiler: Any, **kw: Any) -> str:
+    first, second = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(second, **kw)}"
+        f" - {compiler.process(first, **kw)})) / 60.0)"
+    )
+
+
+class days_between(FunctionElement[int]):
+    """Whole days from the first date to the second."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    first, second = list(element.clauses)
+    return (
+        f"CAST(julianday({compiler.process(second, **kw)})"
+        f" - julianday({compiler.process(first, **kw)}) AS INTEGER)"
+    )
+
+
+@compiles(days_between, "postgresql")
+def _days_postgres(element: days_between, compiler: Any, **kw: Any) -> str:
+    first, second = list(element.clauses)
+    return f"({compiler.process(second, **kw)} - {compiler.process(first, **kw)})"
+
+
+class whole(FunctionElement[int]):
+    """The integer part of a non-negative number (PostgreSQL's CAST would round it)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole, "sqlite")
+def _whole_sqlite(element: whole, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+@compiles(whole, "postgresql")
+def _whole_postgres(element: whole, compiler: Any, **kw: Any) -> str:
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of the group meet the condition (0, never NULL)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def in_range(site_id: str, first: date, last: date) -> ColumnElement[bool]:
+    """The site's visits whose local date falls in [first, last] (the index's columns)."""
+    return and_(
+        Appointment.site_id == site_id,
+        Appointment.local_date >= first,
+        Appointment.local_date <= last,
+    )
+
+
+def is_due() -> ColumnElement[bool]:
+    """Not cancelled before its start."""
+    cancelled = Appointment.status.in_((S.cancelled_by_citizen, S.cancelled_by_office))
+    return ~and_(cancelled, Appointment.cancelled_at < Appointment.starts_at)
+
+
+def is_seen(now: datetime) -> ColumnElement[bool]:
+    """Seen, or checked in or called and now over: the visitor came."""
+    return or_(
+        Appointment.status == S.seen,
+        and_(Appointment.status.in_((S.checked_in, S.called)), Appointment.ends_at <= now),
+    )
+
+
+def is_unrecorded(now: datetime) -> ColumnElement[bool]:
+    """Over, and nobody said whether the visitor came."""
+    return and_(Appointment.status == S.booked, Appointment.ends_at <= now)
+
+
+def wait_minutes() -> ColumnElement[float]:
+    """From the later of arrival and appointment time to the call; 0 when called early."""
+    arrived = func.coalesce(Appointment.checked_in_at, Appointment.starts_at)
+    later = case((arrived > Appointment.starts_at, arrived), else_=Appointment.starts_at)
+    minutes = minutes_between(later, Appointment.called_at)
+    return case((minutes < 0, 0.0), else_=minutes)
+
+
+def booked_cells() -> ColumnElement[int]:
+    """The grid cells a visit holds: ceil(duration / the counter's step when booked)."""
+    minutes = func.cast(
+        func.round(minutes_between(Appointment.starts_at, Appointment.ends_at)), Integer
+    )
+    return (minutes + Appointment.cell_minutes - 1) // Appointment.cell_minutes

@@ -1,0 +1,415 @@
+"""The managers' figures (issue 10): read-only queries, each a GROUP BY in the database over
+the columns every visit keeps in its site's own time (`local_date`, `local_weekday`,
+`local_hour`, `lead_days`); Python turns the counts into rates (`booking/queries/maths.py`).
+
+Definitions (`booking/queries/sql.py`): a visit is **due** in a range when its local date falls
+in it and it was not cancelled before its start; **seen** includes past checked-in or called
+visits; **unrecorded** (past, no outcome) stays apart, neither present nor absent. No-show rate
+= no_show / (seen + no_show); late cancellations are citizens' cancellations less than 24 hours
+before; completeness = complete / files checked at the counter; fill = booked seats / seats
+the windows valid each day offered; the wait runs from the later of arrival and appointment
+time to the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from statistics import median
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from booking.availability import load_site_plan
+from booking.errors import InvalidRequest, NotFound
+from booking.i18n import N_
+from booking.models import Appointment, CounterProcedure, Site
+from booking.queries import sql
+from booking.queries.figures import (
+    Affluence,
+    Attendance,
+    AttendanceReport,
+    CapacityAdvice,
+    Completeness,
+    Dashboard,
+    Fill,
+    Headline,
+    Period,
+    Repeats,
+    Satisfaction,
+    Waiting,
+)
+from booking.queries.maths import advised_bookings, shrunk_show_rate
+from booking.slots import SiteCalendar, offered_seats
+from booking.staff_access import Actor, Permission
+from notifications.models import Kind, Notification, Status
+
+if TYPE_CHECKING:
+    from booking.services import Services
+
+S = sql.S
+LEAD_TIMES = (("0", 0, 0), ("1-2", 1, 2), ("3-7", 3, 7), ("8-14", 8, 14), ("15-30", 15, 30))
+MAX_DAYS = 3 * 366
+WAIT_HISTOGRAM_CAP = 240  # minutes: the median is read from a histogram of whole minutes
+REPEAT_WINDOW_DAYS = 60
+DEFAULT_RISK = 0.05
+
+
+def _lead_time():  # type: ignore[no-untyped-def]
+    return case(
+        *[(Appointment.lead_days.between(low, high), label) for label, low, high in LEAD_TIMES],
+        else_="31+",
+    )
+
+
+def _sent(kind: Kind):  # type: ignore[no-untyped-def]
+    return exists().where(
+        Notification.appointment_id == Appointment.id,
+        Notification.kind == kind,
+        Notification.status.in_((Status.sent, Status.delivered)),
+    )
+
+
+GROUPINGS: dict[str, Callable[[], Any]] = {
+    "site": lambda: Appointment.site_id,
+    "counter": lambda: Appointment.counter_id,
+    "procedure": lambda: Appointment.procedure_id,
+    "weekday": lambda: Appointment.local_weekday,
+    "hour": lambda: Appointment.local_hour,
+    "lead_time": _lead_time,
+    "channel": lambda: Appointment.channel,
+    "reminder": lambda: case((_sent(Kind.reminder), True), else_=False),
+}
+COMPLETENESS_GROUPINGS = ("procedure", "counter")
+
+
+class Statistics:
+    """What a manager (their sites) or an admin (all) may read; nothing here writes."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._uow = services.uow
+
+    def attendance(
+        self, actor: Actor, site_id: str, first: date, last: date, by: str = "site"
+    ) -> AttendanceReport:
+        period = self._scope(actor, site_id, first, last)
+        if by not in GROUPINGS:
+            raise InvalidRequest.for_field("by", N_("Unknown grouping."))
+        previous = _before(period)
+        now = self._services.now()
+        with self._uow.reading() as session:
+            _site(session, site_id)
+            rows = _attendance(session, site_id, period, now, by)
+            total = _attendance_total(session, site_id, period, now)
+            earlier = _attendance_total(session, site_id, previous, now)
+        return AttendanceReport(site_id, period, by, rows, total, previous, earlier)
+
+    def waiting(self, actor: Actor, site_id: str, first: date, last: date) -> Waiting:
+        period = self._scope(actor, site_id, first, last)
+        with self._uow.reading() as session:
+            _site(session, site_id)
+            return _waiting(session, site_id, period, self._services.now())
+
+    def completeness(
+        self, actor: Actor, site_id: str, first: date, last: date, by: str = "procedure"
+    ) -> tuple[list[Completeness], Completeness]:
+        period = self._scope(actor, site_id, first, last)
+        if by not in COMPLETENESS_GROUPINGS:
+            raise InvalidRequest.for_field("by", N_("Unknown grouping."))
+        with self._uow.reading() as session:
+            _site(session, site_id)
+            return _completeness(session, site_id, period, by), _completeness_total(
+                session, site_id, period
+            )
+
+    def capacity(
+        self, actor: Actor, site_id: str, first: date, last: date, risk: float = DEFAULT_RISK
+    ) -> list[CapacityAdvice]:
+        period = self._scope(actor, site_id, first, last)
+        _check_risk(risk)
+        with self._uow.reading() as session:
+            site = _site(session, site_id)
+            return _capacity(session, site, period, self._services.now(), risk)
+
+    def affluence(self, actor: Actor, site_id: str, first: date, last: date) -> list[Affluence]:
+        period = self._scope(actor, site_id, first, last)
+        with self._uow.reading() as session:
+            _site(session, site_id)
+            return _affluence(session, site_id, period, self._services.now())
+
+    def dashboard(
+        self,
+        actor: Actor,
+        site_id: str,
+        first: date,
+        last: date,
+        by: str = "weekday",
+        risk: float = DEFAULT_RISK,
+    ) -> Dashboard:
+        """Every figure of the managers' page, in one read transaction."""
+        period = self._scope(actor, site_id, first, last)
+        if by not in GROUPINGS:
+            raise InvalidRequest.for_field("by", N_("Unknown grouping."))
+        _check_risk(risk)
+        now = self._services.now()
+        with self._uow.reading() as session:
+            site = _site(session, site_id)
+            return Dashboard(
+                site_id=site_id,
+                by=by,
+                current=_headline(session, site, period, now),
+                previous=_headline(session, site, _before(period), now),
+                attendance=_attendance(session, site_id, period, now, by),
+                completeness=_completeness(session, site_id, period, "procedure"),
+                capacity=_capacity(session, site, period, now, risk),
+                affluence=_affluence(session, site_id, period, now),
+            )
+
+    def _scope(self, actor: Actor, site_id: str, first: date, last: date) -> Period:
+        actor.require(Permission.statistics, site_id)
+        if last < first or (last - first).days > MAX_DAYS:
+            raise InvalidRequest.for_field("to", N_("Give a range of at most three years."))
+        return Period(first, last)
+
+
+def _check_risk(risk: float) -> None:
+    if not 0.001 <= risk <= 0.5:
+        raise InvalidRequest.for_field("risk", N_("Give a risk between 0.001 and 0.5."))
+
+
+def _before(period: Period) -> Period:
+    """The period of equal length just before."""
+    last = period.first - timedelta(days=1)
+    return Period(last - timedelta(days=period.days - 1), last)
+
+
+def _site(session: Session, site_id: str) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(N_("Unknown site."))
+    return site
+
+
+# Attendance -------------------------------------------------------------------------------
+
+
+def _attendance_counts(site_id: str, period: Period, now: datetime, *keys: Any):  # type: ignore[no-untyped-def]
+    return select(
+        *keys,
+        sql.counted(sql.is_due()),
+        sql.counted(sql.is_seen(now)),
+        sql.counted(Appointment.status == S.no_show),
+        sql.counted(sql.is_unrecorded(now)),
+        sql.counted(and_(Appointment.status == S.cancelled_by_citizen, Appointment.cancelled_late)),
+    ).where(sql.in_range(site_id, period.first, period.last))
+
+
+def _attendance(
+    session: Session, site_id: str, period: Period, now: datetime, by: str
+) -> list[Attendance]:
+    key = GROUPINGS[by]().label("key")
+    query = _attendance_counts(site_id, period, now, key).group_by(key).order_by(key)
+    return [Attendance(row.key, *row[1:]) for row in session.execute(query)]
+
+
+def _attendance_total(session: Session, site_id: str, period: Period, now: datetime) -> Attendance:
+    row = session.execute(_attendance_counts(site_id, period, now)).one()
+    return Attendance(None, *row)
+
+
+# Waiting ----------------------------------------------------------------------------------
+
+
+def _waiting(session: Session, site_id: str, period: Period, now: datetime) -> Waiting:
+    wait = sql.wait_minutes()
+    seen = and_(sql.in_range(site_id, period.first, period.last), sql.is_seen(now))
+    called = Appointment.called_at.is_not(None)
+    totals = session.execute(
+        select(
+            sql.counted(called),
+            sql.counted(and_(called, wait <= 10)),
+            sql.counted(and_(called, wait < 30)),
+            sql.counted(and_(called, wait >= 30, wait <= 60)),
+            sql.counted(and_(called, wait > 60)),
+            sql.counted(~called),
+        ).where(seen)
+    ).one()
+    minute = sql.whole(case((wait > WAIT_HISTOGRAM_CAP, WAIT_HISTOGRAM_CAP), else_=wait))
+    histogram = session.execute(
+        select(minute.label("minute"), func.count())
+        .where(seen, called)
+        .group_by(minute)
+        .order_by(minute)
+    ).all()
+    with_call, within, green, orange, red, without = totals
+    return Waiting(with_call, within, green, orange, red, _median(histogram), without)
+
+
+def _median(histogram: list[Any]) -> float | None:
+    """The median of whole minutes given as (minute, count) in order."""
+    total = sum(count for _, count in histogram)
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle one, or the middle two
+    found: list[int] = []
+    seen = 0
+    for minute, count in histogram:
+        while wanted and wanted[0] < seen + count:
+            found.append(minute)
+            wanted.pop(0)
+        seen += count
+    return sum(found) / 2
+
+
+# Completeness ---------------------------------------------------------------------------
+
+
+def _completeness_counts(site_id: str, period: Period, *keys: Any):  # type: ignore[no-untyped-def]
+    return select(*keys, func.count(), sql.counted(Appointment.file_complete.is_(True))).where(
+        sql.in_range(site_id, period.first, period.last), Appointment.file_complete.is_not(None)
+    )
+
+
+def _completeness(session: Session, site_id: str, period: Period, by: str) -> list[Completeness]:
+    key = GROUPINGS[by]().label("key")
+    query = _completeness_counts(site_id, period, key).group_by(key).order_by(key)
+    return [Completeness(row.key, row[1], row[2]) for row in session.execute(query)]
+
+
+def _completeness_total(session: Session, site_id: str, period: Period) -> Completeness:
+    recorded, complete = session.execute(_completeness_counts(site_id, period)).one()
+    return Completeness(None, recorded, complete)
+
+
+# Capacity ---------------------------------------------------------------------------------
+
+
+def _capacity(
+    session: Session, site: Site, period: Period, now: datetime, risk: float
+) -> list[CapacityAdvice]:
+    """Per procedure: the show rate shrunk toward the site's, and the bookings a typical
+    counter-day serving it may take (windows of the period's last week)."""
+    outcomes = {
+        row.procedure_id: (row[1], row[2])
+        for row in session.execute(
+            select(
+                Appointment.procedure_id,
+                sql.counted(sql.is_seen(now)),
+                sql.counted(Appointment.status == S.no_show),
+            )
+            .where(sql.in_range(site.id, period.first, period.last))
+            .group_by(Appointment.procedure_id)
+        )
+    }
+    shows_total = sum(shows for shows, _ in outcomes.values())
+    visits_total = shows_total + sum(absent for _, absent in outcomes.values())
+    site_rate = shows_total / visits_total if visits_total else None
+    seats = _seats_per_counter_day(session, site, period.last)
+    advice = []
+    for procedure in sorted(set(outcomes) | set(seats)):
+        shows, absent = outcomes.get(procedure, (0, 0))
+        day_seats = seats.get(procedure, 0)
+        show_rate = (
+            None if site_rate is None else shrunk_show_rate(shows, shows + absent, site_rate)
+        )
+        advised = day_seats if show_rate is None else advised_bookings(day_seats, show_rate, risk)
+        advice.append(
+            CapacityAdvice(procedure, shows + absent, shows, show_rate, day_seats, advised, risk)
+        )
+    return advice
+
+
+def _seats_per_counter_day(session: Session, site: Site, last: date) -> dict[str, int]:
+    """Per procedure, the median seats of an open counter-day among the counters serving it,
+    over the week ending on `last` (holidays and closures aside: the configured capacity)."""
+    first = last - timedelta(days=6)
+    plan = load_site_plan(session, site, None, first, last)
+    every_day_open = SiteCalendar(plan.calendar.timezone)
+    days_of = {
+        counter.counter_id: list(
+            offered_seats(replace(counter, closures=()), every_day_open, first, last).values()
+        )
+        for counter in plan.counters
+    }
+    served: dict[str, list[int]] = {}
+    for counter_id, procedure_id in session.execute(
+        select(CounterProcedure.counter_id, CounterProcedure.procedure_id).where(
+            CounterProcedure.counter_id.in_(list(days_of))
+        )
+    ):
+        served.setdefault(procedure_id, []).extend(days_of[counter_id])
+    return {procedure: int(median(days)) for procedure, days in served.items() if days}
+
+
+# Affluence, repeats, satisfaction, fill ----------------------------------------------------
+
+
+def _affluence(session: Session, site_id: str, period: Period, now: datetime) -> list[Affluence]:
+    query = (
+        select(Appointment.local_weekday, Appointment.local_hour, func.count())
+        .where(sql.in_range(site_id, period.first, period.last), sql.is_seen(now))
+        .group_by(Appointment.local_weekday, Appointment.local_hour)
+        .order_by(Appointment.local_weekday, Appointment.local_hour)
+    )
+    return [Affluence(*row) for row in session.execute(query)]
+
+
+def _repeats(session: Session, site_id: str, period: Period) -> Repeats:
+    earlier = aliased(Appointment)
+    same_phone = exists().where(
+        earlier.phone_key == Appointment.phone_key,
+        earlier.site_id == Appointment.site_id,
+        earlier.file_complete.is_(False),
+        sql.days_between(earlier.local_date, Appointment.local_date).between(1, REPEAT_WINDOW_DAYS),
+    )
+    linked = Appointment.return_of.is_not(None)
+    row = session.execute(
+        select(
+            func.count(),
+            sql.counted(linked),
+            sql.counted(and_(~linked, Appointment.phone_key.is_not(None), same_phone)),
+        ).where(sql.in_range(site_id, period.first, period.last), sql.is_due())
+    ).one()
+    return Repeats(*row)
+
+
+def _satisfaction(session: Session, site: Site, period: Period) -> Satisfaction:
+    in_range = sql.in_range(site.id, period.first, period.last)
+    sent = session.execute(select(sql.counted(_sent(Kind.survey))).where(in_range)).scalar_one()
+    scores = session.execute(
+        select(Appointment.satisfaction, func.count())
+        .where(in_range, Appointment.satisfaction.is_not(None))
+        .group_by(Appointment.satisfaction)
+    ).all()
+    by_score = {score: 0 for score in range(1, 6)} | {score: count for score, count in scores}
+    return Satisfaction(site.survey_enabled, sent, sum(by_score.values()), by_score)
+
+
+def _fill(session: Session, site: Site, period: Period) -> Fill:
+    booked = session.execute(
+        select(func.coalesce(func.sum(sql.booked_cells()), 0)).where(
+            sql.in_range(site.id, period.first, period.last), sql.is_due()
+        )
+    ).scalar_one()
+    plan = load_site_plan(session, site, None, period.first, period.last)
+    offered = sum(
+        sum(offered_seats(counter, plan.calendar, period.first, period.last).values())
+        for counter in plan.counters
+    )
+    return Fill(int(booked), offered)
+
+
+def _headline(session: Session, site: Site, period: Period, now: datetime) -> Headline:
+    return Headline(
+        period=period,
+        attendance=_attendance_total(session, site.id, period, now),
+        completeness=_completeness_total(session, site.id, period),
+        waiting=_waiting(session, site.id, period, now),
+        fill=_fill(session, site, period),
+        repeats=_repeats(session, site.id, period),
+        satisfaction=_satisfaction(session, site, period),
+    )
