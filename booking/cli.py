@@ -12,11 +12,35 @@ from booking.logs import configure_logging
 from booking.settings import SettingsError, load_settings
 
 
+def _demo_history(services, months: int) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from booking.history import has_history, months_before, write_history
+    from booking.models import Site
+
+    if not 1 <= months <= 36:
+        return "history: give 1 to 36 months"
+    with services.uow.writing() as session:
+        if has_history(session):
+            return "history: already written"
+        sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
+        first, last = months_before(services.now().date(), months)
+        written = write_history(session, sites, first, last, services.settings.secret_key)
+    return f"history: {written} past visits from {first} to {last}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="guichet", description="Guichet booking service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the database schema")
-    commands.add_parser("demo", help="load the demo prefecture (idempotent)")
+    demo = commands.add_parser("demo", help="load the demo prefecture (idempotent)")
+    demo.add_argument(
+        "--history",
+        type=int,
+        metavar="MONTHS",
+        default=0,
+        help="also write this many months of past visits for the managers' figures (once)",
+    )
     serve = commands.add_parser("serve", help="serve the web interface and the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -50,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         with services.uow.writing() as session:
             created = load_demo(session, demo_file(settings), services.catalogue)
         print(f"demo loaded: {created}")
+        if args.history:
+            print(_demo_history(services, args.history))
         if settings.environment == "development":
             staff_cli.add_demo_accounts(services)
             print(staff_cli.demo_accounts_text())

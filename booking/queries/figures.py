@@ -153,7 +153,9 @@ class Headline:
 @dataclass(frozen=True)
 class Dashboard:
     site_id: str
+    site_name: str
     by: str
+    counter_names: dict[int, str]
     current: Headline
     previous: Headline
     attendance: list[Attendance]

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from statistics import median
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from booking.availability import load_site_plan
 from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.models import Appointment, CounterProcedure, Site
+from booking.models import Appointment, Counter, CounterProcedure, Site
 from booking.queries import sql
 from booking.queries.figures import (
     Affluence,
@@ -160,7 +161,13 @@ class Statistics:
             site = _site(session, site_id)
             return Dashboard(
                 site_id=site_id,
+                site_name=site.name,
                 by=by,
+                counter_names=dict(
+                    session.execute(
+                        select(Counter.id, Counter.name).where(Counter.site_id == site_id)
+                    ).all()
+                ),
                 current=_headline(session, site, period, now),
                 previous=_headline(session, site, _before(period), now),
                 attendance=_attendance(session, site_id, period, now, by),
@@ -168,6 +175,18 @@ class Statistics:
                 capacity=_capacity(session, site, period, now, risk),
                 affluence=_affluence(session, site_id, period, now),
             )
+
+    def sites(self, actor: Actor) -> list[Site]:
+        """The sites whose figures the actor may read, by name."""
+        with self._uow.reading() as session:
+            found = session.execute(select(Site).order_by(Site.name)).scalars()
+            return [site for site in found if actor.may(Permission.statistics, site.id)]
+
+    def last_weeks(self, site: Site, weeks: int = 13) -> Period:
+        """The default period: the whole weeks up to yesterday in the site's time."""
+        yesterday = self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+        yesterday -= timedelta(days=1)
+        return Period(yesterday - timedelta(weeks=weeks) + timedelta(days=1), yesterday)
 
     def _scope(self, actor: Actor, site_id: str, first: date, last: date) -> Period:
         actor.require(Permission.statistics, site_id)

@@ -135,4 +135,4 @@ def csv_response(
     for row in rows:
         writer.writerow(["" if row[c] is None else row[c] for c in columns])
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
-    return Response(out.getvalue().encode(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(out.getvalue().encode(), media_type="text/csv", headers=headers)

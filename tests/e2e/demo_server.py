@@ -7,22 +7,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import select
+
 from booking.demo import load_demo
+from booking.history import months_before, write_history
 from booking.migrate import migrate
+from booking.models import Site
 from booking.paths import CONFIG
 from booking.services import build_services
 from booking.settings import Settings
+from booking.staff_cli import add_demo_accounts
 from tests.e2e.conftest import LiveServer
 
 
 @contextmanager
-def demo_server(database_url: str | None = None) -> Iterator[LiveServer]:
+def demo_server(database_url: str | None = None, history_months: int = 0) -> Iterator[LiveServer]:
+    """The demo; with `history_months`, its past visits and the demo staff accounts too."""
     with tempfile.TemporaryDirectory(prefix="guichet-demo-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'demo.db'}"
         migrate(url)
         services = build_services(Settings(database_url=url, secret_key="demo-secret-0123456789"))
         with services.uow.writing() as session:
             load_demo(session, CONFIG / "demo.toml", services.catalogue)
+            if history_months:
+                sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
+                first, last = months_before(services.now().date(), history_months)
+                write_history(session, sites, first, last, services.settings.secret_key)
+        if history_months:
+            add_demo_accounts(services)
         with LiveServer(services) as server:
             yield server
         services.engine.dispose()

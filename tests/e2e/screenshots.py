@@ -1,5 +1,6 @@
-"""`make screenshots`: every step of the journey and the manage pages at 1280 and 360 px,
-into screenshots/ (git-ignored). Look at them before calling a page done."""
+"""`make screenshots`: every step of the journey, the manage pages and the managers'
+dashboard at 1280 and 360 px, into screenshots/ (git-ignored). Look at them before calling a
+page done."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, sync_playwright
 
+from booking.staff_cli import DEMO_PASSWORD
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.demo_server import demo_server
 from tests.e2e.pages import renewal_until_slot, slot_to_confirmation, submit
@@ -44,15 +46,31 @@ def walk(page: Page, width: int) -> list[Path]:
     return taken
 
 
+def dashboard(page: Page, width: int) -> list[Path]:
+    """The managers' dashboard over six months of demo history."""
+    page.goto("/staff/login")
+    page.fill("#email", "manager@demo.guichet.fr")
+    page.fill("#password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/stats")
+    taken = []
+    for name, query in (("stats", ""), ("stats-delai", "?site=paris&by=lead_time")):
+        page.goto("/staff/stats" + query)
+        path = OUT / f"staff-{name}-{width}.png"
+        page.screenshot(path=path, full_page=True)
+        taken.append(path)
+    return taken
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with demo_server() as server, sync_playwright() as playwright:
+    with demo_server(history_months=6) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1280, 360):
             context = browser.new_context(
                 locale="fr-FR", base_url=server.url, viewport={"width": width, "height": 900}
             )
-            for path in walk(context.new_page(), width):
+            for path in walk(context.new_page(), width) + dashboard(context.new_page(), width):
                 print(path.relative_to(OUT.parent))
             context.close()
         browser.close()

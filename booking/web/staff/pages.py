@@ -37,7 +37,7 @@ from booking.web.pages.presenting import (
     documents_to_bring,
 )
 from booking.web.rendering import page
-from booking.web.staff import running, site_pages
+from booking.web.staff import figures_pages, running, site_pages
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -103,6 +103,8 @@ def staff_home(request: Request, actor: ActorDep) -> Template | Redirect:
     sites = sorted(actor.sites)
     if actor.may(Permission.agenda) and len(sites) == 1:
         return Redirect(f"/staff/sites/{sites[0]}/agenda", status_code=HTTP_303_SEE_OTHER)
+    if actor.may(Permission.statistics) and not actor.may(Permission.agenda):
+        return Redirect("/staff/stats", status_code=HTTP_303_SEE_OTHER)  # a manager
     return page(request, "staff/home.html", actor=actor, sites=sites, Permission=Permission)
 
 
@@ -226,6 +228,7 @@ staff_pages = Router(
     route_handlers=[
         *running.ROUTES,
         *site_pages.ROUTES,
+        *figures_pages.ROUTES,
         login_page,
         sign_in,
         sign_out,
