@@ -21,7 +21,7 @@ assets: node_modules/.package-lock.json
 
 run: $(STAMP) assets
 	$(BIN)/guichet migrate
-	$(BIN)/guichet demo
+	$(BIN)/guichet demo --history 6
 	$(BIN)/guichet serve
 
 test: $(STAMP) assets

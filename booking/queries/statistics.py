@@ -243,29 +243,44 @@ def _attendance_total(session: Session, site_id: str, period: Period, now: datet
 # Waiting ----------------------------------------------------------------------------------
 
 
-def _waiting(session: Session, site_id: str, period: Period, now: datetime) -> Waiting:
+def _waiting_columns(now: datetime) -> list[Any]:
+    """with call, within 10 min, green, orange, red, without call: over seen visits."""
     wait = sql.wait_minutes()
-    seen = and_(sql.in_range(site_id, period.first, period.last), sql.is_seen(now))
-    called = Appointment.called_at.is_not(None)
-    totals = session.execute(
-        select(
-            sql.counted(called),
-            sql.counted(and_(called, wait <= 10)),
-            sql.counted(and_(called, wait < 30)),
-            sql.counted(and_(called, wait >= 30, wait <= 60)),
-            sql.counted(and_(called, wait > 60)),
-            sql.counted(~called),
-        ).where(seen)
-    ).one()
+    seen = sql.is_seen(now)
+    called = and_(seen, Appointment.called_at.is_not(None))
+    return [
+        sql.counted(called),
+        sql.counted(and_(called, wait <= 10)),
+        sql.counted(and_(called, wait < 30)),
+        sql.counted(and_(called, wait >= 30, wait <= 60)),
+        sql.counted(and_(called, wait > 60)),
+        sql.counted(and_(seen, Appointment.called_at.is_(None))),
+    ]
+
+
+def _wait_median(session: Session, site_id: str, period: Period, now: datetime) -> float | None:
+    wait = sql.wait_minutes()
     minute = sql.whole(case((wait > WAIT_HISTOGRAM_CAP, WAIT_HISTOGRAM_CAP), else_=wait))
     histogram = session.execute(
         select(minute.label("minute"), func.count())
-        .where(seen, called)
+        .where(
+            sql.in_range(site_id, period.first, period.last),
+            sql.is_seen(now),
+            Appointment.called_at.is_not(None),
+        )
         .group_by(minute)
         .order_by(minute)
     ).all()
+    return _median(histogram)
+
+
+def _waiting(session: Session, site_id: str, period: Period, now: datetime) -> Waiting:
+    totals = session.execute(
+        select(*_waiting_columns(now)).where(sql.in_range(site_id, period.first, period.last))
+    ).one()
     with_call, within, green, orange, red, without = totals
-    return Waiting(with_call, within, green, orange, red, _median(histogram), without)
+    median = _wait_median(session, site_id, period, now)
+    return Waiting(with_call, within, green, orange, red, median, without)
 
 
 def _median(histogram: list[Any]) -> float | None:
@@ -287,8 +302,14 @@ def _median(histogram: list[Any]) -> float | None:
 # Completeness ---------------------------------------------------------------------------
 
 
+def _completeness_columns() -> list[Any]:
+    """files checked at the counter, complete ones."""
+    checked = Appointment.file_complete.is_not(None)
+    return [sql.counted(checked), sql.counted(Appointment.file_complete.is_(True))]
+
+
 def _completeness_counts(site_id: str, period: Period, *keys: Any):  # type: ignore[no-untyped-def]
-    return select(*keys, func.count(), sql.counted(Appointment.file_complete.is_(True))).where(
+    return select(*keys, *_completeness_columns()).where(
         sql.in_range(site_id, period.first, period.last), Appointment.file_complete.is_not(None)
     )
 
@@ -377,58 +398,70 @@ def _affluence(session: Session, site_id: str, period: Period, now: datetime) ->
     return [Affluence(*row) for row in session.execute(query)]
 
 
-def _repeats(session: Session, site_id: str, period: Period) -> Repeats:
+def _repeat_columns(site_id: str, period: Period) -> list[Any]:
+    """due, linked by staff, same phone: over due visits."""
     earlier = aliased(Appointment)
+    # Only phones with an incomplete file in the 60 days before the period or in it can
+    # repeat: a set computed once, so the per-visit check runs for those few alone.
+    candidates = select(earlier.phone_key).where(
+        earlier.site_id == site_id,
+        earlier.file_complete.is_(False),
+        earlier.local_date >= period.first - timedelta(days=REPEAT_WINDOW_DAYS),
+        earlier.local_date <= period.last,
+        earlier.phone_key.is_not(None),
+    )
     same_phone = exists().where(
         earlier.phone_key == Appointment.phone_key,
         earlier.site_id == Appointment.site_id,
         earlier.file_complete.is_(False),
         sql.days_between(earlier.local_date, Appointment.local_date).between(1, REPEAT_WINDOW_DAYS),
     )
+    due = sql.is_due()
     linked = Appointment.return_of.is_not(None)
-    row = session.execute(
-        select(
-            func.count(),
-            sql.counted(linked),
-            sql.counted(and_(~linked, Appointment.phone_key.is_not(None), same_phone)),
-        ).where(sql.in_range(site_id, period.first, period.last), sql.is_due())
-    ).one()
-    return Repeats(*row)
+    return [
+        sql.counted(due),
+        sql.counted(and_(due, linked)),
+        sql.counted(
+            and_(due, ~linked, Appointment.phone_key.in_(candidates.scalar_subquery()), same_phone)
+        ),
+    ]
 
 
-def _satisfaction(session: Session, site: Site, period: Period) -> Satisfaction:
-    in_range = sql.in_range(site.id, period.first, period.last)
-    sent = session.execute(select(sql.counted(_sent(Kind.survey))).where(in_range)).scalar_one()
-    scores = session.execute(
-        select(Appointment.satisfaction, func.count())
-        .where(in_range, Appointment.satisfaction.is_not(None))
-        .group_by(Appointment.satisfaction)
-    ).all()
-    by_score = {score: 0 for score in range(1, 6)} | {score: count for score, count in scores}
-    return Satisfaction(site.survey_enabled, sent, sum(by_score.values()), by_score)
+def _satisfaction_columns() -> list[Any]:
+    """surveys sent (after a visit marked seen), then the replies scored 1 to 5."""
+    sent = and_(Appointment.status == S.seen, _sent(Kind.survey))
+    return [sql.counted(sent)] + [
+        sql.counted(Appointment.satisfaction == score) for score in range(1, 6)
+    ]
 
 
-def _fill(session: Session, site: Site, period: Period) -> Fill:
-    booked = session.execute(
-        select(func.coalesce(func.sum(sql.booked_cells()), 0)).where(
-            sql.in_range(site.id, period.first, period.last), sql.is_due()
-        )
-    ).scalar_one()
+def _offered_seats(session: Session, site: Site, period: Period) -> int:
     plan = load_site_plan(session, site, None, period.first, period.last)
-    offered = sum(
+    return sum(
         sum(offered_seats(counter, plan.calendar, period.first, period.last).values())
         for counter in plan.counters
     )
-    return Fill(int(booked), offered)
 
 
 def _headline(session: Session, site: Site, period: Period, now: datetime) -> Headline:
-    return Headline(
-        period=period,
-        attendance=_attendance_total(session, site.id, period, now),
-        completeness=_completeness_total(session, site.id, period),
-        waiting=_waiting(session, site.id, period, now),
-        fill=_fill(session, site, period),
-        repeats=_repeats(session, site.id, period),
-        satisfaction=_satisfaction(session, site, period),
-    )
+    """One period's headline figures in one scan of its visits (and the wait histogram)."""
+    booked = func.coalesce(func.sum(case((sql.is_due(), sql.booked_cells()), else_=0)), 0)
+    row = session.execute(
+        _attendance_counts(site.id, period, now)
+        .add_columns(*_completeness_columns())
+        .add_columns(*_waiting_columns(now))
+        .add_columns(*_repeat_columns(site.id, period))
+        .add_columns(*_satisfaction_columns())
+        .add_columns(booked)
+    ).one()
+    attendance, row = Attendance(None, *row[:5]), row[5:]
+    completeness, row = Completeness(None, *row[:2]), row[2:]
+    with_call, within, green, orange, red, without = row[:6]
+    median = _wait_median(session, site.id, period, now)
+    waiting, row = Waiting(with_call, within, green, orange, red, median, without), row[6:]
+    repeats, row = Repeats(*row[:3]), row[3:]
+    sent, scores, row = row[0], row[1:6], row[6:]
+    by_score = dict(zip(range(1, 6), scores, strict=True))
+    satisfaction = Satisfaction(site.survey_enabled, sent, sum(scores), by_score)
+    fill = Fill(int(row[0]), _offered_seats(session, site, period))
+    return Headline(period, attendance, completeness, waiting, fill, repeats, satisfaction)
