@@ -1,6 +1,6 @@
-"""A manager reads the figures in a real browser (the pages carry no script): the headline rates match a
-history known by construction, the grouping filter and the CSV links work, the pages pass axe
-at 1280 and 360 px without sideways scrolling, a bad date is explained."""
+"""A manager reads the figures in a real browser (the pages carry no script): the headline
+rates match a history known by construction, the grouping filter and the CSV links work, the
+pages pass axe at 1280 and 360 px without sideways scrolling, a bad date is explained."""
 
 from __future__ import annotations
 
