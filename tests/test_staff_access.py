@@ -63,6 +63,7 @@ def client(two_sites: TestClient) -> TestClient:
 def concrete(path: str, reference: str) -> str:
     path = path.replace("{site_id:str}", "paris").replace("{reference:str}", reference)
     path = path.replace("{move:str}", "call").replace("{counter_id:int}", "1")
+    path = path.replace("{table:str}", "attendance")
     assert not re.search(r"{\w+", path), f"a path parameter the matrix does not know: {path}"
     if "/stats" in path:
         path += "?site=paris&from=2026-03-01&to=2026-03-22"
