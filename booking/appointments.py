@@ -28,7 +28,7 @@ from booking.contacts import ContactError, normalise_email, normalise_phone
 from booking.documents import check_file, remember_version
 from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.i18n import N_
-from booking.lifecycle import RULES, Move, Outcome, decide, timestamp_column
+from booking.lifecycle import RULES, Move, Outcome, decide, timestamp_column, wait_seconds
 from booking.models import LIVE_STATUSES, Appointment, Channel, Counter, Site
 from booking.occupancy import change_load
 from booking.references import new_reference, normalise_reference, token_matches
@@ -421,6 +421,10 @@ def transition(session: Session, appointment: Appointment, move: Move, *, now: d
         change_load(session, release=(appointment.counter_id, _cells(appointment)))
     appointment.status = target
     setattr(appointment, timestamp_column(move), now)
+    if move is Move.call:
+        appointment.wait_seconds = wait_seconds(
+            appointment.starts_at, appointment.checked_in_at, now
+        )
     appointment.updated_at = now
     session.add(appointment)
     session.flush()

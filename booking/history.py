@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from booking.availability import load_site_plan
 from booking.contacts import phone_key
+from booking.lifecycle import wait_seconds
 from booking.models import Appointment, CounterProcedure, Site
 from booking.slots import _window_bounds, from_minute
 from notifications.models import Notification
@@ -160,6 +161,7 @@ def _visit(
         "anonymised_at": starts,  # a past without names: only what the figures keep
         "checked_in_at": None,
         "called_at": None,
+        "wait_seconds": None,
         "seen_at": None,
         "no_show_at": None,
         "cancelled_at": None,
@@ -184,10 +186,12 @@ def _visit(
         arrived = starts + timedelta(minutes=rng.uniform(-15, 10))
         called = max(arrived, starts) + timedelta(minutes=_wait(rng))
         complete = rng.random() > shape.incomplete
+        called_at = called if rng.random() > 0.03 else None  # a few seen without the button
         row |= {
             "status": "seen",
             "checked_in_at": arrived,
-            "called_at": called if rng.random() > 0.03 else None,
+            "called_at": called_at,
+            "wait_seconds": None if called_at is None else wait_seconds(starts, arrived, called_at),
             "seen_at": called + timedelta(minutes=step),
             "file_checked_at": called + timedelta(minutes=5),
             "file_complete": complete,

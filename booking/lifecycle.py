@@ -85,3 +85,9 @@ def timestamp_column(move: Move) -> str:
         Move.cancel_by_office: "cancelled_at",
         Move.move_by_citizen: "updated_at",
     }[move]
+
+
+def wait_seconds(starts_at: datetime, checked_in_at: datetime | None, called_at: datetime) -> int:
+    """The wait a call ends: from the later of arrival and appointment time (0 if called early)."""
+    waited_from = max(checked_in_at or starts_at, starts_at)
+    return max(0, int((called_at - waited_from).total_seconds()))

@@ -171,6 +171,8 @@ class Appointment(SQLModel, table=True):
     updated_at: datetime = utc_column()
     checked_in_at: datetime | None = utc_column(nullable=True)
     called_at: datetime | None = utc_column(nullable=True)
+    # Set with `called_at`: seconds from the later of arrival and appointment time to the call.
+    wait_seconds: int | None = None
     seen_at: datetime | None = utc_column(nullable=True)
     no_show_at: datetime | None = utc_column(nullable=True)
     cancelled_at: datetime | None = utc_column(nullable=True)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
+from booking.lifecycle import wait_seconds
 from booking.models import Appointment
 from booking.staff_access import Actor
 from booking.staff_models import Role
@@ -18,7 +19,8 @@ MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (2
 
 def history(services, rows: list[dict]) -> None:
     """Past visits written straight into the table (the figures read nothing else). A row
-    gives its `day` and any column; `arrived` and `called` are minutes after its start."""
+        gives its `day` and any column; `arrived` and `called` are minutes after its start (the
+    wait is then derived as the call derives it)."""
     base = {
         "site_id": "paris",
         "counter_id": 1,
@@ -47,6 +49,10 @@ def history(services, rows: list[dict]) -> None:
             for key, column in (("arrived", "checked_in_at"), ("called", "called_at"))
             if key in row
         }
+        if "called_at" in timings:
+            timings["wait_seconds"] = wait_seconds(
+                starts, timings.get("checked_in_at"), timings["called_at"]
+            )
         values.append(
             timings
             | base

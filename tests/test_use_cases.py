@@ -97,6 +97,8 @@ def test_counter_moves_follow_the_rules_and_repeat_as_before(services, clock):
     called = services.visits.call(reference).appointment
     again = services.visits.call(reference).appointment
     assert called.status == again.status == "called" and again.called_at == called.called_at
+    # Arrived 20 minutes early, called 3 minutes after the appointment time: waited 3 minutes.
+    assert called.wait_seconds == again.wait_seconds == 180
     seen = services.visits.mark_seen(reference).appointment
     assert seen.status == "seen"
     assert count(services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0

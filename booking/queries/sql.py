@@ -16,7 +16,8 @@ S = AppointmentStatus
 
 
 class minutes_between(FunctionElement[float]):
-    """Minutes from the first instant to the second (negative when the second is earlier)."""
+    """Minutes from the first instant to the second (negative when the second is earlier);
+    on SQLite to within a millisecond: round it."""
 
     type = Float()
     inherit_cache = True
@@ -25,10 +26,9 @@ class minutes_between(FunctionElement[float]):
 @compiles(minutes_between, "sqlite")
 def _minutes_sqlite(element: minutes_between, compiler: Any, **kw: Any) -> str:
     first, second = list(element.clauses)
-    # Whole seconds, exact (julianday's floating days would make 5 minutes 4.99999).
     return (
-        f"((CAST(strftime('%s', {compiler.process(second, **kw)}) AS INTEGER)"
-        f" - CAST(strftime('%s', {compiler.process(first, **kw)}) AS INTEGER)) / 60.0)"
+        f"((julianday({compiler.process(second, **kw)})"
+        f" - julianday({compiler.process(first, **kw)})) * 1440.0)"
     )
 
 
@@ -61,23 +61,6 @@ def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
 def _days_postgres(element: days_between, compiler: Any, **kw: Any) -> str:
     first, second = list(element.clauses)
     return f"({compiler.process(second, **kw)} - {compiler.process(first, **kw)})"
-
-
-class whole(FunctionElement[int]):
-    """The integer part of a non-negative number (PostgreSQL's CAST would round it)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(whole, "sqlite")
-def _whole_sqlite(element: whole, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
-
-
-@compiles(whole, "postgresql")
-def _whole_postgres(element: whole, compiler: Any, **kw: Any) -> str:
-    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
 def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -113,12 +96,9 @@ def is_unrecorded(now: datetime) -> ColumnElement[bool]:
     return and_(Appointment.status == S.booked, Appointment.ends_at <= now)
 
 
-def wait_minutes() -> ColumnElement[float]:
-    """From the later of arrival and appointment time to the call; 0 when called early."""
-    arrived = func.coalesce(Appointment.checked_in_at, Appointment.starts_at)
-    later = case((arrived > Appointment.starts_at, arrived), else_=Appointment.starts_at)
-    minutes = minutes_between(later, Appointment.called_at)
-    return case((minutes < 0, 0.0), else_=minutes)
+def is_called(now: datetime) -> ColumnElement[bool]:
+    """Seen, after a call: the visits whose wait counts."""
+    return and_(is_seen(now), Appointment.wait_seconds.is_not(None))
 
 
 def booked_cells() -> ColumnElement[int]:

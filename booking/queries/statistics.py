@@ -244,30 +244,26 @@ def _attendance_total(session: Session, site_id: str, period: Period, now: datet
 
 
 def _waiting_columns(now: datetime) -> list[Any]:
-    """with call, within 10 min, green, orange, red, without call: over seen visits."""
-    wait = sql.wait_minutes()
-    seen = sql.is_seen(now)
-    called = and_(seen, Appointment.called_at.is_not(None))
+    """with call, within 10 min, green (< 30), orange (30–60), red (> 60), without call."""
+    wait = Appointment.wait_seconds
+    called = sql.is_called(now)
     return [
         sql.counted(called),
-        sql.counted(and_(called, wait <= 10)),
-        sql.counted(and_(called, wait < 30)),
-        sql.counted(and_(called, wait >= 30, wait <= 60)),
-        sql.counted(and_(called, wait > 60)),
-        sql.counted(and_(seen, Appointment.called_at.is_(None))),
+        sql.counted(and_(called, wait <= 10 * 60)),
+        sql.counted(and_(called, wait < 30 * 60)),
+        sql.counted(and_(called, wait >= 30 * 60, wait <= 60 * 60)),
+        sql.counted(and_(called, wait > 60 * 60)),
+        sql.counted(and_(sql.is_seen(now), Appointment.wait_seconds.is_(None))),
     ]
 
 
 def _wait_median(session: Session, site_id: str, period: Period, now: datetime) -> float | None:
-    wait = sql.wait_minutes()
-    minute = sql.whole(case((wait > WAIT_HISTOGRAM_CAP, WAIT_HISTOGRAM_CAP), else_=wait))
+    """From a histogram of whole minutes (the last bucket holds every longer wait)."""
+    whole = Appointment.wait_seconds // 60
+    minute = case((whole > WAIT_HISTOGRAM_CAP, WAIT_HISTOGRAM_CAP), else_=whole)
     histogram = session.execute(
         select(minute.label("minute"), func.count())
-        .where(
-            sql.in_range(site_id, period.first, period.last),
-            sql.is_seen(now),
-            Appointment.called_at.is_not(None),
-        )
+        .where(sql.in_range(site_id, period.first, period.last), sql.is_called(now))
         .group_by(minute)
         .order_by(minute)
     ).all()

@@ -1,5 +1,5 @@
-"""what the figures need beyond the visit: whether the file was complete at the counter, and a
-keyed hash of the phone that survives anonymisation (repeat visits)
+"""what the figures need beyond the visit: whether the file was complete at the counter, the
+wait before the call, and a keyed hash of the phone that survives anonymisation (repeats)
 
 Revision ID: 0011
 Revises: 0010
@@ -22,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("file_complete", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("phone_key", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("wait_seconds", sa.Integer(), nullable=True))
         batch_op.create_index("ix_appointment_phone_key", ["phone_key"])
     # Files already checked at the counter: complete when nothing was missing. (Phone keys
     # need the secret key: visits booked before this revision have none.)
@@ -39,10 +40,22 @@ def upgrade() -> None:
             sa.text("UPDATE appointment SET file_complete = :complete WHERE id = :id"),
             {"complete": not missing, "id": row.id},
         )
+    # Visits already called: the wait from the later of arrival and appointment time.
+    called = sa.text(
+        "SELECT id, starts_at, checked_in_at, called_at FROM appointment"
+        " WHERE called_at IS NOT NULL"
+    ).columns(starts_at=sa.DateTime(), checked_in_at=sa.DateTime(), called_at=sa.DateTime())
+    for row in connection.execute(called).all():
+        waited_from = max(row.checked_in_at or row.starts_at, row.starts_at)
+        connection.execute(
+            sa.text("UPDATE appointment SET wait_seconds = :wait WHERE id = :id"),
+            {"wait": max(0, int((row.called_at - waited_from).total_seconds())), "id": row.id},
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.drop_index("ix_appointment_phone_key")
+        batch_op.drop_column("wait_seconds")
         batch_op.drop_column("phone_key")
         batch_op.drop_column("file_complete")
