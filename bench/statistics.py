@@ -22,7 +22,7 @@ from sqlalchemy import event, select, text
 
 from bench.slots_and_booking import drop_postgres, fresh_postgres
 from booking.builders import add_counter, add_site
-from booking.history import write_history
+from booking.history import Shape, write_history
 from booking.migrate import migrate
 from booking.models import Site
 from booking.services import build_services
@@ -61,8 +61,6 @@ def build(url: str, visits: int, last: date) -> int:
     with services.uow.writing() as session:
         sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
         offered = 2 * 52 * 5 * 24 * COUNTERS * SITES  # seats over two years, holidays aside
-        from booking.history import Shape
-
         written = write_history(
             session, sites, first, last, services.settings.secret_key,
             shape=Shape(fill=min(0.98, visits / offered * 1.04)),

@@ -22,7 +22,7 @@ from booking.availability import load_site_plan
 from booking.contacts import phone_key
 from booking.lifecycle import wait_seconds
 from booking.models import Appointment, CounterProcedure, Site
-from booking.slots import _window_bounds, from_minute
+from booking.slots import from_minute, grid_starts
 from notifications.models import Notification
 
 PREFIX = "H"  # history references: H + site number + a running number (never a real one)
@@ -93,17 +93,16 @@ def visits_of_site(
             procedures = served.get(counter.counter_id)
             if not procedures or day in plan.calendar.closed_days:
                 continue
-            for opens, closes in _window_bounds(counter.windows, day, zone):
-                for start in range(opens, closes - counter.slot_minutes + 1, counter.slot_minutes):
-                    for _ in range(counter.capacity):
-                        if rng.random() > shape.fill:
-                            continue
-                        running += 1
-                        yield _visit(
-                            site, number, running, counter.counter_id, counter.slot_minutes,
-                            rng.choice(procedures), from_minute(start), zone, weekday,
-                            secret, rng, shape, come_back,
-                        )  # fmt: skip
+            for start in grid_starts(counter, day, zone):
+                for _ in range(counter.capacity):
+                    if rng.random() > shape.fill:
+                        continue
+                    running += 1
+                    yield _visit(
+                        site, number, running, counter.counter_id, counter.slot_minutes,
+                        rng.choice(procedures), from_minute(start), zone, weekday,
+                        secret, rng, shape, come_back,
+                    )  # fmt: skip
         day += timedelta(days=1)
 
 

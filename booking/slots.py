@@ -9,7 +9,7 @@ visit covers ceil(duration / step) cells, so visits of any length never shift th
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -304,26 +304,28 @@ def day_starts(
     return sorted(_window_starts(plan, day, tz, slot_minutes))
 
 
+def grid_starts(plan: CounterPlan, day: date, tz: ZoneInfo) -> Iterator[int]:
+    """Every cell of one counter's grid on a local day, in the windows valid that day."""
+    step = plan.slot_minutes
+    for opens, closes in _window_bounds(plan.windows, day, tz):
+        yield from range(opens, closes - step + 1, step)
+
+
 def offered_seats(
     plan: CounterPlan, calendar: SiteCalendar, first_day: date, last_day: date
 ) -> dict[date, int]:
     """Seats one counter offered each local day: its grid cells inside the windows valid that
     day, outside holidays and closures, times its capacity (days without any are left out)."""
-    tz = calendar.timezone
     step = plan.slot_minutes
-    week = _by_weekday(plan.windows)
     seats: dict[date, int] = {}
     for day in _days(first_day, last_day):
-        windows = week[day.weekday()]
-        if not windows or day in calendar.closed_days:
+        if day in calendar.closed_days:
             continue
-        cells = 0
-        for opens, closes in _window_bounds(windows, day, tz):
-            starts = range(opens, closes - step + 1, step)
-            if plan.closures:
-                cells += sum(1 for s in starts if not _closed(plan.closures, s, s + step))
-            else:
-                cells += len(starts)
+        cells = sum(
+            1
+            for start in grid_starts(plan, day, calendar.timezone)
+            if not (plan.closures and _closed(plan.closures, start, start + step))
+        )
         if cells:
             seats[day] = cells * plan.capacity
     return seats

@@ -21,6 +21,7 @@ from booking.slots import (
     find_slots,
     from_minute,
     local_minute,
+    offered_seats,
     refusal_for_start,
     to_minute,
 )
@@ -338,3 +339,24 @@ def test_find_slots_agrees_with_a_plain_oracle(data, counters, duration, zone, f
     rules = BookingRules(duration, earliest, first + timedelta(days=data.draw(st.integers(0, 12))))
     found = [(s.start, s.available) for s in find_slots(plans, calendar, first, last, rules, load)]
     assert found == naive_slots(plans, calendar, first, last, rules, load)
+
+
+def test_offered_seats_count_grid_cells_outside_closures_and_holidays():
+    monday, easter_monday = date(2026, 3, 23), date(2026, 4, 6)
+    closure = (to_minute(datetime(2026, 3, 23, 10, tzinfo=PARIS)),
+               to_minute(datetime(2026, 3, 23, 11, tzinfo=PARIS)))  # fmt: skip
+    plan = CounterPlan(
+        counter_id=1,
+        capacity=2,
+        slot_minutes=15,
+        windows=(
+            WeeklyWindow(0, time(9), time(12)),
+            WeeklyWindow(0, time(9), time(10), date(2099, 1, 1)),
+        ),
+        closures=(closure,),
+    )
+    calendar = SiteCalendar(PARIS, frozenset({easter_monday}))
+    seats = offered_seats(plan, calendar, monday, easter_monday)
+    # 12 cells, 4 of them closed, 2 seats each; the next Monday whole; Easter Monday closed;
+    # the window valid from 2099 counts on none of these days.
+    assert seats == {monday: 16, date(2026, 3, 30): 24}

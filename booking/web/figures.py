@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response
 
+from booking.errors import InvalidRequest
+from booking.i18n import N_
 from booking.queries.figures import (
     Affluence,
     Attendance,
@@ -16,6 +20,8 @@ from booking.queries.figures import (
     Completeness,
     Waiting,
 )
+from booking.queries.statistics import COMPLETENESS_GROUPINGS, DEFAULT_RISK, Statistics
+from booking.staff_access import Actor
 
 ATTENDANCE_COLUMNS = (
     "key",
@@ -136,3 +142,58 @@ def csv_response(
         writer.writerow(["" if row[c] is None else row[c] for c in columns])
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
     return Response(out.getvalue().encode(), media_type="text/csv", headers=headers)
+
+
+def parse_day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest.for_field(field, N_("Give a date as YYYY-MM-DD.")) from None
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """Which table of which site over which local dates, as the API and the dashboard ask."""
+
+    site: str
+    first: date
+    last: date
+    by: str | None = None
+    risk: float = DEFAULT_RISK
+
+
+def table_rows(
+    statistics: Statistics, actor: Actor, table: str, asked: TableRequest
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """One table's rows and columns (what its CSV holds)."""
+    site, first, last = asked.site, asked.first, asked.last
+    if table == "attendance":
+        report = statistics.attendance(actor, site, first, last, asked.by or "site")
+        return [attendance_row(row) for row in report.rows], ATTENDANCE_COLUMNS
+    if table == "waiting":
+        return [waiting_row(statistics.waiting(actor, site, first, last))], WAITING_COLUMNS
+    if table == "completeness":
+        by = asked.by if asked.by in COMPLETENESS_GROUPINGS else "procedure"
+        found, _ = statistics.completeness(actor, site, first, last, by)
+        return [completeness_row(row) for row in found], COMPLETENESS_COLUMNS
+    if table == "capacity":
+        advice = statistics.capacity(actor, site, first, last, asked.risk)
+        return [capacity_row(row) for row in advice], CAPACITY_COLUMNS
+    if table == "affluence":
+        found_rows = statistics.affluence(actor, site, first, last)
+        return [affluence_row(row) for row in found_rows], AFFLUENCE_COLUMNS
+    raise ValueError(f"no table {table}")
+
+
+TABLES = ("attendance", "waiting", "completeness", "capacity", "affluence")
+
+
+def table_csv(
+    statistics: Statistics,
+    actor: Actor,
+    table: str,
+    asked: TableRequest,
+    filename: str | None = None,
+) -> Response[bytes]:
+    rows, columns = table_rows(statistics, actor, table, asked)
+    return csv_response(rows, columns, filename)

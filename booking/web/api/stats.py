@@ -4,15 +4,12 @@ the JSON's columns in order, a header line)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Router, get
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
-from booking.errors import InvalidRequest
-from booking.i18n import N_
 from booking.queries.statistics import DEFAULT_RISK
 from booking.web import figures
 from booking.web.deps import (
@@ -22,6 +19,7 @@ from booking.web.deps import (
     provide_bearer_actor,
 )
 from booking.web.errors import documented_errors
+from booking.web.figures import TableRequest, parse_day
 
 Grouping = Literal[
     "site", "counter", "procedure", "weekday", "hour", "lead_time", "channel", "reminder"
@@ -36,15 +34,12 @@ STATS = {
 }
 
 
-def day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidRequest.for_field(field, N_("Give a date as YYYY-MM-DD.")) from None
+def _asked(site: str, first: str, last: str, by: str | None = None, **more: Any) -> TableRequest:
+    return TableRequest(site, parse_day(first, "from"), parse_day(last, "to"), by, **more)
 
 
-def _range(site: str, first: str, last: str) -> dict[str, Any]:
-    return {"site": site, "from": day(first, "from").isoformat(), "to": day(last, "to").isoformat()}
+def _range(asked: TableRequest) -> dict[str, Any]:
+    return {"site": asked.site, "from": asked.first.isoformat(), "to": asked.last.isoformat()}
 
 
 @get("/attendance", **STATS)
@@ -59,13 +54,13 @@ def attendance(
 ) -> Any:
     """No-shows by site, counter, procedure, weekday, hour, lead time, channel or reminder,
     over local dates [from, to], with the previous period of equal length beside it."""
-    report = statistics.attendance(actor, site, day(first, "from"), day(last, "to"), by)
-    rows = [figures.attendance_row(row) for row in report.rows]
+    asked = _asked(site, first, last, by)
     if figures.wants_csv(request):
-        return figures.csv_response(rows, figures.ATTENDANCE_COLUMNS)
-    return _range(site, first, last) | {
+        return figures.table_csv(statistics, actor, "attendance", asked)
+    report = statistics.attendance(actor, site, asked.first, asked.last, by)
+    return _range(asked) | {
         "by": report.by,
-        "rows": rows,
+        "rows": [figures.attendance_row(row) for row in report.rows],
         "total": figures.attendance_row(report.total, with_key=False),
         "previous": {
             "from": report.previous_period.first.isoformat(),
@@ -87,10 +82,11 @@ def waiting(
     """Waits from the later of arrival and appointment time to the call: the share called
     within 10 minutes, the green (< 30 min), orange (30–60) and red (> 60) bands, the median;
     visits seen without a call apart."""
-    found = statistics.waiting(actor, site, day(first, "from"), day(last, "to"))
+    asked = _asked(site, first, last)
     if figures.wants_csv(request):
-        return figures.csv_response([figures.waiting_row(found)], figures.WAITING_COLUMNS)
-    return _range(site, first, last) | figures.waiting_body(found)
+        return figures.table_csv(statistics, actor, "waiting", asked)
+    found = statistics.waiting(actor, site, asked.first, asked.last)
+    return _range(asked) | figures.waiting_body(found)
 
 
 @get("/completeness", **STATS)
@@ -104,13 +100,17 @@ def completeness(
     by: Annotated[Literal["procedure", "counter"], QueryParameter()] = "procedure",
 ) -> Any:
     """Files checked at the counter and how many were complete, by procedure or counter."""
-    rows, total = statistics.completeness(actor, site, day(first, "from"), day(last, "to"), by)
-    body = [figures.completeness_row(row) for row in rows]
+    asked = _asked(site, first, last, by)
     if figures.wants_csv(request):
-        return figures.csv_response(body, figures.COMPLETENESS_COLUMNS)
+        return figures.table_csv(statistics, actor, "completeness", asked)
+    rows, total = statistics.completeness(actor, site, asked.first, asked.last, by)
     summary = figures.completeness_row(total)
     del summary["key"]
-    return _range(site, first, last) | {"by": by, "rows": body, "total": summary}
+    return _range(asked) | {
+        "by": by,
+        "rows": [figures.completeness_row(row) for row in rows],
+        "total": summary,
+    }
 
 
 @get("/capacity", **STATS)
@@ -121,16 +121,17 @@ def capacity(
     site: SiteParam,
     first: FromParam,
     last: ToParam,
-    risk: Annotated[float, QueryParameter(ge=0.001, le=0.5)] = DEFAULT_RISK,
+    risk: float = DEFAULT_RISK,
 ) -> Any:
     """Per procedure, the show rate shrunk toward the site's (k = 30) and the bookings a
     counter-day of `seats_per_day` may take so that more visitors than seats come at most
-    `risk` of the time. The booking guard still never exceeds the configured capacity."""
-    rows = statistics.capacity(actor, site, day(first, "from"), day(last, "to"), risk)
-    body = [figures.capacity_row(row) for row in rows]
+    `risk` (0.001 to 0.5) of the time. The booking guard still never exceeds the configured
+    capacity."""
+    asked = _asked(site, first, last, risk=risk)
     if figures.wants_csv(request):
-        return figures.csv_response(body, figures.CAPACITY_COLUMNS)
-    return _range(site, first, last) | {"rows": body}
+        return figures.table_csv(statistics, actor, "capacity", asked)
+    rows, _ = figures.table_rows(statistics, actor, "capacity", asked)
+    return _range(asked) | {"rows": rows}
 
 
 @get("/affluence", **STATS)
@@ -143,11 +144,11 @@ def affluence(
     last: ToParam,
 ) -> Any:
     """Visitors who came, by local weekday (0 = Monday) and hour: the affluence calendar."""
-    rows = statistics.affluence(actor, site, day(first, "from"), day(last, "to"))
-    body = [figures.affluence_row(row) for row in rows]
+    asked = _asked(site, first, last)
     if figures.wants_csv(request):
-        return figures.csv_response(body, figures.AFFLUENCE_COLUMNS)
-    return _range(site, first, last) | {"rows": body}
+        return figures.table_csv(statistics, actor, "affluence", asked)
+    rows, _ = figures.table_rows(statistics, actor, "affluence", asked)
+    return _range(asked) | {"rows": rows}
 
 
 stats_api = Router(

@@ -16,11 +16,12 @@ from litestar.response import Template
 from booking.errors import FieldError, InvalidRequest, NotFound
 from booking.i18n import N_, translator
 from booking.queries.figures import Dashboard, Period
-from booking.queries.statistics import COMPLETENESS_GROUPINGS, DEFAULT_RISK, GROUPINGS, Statistics
+from booking.queries.statistics import DEFAULT_RISK, GROUPINGS, Statistics
 from booking.staff_access import Actor
 from booking.web import figures
 from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
+from booking.web.figures import TableRequest, parse_day
 from booking.web.rendering import LOCALES, page
 from booking.web.staff import charts
 
@@ -53,12 +54,7 @@ CHANNEL_LABELS = {
 
 
 def _day(text: str | None, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidRequest.for_field(field, N_("Give a date as YYYY-MM-DD.")) from None
+    return parse_day(text, field) if text else None
 
 
 def _risk(text: str | None) -> float:
@@ -180,9 +176,6 @@ def dashboard_page(
     return page(request, "staff/stats.html", status_code=422 if errors else 200, **context)
 
 
-TABLES = ("attendance", "waiting", "completeness", "capacity", "affluence")
-
-
 @get("/stats/csv/{table:str}", sync_to_thread=True, opt=STATISTICS)
 def table_csv(
     actor: ActorDep,
@@ -195,31 +188,11 @@ def table_csv(
     risk: Text = None,
 ) -> Response[bytes]:
     """One table of the dashboard as a CSV file, the JSON API's columns."""
-    if table not in TABLES:
+    if table not in figures.TABLES:
         raise NotFound(N_("No such table."))
-    start, end = _day(first, "from"), _day(last, "to")
-    assert start is not None and end is not None  # required parameters
-    if table == "attendance":
-        report = statistics.attendance(actor, site, start, end, by or "site")
-        rows = [figures.attendance_row(row) for row in report.rows]
-        columns = figures.ATTENDANCE_COLUMNS
-    elif table == "waiting":
-        rows = [figures.waiting_row(statistics.waiting(actor, site, start, end))]
-        columns = figures.WAITING_COLUMNS
-    elif table == "completeness":
-        grouping = by if by in COMPLETENESS_GROUPINGS else "procedure"
-        found, _ = statistics.completeness(actor, site, start, end, grouping)
-        rows = [figures.completeness_row(row) for row in found]
-        columns = figures.COMPLETENESS_COLUMNS
-    elif table == "capacity":
-        found_advice = statistics.capacity(actor, site, start, end, _risk(risk))
-        rows = [figures.capacity_row(row) for row in found_advice]
-        columns = figures.CAPACITY_COLUMNS
-    else:
-        rows = [figures.affluence_row(row) for row in statistics.affluence(actor, site, start, end)]
-        columns = figures.AFFLUENCE_COLUMNS
-    name = f"guichet-{site}-{table}-{start.isoformat()}-{end.isoformat()}.csv"
-    return figures.csv_response(rows, columns, filename=name)
+    asked = TableRequest(site, parse_day(first, "from"), parse_day(last, "to"), by, _risk(risk))
+    name = f"guichet-{site}-{table}-{asked.first.isoformat()}-{asked.last.isoformat()}.csv"
+    return figures.table_csv(statistics, actor, table, asked, filename=name)
 
 
 ROUTES = [dashboard_page, table_csv]
