@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from booking.availability import load_site_plan
+from booking.availability import SitePlan, load_site_plan
 from booking.errors import InvalidRequest, NotFound
 from booking.i18n import N_
 from booking.models import Appointment, Counter, CounterProcedure, Site
@@ -134,7 +134,8 @@ class Statistics:
         _check_risk(risk)
         with self._uow.reading() as session:
             site = _site(session, site_id)
-            return _capacity(session, site, period, self._services.now(), risk)
+            plan = load_site_plan(session, site, None, period.first, period.last)
+            return _capacity(session, plan, period, self._services.now(), risk)
 
     def affluence(self, actor: Actor, site_id: str, first: date, last: date) -> list[Affluence]:
         period = self._scope(actor, site_id, first, last)
@@ -157,8 +158,11 @@ class Statistics:
             raise InvalidRequest.for_field("by", N_("Unknown grouping."))
         _check_risk(risk)
         now = self._services.now()
+        previous = _before(period)
         with self._uow.reading() as session:
             site = _site(session, site_id)
+            # The counters and their windows once, over both periods: seats and advice.
+            plan = load_site_plan(session, site, None, previous.first, period.last)
             return Dashboard(
                 site_id=site_id,
                 site_name=site.name,
@@ -168,11 +172,11 @@ class Statistics:
                         select(Counter.id, Counter.name).where(Counter.site_id == site_id)
                     ).all()
                 ),
-                current=_headline(session, site, period, now),
-                previous=_headline(session, site, _before(period), now),
+                current=_headline(session, plan, period, now),
+                previous=_headline(session, plan, previous, now),
                 attendance=_attendance(session, site_id, period, now, by),
                 completeness=_completeness(session, site_id, period, "procedure"),
-                capacity=_capacity(session, site, period, now, risk),
+                capacity=_capacity(session, plan, period, now, risk),
                 affluence=_affluence(session, site_id, period, now),
             )
 
@@ -325,7 +329,7 @@ def _completeness_total(session: Session, site_id: str, period: Period) -> Compl
 
 
 def _capacity(
-    session: Session, site: Site, period: Period, now: datetime, risk: float
+    session: Session, plan: SitePlan, period: Period, now: datetime, risk: float
 ) -> list[CapacityAdvice]:
     """Per procedure: the show rate shrunk toward the site's, and the bookings a typical
     counter-day serving it may take (windows of the period's last week)."""
@@ -337,14 +341,14 @@ def _capacity(
                 sql.counted(sql.is_seen(now)),
                 sql.counted(Appointment.status == S.no_show),
             )
-            .where(sql.in_range(site.id, period.first, period.last))
+            .where(sql.in_range(plan.site.id, period.first, period.last))
             .group_by(Appointment.procedure_id)
         )
     }
     shows_total = sum(shows for shows, _ in outcomes.values())
     visits_total = shows_total + sum(absent for _, absent in outcomes.values())
     site_rate = shows_total / visits_total if visits_total else None
-    seats = _seats_per_counter_day(session, site, period.last)
+    seats = _seats_per_counter_day(session, plan, period.last)
     advice = []
     for procedure in sorted(set(outcomes) | set(seats)):
         shows, absent = outcomes.get(procedure, (0, 0))
@@ -359,11 +363,10 @@ def _capacity(
     return advice
 
 
-def _seats_per_counter_day(session: Session, site: Site, last: date) -> dict[str, int]:
+def _seats_per_counter_day(session: Session, plan: SitePlan, last: date) -> dict[str, int]:
     """Per procedure, the median seats of an open counter-day among the counters serving it,
     over the week ending on `last` (holidays and closures aside: the configured capacity)."""
     first = last - timedelta(days=6)
-    plan = load_site_plan(session, site, None, first, last)
     every_day_open = SiteCalendar(plan.calendar.timezone)
     days_of = {
         counter.counter_id: list(
@@ -431,16 +434,17 @@ def _satisfaction_columns() -> list[Any]:
     ]
 
 
-def _offered_seats(session: Session, site: Site, period: Period) -> int:
-    plan = load_site_plan(session, site, None, period.first, period.last)
+def _offered_seats(plan: SitePlan, period: Period) -> int:
+    """Seats the windows offered over the period (the plan covers it)."""
     return sum(
         sum(offered_seats(counter, plan.calendar, period.first, period.last).values())
         for counter in plan.counters
     )
 
 
-def _headline(session: Session, site: Site, period: Period, now: datetime) -> Headline:
+def _headline(session: Session, plan: SitePlan, period: Period, now: datetime) -> Headline:
     """One period's headline figures in one scan of its visits (and the wait histogram)."""
+    site = plan.site
     booked = func.coalesce(func.sum(case((sql.is_due(), sql.booked_cells()), else_=0)), 0)
     row = session.execute(
         _attendance_counts(site.id, period, now)
@@ -459,5 +463,5 @@ def _headline(session: Session, site: Site, period: Period, now: datetime) -> He
     sent, scores, row = row[0], row[1:6], row[6:]
     by_score = dict(zip(range(1, 6), scores, strict=True))
     satisfaction = Satisfaction(site.survey_enabled, sent, sum(scores), by_score)
-    fill = Fill(int(row[0]), _offered_seats(session, site, period))
+    fill = Fill(int(row[0]), _offered_seats(plan, period))
     return Headline(period, attendance, completeness, waiting, fill, repeats, satisfaction)

@@ -121,7 +121,7 @@ def capacity(
     site: SiteParam,
     first: FromParam,
     last: ToParam,
-    risk: float = DEFAULT_RISK,
+    risk: Annotated[float, QueryParameter()] = DEFAULT_RISK,
 ) -> Any:
     """Per procedure, the show rate shrunk toward the site's (k = 30) and the bookings a
     counter-day of `seats_per_day` may take so that more visitors than seats come at most
