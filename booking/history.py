@@ -124,11 +124,11 @@ def _visit(
     local = starts.astimezone(zone)
     lead = _lead(rng)
     booked_at = starts - timedelta(days=lead, hours=rng.uniform(0, 8))
-    key = None
+    key, repeat = None, False
     while come_back and (local.date() - come_back[0][0]).days > 60:
         come_back.pop(0)
     if come_back and rng.random() < 0.5 and (local.date() - come_back[0][0]).days >= 7:
-        key = come_back.pop(0)[1]
+        key, repeat = come_back.pop(0)[1], True
     key = key or phone_key(secret, f"+336{rng.randrange(10**8):08d}")
     row: dict = {
         "reference": f"{PREFIX}{number:02d}{running:09d}",
@@ -157,6 +157,8 @@ def _visit(
         "lead_days": lead,
         "cancelled_late": False,
         "phone_key": key,
+        "repeat_of_incomplete": repeat,
+        "survey_asked_at": None,
         "anonymised_at": starts,  # a past without names: only what the figures keep
         "checked_in_at": None,
         "called_at": None,
@@ -198,7 +200,9 @@ def _visit(
         if not complete and rng.random() < shape.comes_back:
             come_back.append((local.date(), key))
         if site.survey_enabled:
-            messages.append(_message(row, "survey", called + timedelta(hours=1)))
+            asked = called + timedelta(minutes=step)
+            row["survey_asked_at"] = asked
+            messages.append(_message(row, "survey", asked))
             if rng.random() < shape.reply:
                 score = rng.choices((1, 2, 3, 4, 5), (0.05, 0.07, 0.15, 0.38, 0.35))[0]
                 row |= {"satisfaction": score, "satisfaction_at": called + timedelta(hours=2)}

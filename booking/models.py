@@ -165,6 +165,7 @@ class Appointment(SQLModel, table=True):
     file_complete: bool | None = None  # once checked at the counter: nothing was missing
     satisfaction: int | None = None  # 1 to 5, the citizen's answer to the survey SMS
     satisfaction_at: datetime | None = utc_column(nullable=True)
+    survey_asked_at: datetime | None = utc_column(nullable=True)  # the survey SMS was queued
     anonymised_at: datetime | None = utc_column(nullable=True)
     # Every transition is timestamped.
     created_at: datetime = utc_column()
@@ -194,6 +195,9 @@ class Appointment(SQLModel, table=True):
     # A keyed hash of the phone (HMAC with the secret key): kept after anonymisation so that
     # the figures can count a citizen coming back, without keeping the number.
     phone_key: str | None = Field(default=None, max_length=32, index=True)
+    # Follows an incomplete file of the same phone at this site by at most 60 days
+    # (booking/repeats.py keeps it true as visits are booked, moved and files recorded).
+    repeat_of_incomplete: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Wrong management codes typed for this visit; past a few, the code is refused for a while.
     code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     code_locked_until: datetime | None = utc_column(nullable=True)

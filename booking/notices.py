@@ -106,7 +106,10 @@ class Notices:
         if not site.survey_enabled or not (appointment.phone and appointment.notify_sms):
             return
         messages = self._messages(session, appointment, Kind.survey, now, now, email=False)
-        enqueue(session, [replace(m, latest_at=now + timedelta(days=1)) for m in messages], now)
+        if messages:
+            enqueue(session, [replace(m, latest_at=now + timedelta(days=1)) for m in messages], now)
+            appointment.survey_asked_at = now  # the reply rate's denominator
+            session.add(appointment)
 
     # ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from booking.staff_access import Actor
 from booking.staff_models import Role
 
 MANAGER = Actor(1, "manager@paris.test", Role.manager, frozenset({"paris"}))
+ADMIN = Actor(2, "admin@paris.test", Role.admin, frozenset())
 
 MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (23 March 2026)
 

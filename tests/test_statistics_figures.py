@@ -15,9 +15,11 @@ from booking.contacts import phone_key
 from booking.errors import InvalidRequest
 from booking.queries.statistics import GROUPINGS
 from booking.retention import anonymise_past
-from tests.histories import MANAGER, MONDAY, history, mondays
+from tests.histories import ADMIN, MANAGER, MONDAY, history, mondays
+from tests.scenarios import TUESDAY_9, request, setup_site
 from tests.staff import add_everyone, bearer
 
+ASKED = datetime(2026, 1, 5, 12, tzinfo=UTC)
 RANGE = "site=paris&from=2026-01-01&to=2026-03-22"
 FIRST, LAST = MONDAY - timedelta(days=4), MONDAY + timedelta(days=76)
 
@@ -174,32 +176,40 @@ def test_affluence_counts_the_visitors_who_came_by_weekday_and_hour(services, tw
     assert csv_text == "weekday,hour,arrivals\r\n0,9,3\r\n0,10,1\r\n1,14,2\r\n"
 
 
-def test_repeat_visits_linked_by_staff_or_by_the_same_phone(services, two_sites):
-    key, other = phone_key("k" * 32, "+33612345678"), phone_key("k" * 32, "+33698765432")
-    history(
-        services,
-        [
-            {"day": MONDAY, "status": "seen", "file_complete": False, "phone_key": key},
-            {"day": MONDAY, "status": "seen", "file_complete": True, "phone_key": other},
-        ],
-    )
-    history(
-        services,
-        [
-            # Same phone 30 days after the incomplete file: a repeat.
-            {"day": MONDAY + timedelta(days=30), "phone_key": key, "reference": "S0000001"},
-            # Same phone 61 days after: too late to count.
-            {"day": MONDAY + timedelta(days=61), "phone_key": key, "reference": "S0000002"},
-            # After a complete file: not a repeat.
-            {"day": MONDAY + timedelta(days=7), "phone_key": other, "reference": "S0000003"},
-            # Linked by staff (the number was not given again).
-            {"day": MONDAY + timedelta(days=14), "return_of": 1, "reference": "S0000004"},
-        ],
-    )
-    dashboard = services.statistics.dashboard(MANAGER, "paris", FIRST, LAST + timedelta(days=10))
-    repeats = dashboard.current.repeats
-    assert (repeats.due, repeats.linked_by_staff, repeats.same_phone) == (6, 1, 1)
-    assert repeats.rate.rate == 2 / 6
+def test_repeat_visits_linked_by_staff_or_by_the_same_phone(services, clock):
+    setup_site(services)
+    first = services.visits.book(request()).appointment.reference
+    # Booked before the first file is found incomplete: it becomes a repeat once it is.
+    before = services.visits.book(request(TUESDAY_9 + timedelta(days=14))).appointment
+    other = services.visits.book(request(TUESDAY_9 + timedelta(days=7), phone="0698765432"))
+    clock.set(TUESDAY_9 + timedelta(minutes=1))
+    services.visits.record_documents(first, not_presented=["tax-stamp"])  # incomplete
+    clock.set(TUESDAY_9 + timedelta(days=27))
+    after = services.visits.book(request(TUESDAY_9 + timedelta(days=35))).appointment
+    clock.set(TUESDAY_9 + timedelta(days=50))
+    too_late = services.visits.book(request(TUESDAY_9 + timedelta(days=63))).appointment
+    linked = services.visits.return_visit(first, actor=ADMIN).appointment
+
+    def repeats() -> list[str]:
+        with services.engine.connect() as conn:
+            return sorted(
+                conn.execute(
+                    text("SELECT reference FROM appointment WHERE repeat_of_incomplete")
+                ).scalars()
+            )
+
+    # 14 and 35 days after the incomplete file; not 63 days after, not another phone; the
+    # return visit has the same phone but is counted as linked by staff.
+    assert set(repeats()) - {linked.reference} == {before.reference, after.reference}
+    assert too_late.reference not in repeats() and other.appointment.reference not in repeats()
+    found = services.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
+    assert (found.current.repeats.linked_by_staff, found.current.repeats.same_phone) == (1, 2)
+    assert found.current.repeats.due == 6
+    # The file was complete after all: no repeat any more.
+    services.visits.record_documents(first)
+    assert repeats() in ([], [linked.reference])
+    again = services.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
+    assert again.current.repeats.same_phone == 0
 
 
 def test_the_phone_key_survives_anonymisation(services, two_sites, clock):
@@ -225,8 +235,11 @@ def test_the_phone_key_survives_anonymisation(services, two_sites, clock):
 def test_satisfaction_and_fill_rate(services, two_sites):
     history(
         services,
-        [{"day": MONDAY, "status": "seen", "satisfaction": score} for score in (5, 5, 4, 2)]
-        + [{"day": MONDAY, "status": "seen"} for _ in range(4)]
+        [
+            {"day": MONDAY, "status": "seen", "satisfaction": score, "survey_asked_at": ASKED}
+            for score in (5, 5, 4, 2)
+        ]
+        + [{"day": MONDAY, "status": "seen", "survey_asked_at": ASKED} for _ in range(4)]
         + [
             {
                 "day": MONDAY,
@@ -235,20 +248,9 @@ def test_satisfaction_and_fill_rate(services, two_sites):
             }
         ],
     )
-    with services.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO notification (idempotency_key, appointment_id, site_id, kind,"
-                " channel, language, recipient, body, status, due_at, quiet_hours_apply,"
-                " timezone, attempts, created_at, updated_at)"
-                " SELECT 'survey-' || reference, id, site_id, 'survey', 'sms', 'fr',"
-                " '+33600000000', 'Note ?', 'sent', starts_at, true, 'Europe/Paris', 1,"
-                " starts_at, starts_at FROM appointment WHERE status = 'seen'"
-            )
-        )
     monday_only = services.statistics.dashboard(MANAGER, "paris", MONDAY, MONDAY)
     satisfaction = monday_only.current.satisfaction
-    assert (satisfaction.surveys_sent, satisfaction.replies) == (8, 4)
+    assert (satisfaction.surveys_asked, satisfaction.replies) == (8, 4)
     assert satisfaction.mean == 4.0 and satisfaction.by_score[5] == 2
     assert satisfaction.reply_rate.rate == 0.5
     # 8 visits of 10 minutes, one 15-minute cell each, of the 24 cells of a Monday.

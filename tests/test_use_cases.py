@@ -14,6 +14,7 @@ from booking.errors import Conflict, InvalidRequest, NotFound
 from booking.models import Site
 from notifications.calendar import calendar_file
 from tests.conftest import count
+from tests.histories import ADMIN
 from tests.scenarios import TUESDAY_9, request, setup_site
 
 
@@ -123,6 +124,9 @@ def test_seen_sends_the_survey_only_where_the_site_asks(services, clock):
     services.visits.mark_seen(second.reference)
     services.visits.mark_seen(second.reference)  # a repeat asks nothing more
     assert [channel for _, channel, _, _ in messages(services, "survey")] == ["sms"]
+    asked = services.visits.for_staff(second.reference, ADMIN).appointment.survey_asked_at
+    assert asked == second.starts_at + timedelta(minutes=1)
+    assert services.visits.for_staff(first, ADMIN).appointment.survey_asked_at is None
 
 
 def test_documents_presented_make_the_file_complete_or_incomplete(services):

@@ -111,13 +111,13 @@ class Repeats:
 @dataclass(frozen=True)
 class Satisfaction:
     survey_enabled: bool
-    surveys_sent: int
+    surveys_asked: int
     replies: int
     by_score: dict[int, int]  # 1 to 5
 
     @property
     def reply_rate(self) -> Rate:
-        return wilson(min(self.replies, self.surveys_sent), self.surveys_sent)
+        return wilson(min(self.replies, self.surveys_asked), self.surveys_asked)
 
     @property
     def mean(self) -> float | None:

@@ -1,66 +1,16 @@
-"""The SQL the figures share: what makes a visit due, seen, absent or unrecorded, and the two
-date computations whose spelling differs between SQLite and PostgreSQL."""
+"""The SQL the figures share: what makes a visit due, seen, absent or unrecorded."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, func, or_
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy import Integer, and_, case, func, or_
+from sqlalchemy.sql.expression import ColumnElement
 
 from booking.models import Appointment, AppointmentStatus
+from storage.date_functions import minutes_between
 
 S = AppointmentStatus
-
-
-class minutes_between(FunctionElement[float]):
-    """Minutes from the first instant to the second (negative when the second is earlier);
-    on SQLite to within a millisecond: round it."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(minutes_between, "sqlite")
-def _minutes_sqlite(element: minutes_between, compiler: Any, **kw: Any) -> str:
-    first, second = list(element.clauses)
-    return (
-        f"((julianday({compiler.process(second, **kw)})"
-        f" - julianday({compiler.process(first, **kw)})) * 1440.0)"
-    )
-
-
-@compiles(minutes_between, "postgresql")
-def _minutes_postgres(element: minutes_between, compiler: Any, **kw: Any) -> str:
-    first, second = list(element.clauses)
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(second, **kw)}"
-        f" - {compiler.process(first, **kw)})) / 60.0)"
-    )
-
-
-class days_between(FunctionElement[int]):
-    """Whole days from the first date to the second."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
-    first, second = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(second, **kw)})"
-        f" - julianday({compiler.process(first, **kw)}) AS INTEGER)"
-    )
-
-
-@compiles(days_between, "postgresql")
-def _days_postgres(element: days_between, compiler: Any, **kw: Any) -> str:
-    first, second = list(element.clauses)
-    return f"({compiler.process(second, **kw)} - {compiler.process(first, **kw)})"
 
 
 def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:

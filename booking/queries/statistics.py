@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from booking.availability import SitePlan, load_site_plan
@@ -55,7 +54,6 @@ S = sql.S
 LEAD_TIMES = (("0", 0, 0), ("1-2", 1, 2), ("3-7", 3, 7), ("8-14", 8, 14), ("15-30", 15, 30))
 MAX_DAYS = 3 * 366
 WAIT_HISTOGRAM_CAP = 240  # minutes: the median is read from a histogram of whole minutes
-REPEAT_WINDOW_DAYS = 60
 DEFAULT_RISK = 0.05
 
 
@@ -397,39 +395,20 @@ def _affluence(session: Session, site_id: str, period: Period, now: datetime) ->
     return [Affluence(*row) for row in session.execute(query)]
 
 
-def _repeat_columns(site_id: str, period: Period) -> list[Any]:
-    """due, linked by staff, same phone: over due visits."""
-    earlier = aliased(Appointment)
-    # Only phones with an incomplete file in the 60 days before the period or in it can
-    # repeat: a set computed once, so the per-visit check runs for those few alone.
-    candidates = select(earlier.phone_key).where(
-        earlier.site_id == site_id,
-        earlier.file_complete.is_(False),
-        earlier.local_date >= period.first - timedelta(days=REPEAT_WINDOW_DAYS),
-        earlier.local_date <= period.last,
-        earlier.phone_key.is_not(None),
-    )
-    same_phone = exists().where(
-        earlier.phone_key == Appointment.phone_key,
-        earlier.site_id == Appointment.site_id,
-        earlier.file_complete.is_(False),
-        sql.days_between(earlier.local_date, Appointment.local_date).between(1, REPEAT_WINDOW_DAYS),
-    )
+def _repeat_columns() -> list[Any]:
+    """due, linked by staff, same phone after an incomplete file: over due visits."""
     due = sql.is_due()
     linked = Appointment.return_of.is_not(None)
     return [
         sql.counted(due),
         sql.counted(and_(due, linked)),
-        sql.counted(
-            and_(due, ~linked, Appointment.phone_key.in_(candidates.scalar_subquery()), same_phone)
-        ),
+        sql.counted(and_(due, ~linked, Appointment.repeat_of_incomplete)),
     ]
 
 
 def _satisfaction_columns() -> list[Any]:
-    """surveys sent (after a visit marked seen), then the replies scored 1 to 5."""
-    sent = and_(Appointment.status == S.seen, _sent(Kind.survey))
-    return [sql.counted(sent)] + [
+    """surveys asked, then the replies scored 1 to 5."""
+    return [sql.counted(Appointment.survey_asked_at.is_not(None))] + [
         sql.counted(Appointment.satisfaction == score) for score in range(1, 6)
     ]
 
@@ -450,7 +429,7 @@ def _headline(session: Session, plan: SitePlan, period: Period, now: datetime) -
         _attendance_counts(site.id, period, now)
         .add_columns(*_completeness_columns())
         .add_columns(*_waiting_columns(now))
-        .add_columns(*_repeat_columns(site.id, period))
+        .add_columns(*_repeat_columns())
         .add_columns(*_satisfaction_columns())
         .add_columns(booked)
     ).one()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from booking import appointments, audit, documents, idempotency
+from booking import appointments, audit, documents, idempotency, repeats
 from booking.appointments import BookingRequest, SlotTaken
 from booking.contacts import phone_key
 from booking.errors import BookingError, Conflict, InvalidRequest, NotFound
@@ -117,6 +117,7 @@ class Visits:
                 appointment.phone_key = phone_key(
                     self._services.settings.secret_key, appointment.phone
                 )
+                repeats.mark(session, appointment)
                 self._services.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)
                 if reserved is not None:
@@ -223,6 +224,7 @@ class Visits:
             appointments.reschedule(
                 session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
             )
+            repeats.mark(session, appointment)
             self._services.notices.moved(session, appointment, now)
             return self._view(session, appointment)
 
@@ -337,6 +339,7 @@ class Visits:
                 now=self._now(),
                 not_presented=not_presented,
             )
+            repeats.refresh_after(session, appointment)
             self._audit(
                 session, actor, "visit.documents", appointment, presented=appointment.presented
             )

@@ -1,5 +1,6 @@
 """what the figures need beyond the visit: whether the file was complete at the counter, the
-wait before the call, and a keyed hash of the phone that survives anonymisation (repeats)
+wait before the call, a keyed hash of the phone that survives anonymisation and whether a visit
+repeats an incomplete file, and when the survey was asked
 
 Revision ID: 0011
 Revises: 0010
@@ -23,9 +24,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("file_complete", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("phone_key", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("wait_seconds", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("repeat_of_incomplete", sa.Boolean(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(sa.Column("survey_asked_at", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_appointment_phone_key", ["phone_key"])
     # Files already checked at the counter: complete when nothing was missing. (Phone keys
-    # need the secret key: visits booked before this revision have none.)
+    # need the secret key: visits booked before this revision have none, hence no repeats;
+    # surveys queued before it are not counted as asked.)
     connection = op.get_bind()
     query = sa.text(
         "SELECT id, missing_presented FROM appointment WHERE missing_presented IS NOT NULL"
@@ -56,6 +62,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.drop_index("ix_appointment_phone_key")
+        batch_op.drop_column("survey_asked_at")
+        batch_op.drop_column("repeat_of_incomplete")
         batch_op.drop_column("wait_seconds")
         batch_op.drop_column("phone_key")
         batch_op.drop_column("file_complete")
