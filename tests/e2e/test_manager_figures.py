@@ -74,10 +74,12 @@ def test_a_manager_reads_the_figures_of_a_known_history(figures):
     expect(files).to_contain_text("75,0\u202f%")  # 600 of 800
     assert_accessible(page)
     page.select_option("#by", "lead_time")
+    page.fill("#risk", "0.2")
     page.get_by_role("button", name="Afficher").click()
     expect(
         page.get_by_role("heading", level=2, name="Rendez-vous manqués par délai de réservation")
     ).to_be_visible()
+    expect(page.locator("#capacity + p")).to_contain_text("20,0\u202f%")  # the risk asked
     with page.expect_download() as download:
         page.locator("#attendance ~ div a[download]").first.click()
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()

@@ -15,15 +15,18 @@ from litestar.response import Template
 
 from booking.errors import FieldError, InvalidRequest, NotFound
 from booking.i18n import N_, translator
+from booking.models import Site
 from booking.queries.figures import Dashboard, Period
 from booking.queries.statistics import DEFAULT_RISK, GROUPINGS, Statistics
 from booking.staff_access import Actor
+from booking.use_cases.directory import Directory
 from booking.web import figures
 from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
 from booking.web.figures import TableRequest, parse_day
 from booking.web.rendering import LOCALES, page
-from booking.web.staff import charts
+from booking.web.staff import charts, running
+from completeness.catalogue import Catalogue
 
 STATISTICS = {"permission": "statistics"}
 Text = Annotated[str | None, QueryParameter(max_length=64)]
@@ -45,12 +48,7 @@ LEAD_TIME_LABELS = {
     "15-30": N_("15 to 30 days before"),
     "31+": N_("31 days or more before"),
 }
-CHANNEL_LABELS = {
-    "web": N_("Online"),
-    "phone": N_("By phone"),
-    "desk": N_("At the desk"),
-    "intermediary": N_("Through an intermediary"),
-}
+CHANNEL_LABELS = {"web": N_("Online"), **running.CHANNELS}
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -66,12 +64,12 @@ def _risk(text: str | None) -> float:
 
 def _choices(
     statistics: Statistics,
-    directory: Any,
+    directory: Directory,
     actor: Actor,
     site: str | None,
     first: str | None,
     last: str | None,
-) -> tuple[list[Any], str, Period]:
+) -> tuple[list[Site], str, Period]:
     """The readable sites, the chosen one (the first by default) and the period (the last
     13 weeks by default)."""
     sites = statistics.sites(actor)
@@ -89,7 +87,7 @@ def _choices(
 class Labels:
     """The names a manager reads for each grouping's keys, in the page's language."""
 
-    def __init__(self, dashboard: Dashboard, catalogue: Any, language: str) -> None:
+    def __init__(self, dashboard: Dashboard, catalogue: Catalogue, language: str) -> None:
         self._dashboard = dashboard
         self._catalogue = catalogue
         self._language = language
@@ -161,6 +159,8 @@ def dashboard_page(
     if dashboard is not None:
         label = Labels(dashboard, directory.catalogue, language)
         query = {"site": site_id, "from": period.first, "to": period.last, "by": grouping}
+        if risk:
+            query["risk"] = risk
         context |= {
             "label": label,
             "attendance": charts.bar_rows(
@@ -170,7 +170,6 @@ def dashboard_page(
                 [(label("procedure", r.key), r.rate) for r in dashboard.completeness]
             ),
             "heat": charts.heat_map(dashboard.affluence),
-            "weekday_names": get_day_names("wide", locale=LOCALES[language]),
             "csv": lambda table: f"/staff/stats/csv/{table}?{urlencode(query)}",
         }
     return page(request, "staff/stats.html", status_code=422 if errors else 200, **context)
