@@ -304,11 +304,18 @@ def day_starts(
     return sorted(_window_starts(plan, day, tz, slot_minutes))
 
 
+def _grid_runs(
+    windows: Iterable[WeeklyWindow], step: int, day: date, tz: ZoneInfo
+) -> Iterator[range]:
+    """The cell starts of each window valid on a local day, on a grid of `step` minutes."""
+    for opens, closes in _window_bounds(windows, day, tz):
+        yield range(opens, closes - step + 1, step)
+
+
 def grid_starts(plan: CounterPlan, day: date, tz: ZoneInfo) -> Iterator[int]:
     """Every cell of one counter's grid on a local day, in the windows valid that day."""
-    step = plan.slot_minutes
-    for opens, closes in _window_bounds(plan.windows, day, tz):
-        yield from range(opens, closes - step + 1, step)
+    for run in _grid_runs(plan.windows, plan.slot_minutes, day, tz):
+        yield from run
 
 
 def offered_seats(
@@ -316,16 +323,19 @@ def offered_seats(
 ) -> dict[date, int]:
     """Seats one counter offered each local day: its grid cells inside the windows valid that
     day, outside holidays and closures, times its capacity (days without any are left out)."""
-    step = plan.slot_minutes
+    step, closures = plan.slot_minutes, plan.closures
+    week = _by_weekday(plan.windows)
     seats: dict[date, int] = {}
     for day in _days(first_day, last_day):
-        if day in calendar.closed_days:
+        windows = week[day.weekday()]
+        if not windows or day in calendar.closed_days:
             continue
-        cells = sum(
-            1
-            for start in grid_starts(plan, day, calendar.timezone)
-            if not (plan.closures and _closed(plan.closures, start, start + step))
-        )
+        cells = 0
+        for run in _grid_runs(windows, step, day, calendar.timezone):
+            if closures:  # rare: only then look at each cell
+                cells += sum(1 for start in run if not _closed(closures, start, start + step))
+            else:
+                cells += len(run)
         if cells:
             seats[day] = cells * plan.capacity
     return seats
