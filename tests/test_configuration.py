@@ -106,12 +106,15 @@ def test_demo_loads_three_sites_once(services):
 def test_cli_migrates_and_loads_the_demo(tmp_path):
     env = {"GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
     guichet = [sys.executable, "-m", "booking.cli"]
-    for command in (["migrate"], ["demo"], ["demo"]):
+    said = []
+    for command in (["migrate"], ["demo", "--history", "1"], ["demo", "--history", "1"]):
         done = subprocess.run(
             guichet + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 0, done.stderr
+        said.append(done.stdout)
     assert "'sites': 0" in done.stdout
+    assert "past visits from" in said[1] and "history: already written" in said[2]
     from sqlalchemy import create_engine
 
     engine = create_engine(f"sqlite:///{tmp_path}/cli.db")

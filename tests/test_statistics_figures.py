@@ -9,12 +9,16 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from booking.contacts import phone_key
+from booking.demo import load_demo
 from booking.errors import InvalidRequest
+from booking.history import months_before, write_history
+from booking.models import Site
 from booking.queries.statistics import GROUPINGS
 from booking.retention import anonymise_past
+from tests.conftest import ROOT
 from tests.histories import ADMIN, MANAGER, MONDAY, history, mondays
 from tests.scenarios import TUESDAY_9, request, setup_site
 from tests.staff import add_everyone, bearer
@@ -316,3 +320,21 @@ def test_no_statistics_query_returns_more_rows_than_its_groups(services, two_sit
             for statement, parameters in selects
         )
     assert 0 < largest <= 7 * 24
+
+
+def test_the_demo_history_shows_every_figure(services):
+    """Three months of the demo's past: no-shows worse on Mondays, waits in every band, a few
+    visits unrecorded, replies, repeats: a dashboard with something to say."""
+    with services.uow.writing() as session:
+        load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
+        sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
+        first, last = months_before(services.now().date(), 3)
+        assert write_history(session, sites, first, last, services.settings.secret_key) > 5000
+    found = services.statistics.dashboard(ADMIN, "paris", first, last)
+    by_day = {row.key: row.no_show_rate.rate for row in found.attendance}
+    assert by_day[0] > by_day[3]  # Mondays worse than Thursdays
+    now = found.current
+    assert min(now.waiting.green, now.waiting.orange, now.waiting.red) > 0
+    assert now.attendance.unrecorded > 0 and now.attendance.cancelled_late > 0
+    assert now.satisfaction.replies > 0 and now.repeats.same_phone > 0
+    assert 0 < now.completeness.rate.rate < 1 and 0 < now.fill.rate.rate < 1
