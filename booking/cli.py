@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -11,8 +12,12 @@ from booking import staff_cli
 from booking.logs import configure_logging
 from booking.settings import SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from booking.services import Services
 
-def _demo_history(services, months: int) -> str:  # type: ignore[no-untyped-def]
+
+def _demo_history(services: Services, months: int) -> str:
+    """Write the demo's past once (`demo --history MONTHS`)."""
     from sqlalchemy import select
 
     from booking.history import has_history, months_before, write_history
