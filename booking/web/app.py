@@ -24,6 +24,7 @@ from booking.web.errors import (
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
 from booking.web.staff.pages import staff_pages
+from booking.web.text_guard import refuse_nul_characters
 
 
 def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
@@ -62,6 +63,7 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         on_shutdown=[stop_dispatcher],
         route_handlers=[api_v1, pages, staff_pages, static_router(version)],
         middleware=[request_log],
+        before_request=refuse_nul_characters,
         template_config=template_config(),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={
