@@ -70,6 +70,8 @@ def test_groupings_by_lead_time_and_channel(services, two_sites):
             {"day": MONDAY, "status": "no_show", "lead": 0},
             {"day": MONDAY, "status": "seen", "lead": 2, "channel": "phone"},
             {"day": MONDAY, "status": "seen", "lead": 45},
+            {"day": MONDAY, "status": "seen", "lead": 20},
+            {"day": MONDAY, "status": "seen", "lead": 4},
         ],
     )
     manager = bearer(two_sites, add_everyone(services)["manager"])
@@ -78,10 +80,12 @@ def test_groupings_by_lead_time_and_channel(services, two_sites):
     assert [(r["key"], r["no_show"], r["seen"]) for r in leads] == [
         ("0", 1, 0),
         ("1-2", 0, 1),
+        ("3-7", 0, 1),
+        ("15-30", 0, 1),
         ("31+", 0, 1),
     ]
     channels = two_sites.get(url + "channel", headers=manager).json()["rows"]
-    assert [(r["key"], r["due"]) for r in channels] == [("phone", 1), ("web", 2)]
+    assert [(r["key"], r["due"]) for r in channels] == [("phone", 1), ("web", 4)]
 
 
 def test_the_figures_come_as_csv_too(services, two_sites):

@@ -233,7 +233,9 @@ def _attendance(
     session: Session, site_id: str, period: Period, now: datetime, by: str
 ) -> list[Attendance]:
     key = GROUPINGS[by]().label("key")
-    query = _attendance_counts(site_id, period, now, key).group_by(key).order_by(key)
+    # Lead-time bands in the order of their days, not of their labels ("15-30" < "3-7").
+    order = func.min(Appointment.lead_days) if by == "lead_time" else key
+    query = _attendance_counts(site_id, period, now, key).group_by(key).order_by(order)
     return [Attendance(row.key, *row[1:]) for row in session.execute(query)]
 
 
