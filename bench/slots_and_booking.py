@@ -36,9 +36,9 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from booking.config.settings import Settings
+from booking.container import build_container
 from booking.migrate import migrate
-from booking.services import build_services
-from booking.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,11 +88,11 @@ def drop_postgres(url: str) -> None:
 def seed(
     url: str, procedures: Path, counters: int, windows: list[tuple[str, str]], capacity: int = 1
 ) -> None:
-    from booking.builders import add_counter, add_site
+    from booking.demo.builders import add_counter, add_site
 
     migrate(url)
-    services = build_services(settings_for(url, procedures))
-    with services.uow.writing() as session:
+    container = build_container(settings_for(url, procedures))
+    with container.uow.writing() as session:
         site = add_site(session, "bench")
         for index in range(counters):
             add_counter(
@@ -103,19 +103,19 @@ def seed(
                 procedures=("bench-visit",),
                 windows=windows,
             )
-    services.engine.dispose()
+    container.engine.dispose()
 
 
 def half_taken(url: str, procedures: Path, first: date, days: int) -> int:
     """Mark a random half of every counter's cells as taken (the load search reads)."""
-    from booking.availability import load_site_plan
-    from booking.slots import BookingRules, counter_free_starts
+    from booking.core.slots import BookingRules, counter_free_starts
+    from booking.domain.availability import load_site_plan
 
-    services = build_services(settings_for(url, procedures))
+    container = build_container(settings_for(url, procedures))
     rng = random.Random(7)
     rows = []
-    with services.uow.writing() as session:
-        site = session.get(__import__("booking.models", fromlist=["Site"]).Site, "bench")
+    with container.uow.writing() as session:
+        site = session.get(__import__("booking.domain.models", fromlist=["Site"]).Site, "bench")
         plan = load_site_plan(session, site, "bench-visit", first, first + timedelta(days=days))
         rules = BookingRules(15, 0, first + timedelta(days=days))
         for counter in plan.counters:
@@ -131,7 +131,7 @@ def half_taken(url: str, procedures: Path, first: date, days: int) -> int:
             ),
             rows,
         )
-    services.engine.dispose()
+    container.engine.dispose()
     return len(rows)
 
 
@@ -172,7 +172,7 @@ def serve(args: argparse.Namespace) -> None:
 
     from booking.web.app import create_app
 
-    app = create_app(build_services(settings_for(args.url, Path(args.procedures))))
+    app = create_app(build_container(settings_for(args.url, Path(args.procedures))))
     if args.bare_body:
         payload = json.loads(Path(args.bare_body).read_text())
 
@@ -203,17 +203,17 @@ def timed_gets(port: int, path: str, runs: int, between=None) -> tuple[float, in
 
 
 def bench_search(url: str, procedures: Path, label: str, runs: int) -> None:
-    from booking.availability import current_load, load_site_plan, rules_for
-    from booking.models import Site
-    from booking.slots import find_slots
+    from booking.core.slots import find_slots
+    from booking.domain.availability import current_load, load_site_plan, rules_for
+    from booking.domain.models import Site
 
     first = next_monday()
     last = first + timedelta(days=59)
     seed(url, procedures, 8, [("09:00", "12:00"), ("13:30", "16:30")])
     taken = half_taken(url, procedures, first, 60)
-    services = build_services(settings_for(url, procedures))
-    procedure = services.catalogue.get("bench-visit")
-    with services.uow.writing() as session:
+    container = build_container(settings_for(url, procedures))
+    procedure = container.catalogue.get("bench-visit")
+    with container.uow.writing() as session:
         site = session.get(Site, "bench")
         plan = load_site_plan(session, site, "bench-visit", first, last)
         load = current_load(session, plan)
@@ -224,7 +224,7 @@ def bench_search(url: str, procedures: Path, label: str, runs: int) -> None:
         slots = find_slots(plan.counters, plan.calendar, first, last, rules, load)
         timings.append(time.perf_counter() - began)
     pure = statistics.median(timings) * 1000
-    services.engine.dispose()
+    container.engine.dispose()
 
     port = free_port()
     path = f"/api/v1/sites/bench/slots?procedure=bench-visit&from={first}&to={last}"
@@ -243,7 +243,7 @@ def bench_search(url: str, procedures: Path, label: str, runs: int) -> None:
     try:
         timed_gets(port, path, 20)  # warm both paths
         timed_gets(port, "/bare", 20)
-        engine = build_services(settings_for(url, procedures)).engine
+        engine = build_container(settings_for(url, procedures)).engine
 
         def change_the_site() -> None:  # what a booking does to shared slot lists
             with engine.begin() as conn:
@@ -323,8 +323,8 @@ def bench_race(url: str, procedures: Path, label: str, clients: int = 200, slots
     finally:
         server.terminate()
         server.wait()
-    services = build_services(settings_for(url, procedures))
-    with services.engine.connect() as conn:
+    container = build_container(settings_for(url, procedures))
+    with container.engine.connect() as conn:
         double = conn.execute(
             text(
                 "SELECT count(*) FROM appointment a JOIN appointment b"
@@ -334,7 +334,7 @@ def bench_race(url: str, procedures: Path, label: str, clients: int = 200, slots
             )
         ).scalar_one()
         stored = conn.execute(text("SELECT count(*) FROM appointment")).scalar_one()
-    services.engine.dispose()
+    container.engine.dispose()
     accepted, conflicts = outcomes.count(201), outcomes.count(409)
     others = len(outcomes) - accepted - conflicts
     print(f"(b) race [{label}] {clients} clients for {slots} slots")

@@ -21,14 +21,13 @@ from pathlib import Path
 from sqlalchemy import event, select, text
 
 from bench.slots_and_booking import drop_postgres, fresh_postgres
-from booking.builders import add_counter, add_site
-from booking.history import Shape, write_history
+from booking.config.settings import Settings
+from booking.container import build_container
+from booking.core.access import Actor, Role
+from booking.demo.builders import add_counter, add_site
+from booking.demo.past import Shape, write_history
+from booking.domain.models import Site
 from booking.migrate import migrate
-from booking.models import Site
-from booking.services import build_services
-from booking.settings import Settings
-from booking.staff_access import Actor
-from booking.staff_models import Role
 
 SITES = 20
 COUNTERS = 5  # a site's counters, each open 6 hours a weekday on a 15-minute grid
@@ -41,8 +40,8 @@ RAW = text(
 
 def build(url: str, visits: int, last: date) -> int:
     migrate(url)
-    services = build_services(Settings(database_url=url, secret_key="bench-secret-0123456789"))
-    with services.uow.writing() as session:
+    container = build_container(Settings(database_url=url, secret_key="bench-secret-0123456789"))
+    with container.uow.writing() as session:
         for number in range(SITES):
             site = add_site(session, f"site-{number:02d}")
             site.survey_enabled, site.reminder_hour = True, None
@@ -58,21 +57,21 @@ def build(url: str, visits: int, last: date) -> int:
                     ),
                 )
     first = last - timedelta(days=729)
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
         offered = 2 * 52 * 5 * 24 * COUNTERS * SITES  # seats over two years, holidays aside
         written = write_history(
-            session, sites, first, last, services.settings.secret_key,
+            session, sites, first, last, container.settings.secret_key,
             shape=Shape(fill=min(0.98, visits / offered * 1.04)),
         )  # fmt: skip
-    with services.engine.begin() as connection:
+    with container.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
-    services.engine.dispose()
+    container.engine.dispose()
     return written
 
 
 def measure(url: str, runs: int, last: date) -> dict[str, float]:
-    services = build_services(Settings(database_url=url, secret_key="bench-secret-0123456789"))
+    container = build_container(Settings(database_url=url, secret_key="bench-secret-0123456789"))
     first = last - timedelta(days=364)
     site = "site-07"
     statements: list[str] = []
@@ -80,27 +79,27 @@ def measure(url: str, runs: int, last: date) -> dict[str, float]:
     def remember(*args: object) -> None:
         statements.append(str(args[2]))
 
-    event.listen(services.engine, "before_cursor_execute", remember)
-    services.statistics.dashboard(ADMIN, site, first, last)  # warm, and count its queries
-    event.remove(services.engine, "before_cursor_execute", remember)
+    event.listen(container.engine, "before_cursor_execute", remember)
+    container.statistics.dashboard(ADMIN, site, first, last)  # warm, and count its queries
+    event.remove(container.engine, "before_cursor_execute", remember)
     queries = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
     dashboard, raw = [], []
     params = {"site": site, "first": first, "last": last}
     for _ in range(runs):
         started = time.perf_counter()
-        services.statistics.dashboard(ADMIN, site, first, last)
+        container.statistics.dashboard(ADMIN, site, first, last)
         dashboard.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        with services.engine.connect() as connection:
+        with container.engine.connect() as connection:
             for _ in range(queries):
                 connection.execute(RAW, params).all()
         raw.append((time.perf_counter() - started) * 1000)
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         rows = connection.execute(
             text("SELECT count(*) FROM appointment WHERE site_id = :site"
                  " AND local_date BETWEEN :first AND :last"), params
         ).scalar_one()  # fmt: skip
-    services.engine.dispose()
+    container.engine.dispose()
     return {
         "queries": queries,
         "site_rows": rows,

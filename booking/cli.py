@@ -9,28 +9,28 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 
 from booking import staff_cli
-from booking.logs import configure_logging
-from booking.settings import SettingsError, load_settings
+from booking.config.logs import configure_logging
+from booking.config.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from booking.services import Services
+    from booking.container import Container
 
 
-def _demo_history(services: Services, months: int) -> str:
+def _demo_history(container: Container, months: int) -> str:
     """Write the demo's past once (`demo --history MONTHS`)."""
     from sqlalchemy import select
 
-    from booking.history import has_history, months_before, write_history
-    from booking.models import Site
+    from booking.demo.past import has_history, months_before, write_history
+    from booking.domain.models import Site
 
     if not 1 <= months <= 36:
         return "history: give 1 to 36 months"
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         if has_history(session):
             return "history: already written"
         sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
-        first, last = months_before(services.now().date(), months)
-        written = write_history(session, sites, first, last, services.settings.secret_key)
+        first, last = months_before(container.now().date(), months)
+        written = write_history(session, sites, first, last, container.settings.secret_key)
     return f"history: {written} past visits from {first} to {last}"
 
 
@@ -64,29 +64,29 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate(settings.database_url)
         return 0
-    from booking.services import build_services
+    from booking.container import build_container
     from completeness.catalogue import CatalogueError
 
     try:
-        services = build_services(settings)
+        container = build_container(settings)
     except CatalogueError as exc:
         print(f"guichet: {exc}", file=sys.stderr)
         return 2
     if args.command == "demo":
-        from booking.demo import load_demo
-        from booking.paths import demo_file
+        from booking.config.paths import demo_file
+        from booking.demo.load import load_demo
 
-        with services.uow.writing() as session:
-            created = load_demo(session, demo_file(settings), services.catalogue)
+        with container.uow.writing() as session:
+            created = load_demo(session, demo_file(settings), container.catalogue)
         print(f"demo loaded: {created}")
         if args.history:
-            print(_demo_history(services, args.history))
+            print(_demo_history(container, args.history))
         if settings.environment == "development":
-            staff_cli.add_demo_accounts(services)
+            staff_cli.add_demo_accounts(container)
             print(staff_cli.demo_accounts_text())
         return 0
     if args.command == "staff":
-        return staff_cli.run(args, services)
+        return staff_cli.run(args, container)
     if args.command == "serve":
         import uvicorn
 
@@ -96,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         host, port = args.host or settings.host, args.port or settings.port
         database = make_url(settings.database_url).render_as_string(hide_password=True)
         try:
-            app = create_app(services, dispatcher=settings.dispatch_in_serve)
+            app = create_app(container, dispatcher=settings.dispatch_in_serve)
         except AssetsMissing as exc:
             print(f"guichet: {exc}", file=sys.stderr)
             return 2
         print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
-        if settings.environment == "development" and services.staff.exists(
+        if settings.environment == "development" and container.staff.exists(
             staff_cli.DEMO_ACCOUNTS[0][0]
         ):
             print(staff_cli.demo_accounts_text(), flush=True)
@@ -115,14 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "purge":
-        from booking.dispatch import run_housekeeping
+        from booking.worker import run_housekeeping
 
-        print(f"housekeeping: {run_housekeeping(services)}")
+        print(f"housekeeping: {run_housekeeping(container)}")
         return 0
     if args.command == "worker":
-        from booking.dispatch import run_worker
+        from booking.worker import run_worker
 
-        run_worker(services)
+        run_worker(container)
         return 0
     return 1
 

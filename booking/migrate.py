@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from booking.paths import MIGRATIONS
+from booking.config.paths import MIGRATIONS
 
 
 def alembic_config(database_url: str) -> Config:

@@ -8,9 +8,9 @@ import getpass
 import sys
 from typing import Any
 
-from booking.errors import BookingError
-from booking.i18n import translator
-from booking.staff_models import Role
+from booking.core.access import Role
+from booking.core.errors import BookingError
+from booking.web.shared.language import translator
 
 DEMO_PASSWORD = "demo-guichet-2026"
 DEMO_ACCOUNTS = (
@@ -33,8 +33,8 @@ def add_commands(commands: Any) -> None:
     disable.add_argument("email")
 
 
-def run(args: argparse.Namespace, services: Any) -> int:
-    accounts = services.staff
+def run(args: argparse.Namespace, container: Any) -> int:
+    accounts = container.staff
     try:
         if args.staff_command == "add":
             accounts.add(args.email, _password(), args.role, args.sites)
@@ -61,14 +61,14 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def add_demo_accounts(services: Any) -> list[str]:
+def add_demo_accounts(container: Any) -> list[str]:
     """The demo's accounts, once; refused outside development."""
-    if services.settings.environment != "development":
+    if container.settings.environment != "development":
         return []
     created = []
     for email, role, sites in DEMO_ACCOUNTS:
         try:
-            services.staff.add(email, DEMO_PASSWORD, role, sites)
+            container.staff.add(email, DEMO_PASSWORD, role, sites)
             created.append(email)
         except BookingError:
             pass  # already there

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import booking.models
-import booking.staff_models  # noqa: F401
+import booking.domain.models
+import booking.domain.staff_models  # noqa: F401
 import notifications.models  # noqa: F401
 from storage.engines import make_engine
 from storage.metadata import metadata

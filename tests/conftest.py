@@ -1,4 +1,4 @@
-"""Fixtures: a migrated database on SQLite and on PostgreSQL, services with a settable clock.
+"""Fixtures: a migrated database on SQLite and on PostgreSQL, container with a settable clock.
 
 PostgreSQL tests need GUICHET_TEST_POSTGRES_URL; in CI (CI=true) its absence is a failure,
 elsewhere they are skipped.
@@ -20,11 +20,11 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from booking.builders import add_counter, add_site
+from booking.config.settings import Settings
+from booking.container import Container, build_container
+from booking.demo.builders import add_counter, add_site
+from booking.domain.models import metadata
 from booking.migrate import migrate
-from booking.models import metadata
-from booking.services import Services, build_services
-from booking.settings import Settings
 from booking.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,8 +106,8 @@ def make_settings(database_url: str, **changes: object) -> Settings:
 
 
 @pytest.fixture
-def services(database_url: str, clock: Clock) -> Iterator[Services]:
-    built = build_services(make_settings(database_url), clock=clock)
+def container(database_url: str, clock: Clock) -> Iterator[Container]:
+    built = build_container(make_settings(database_url), clock=clock)
     yield built
     built.engine.dispose()
 
@@ -117,16 +117,16 @@ def engine_name(database_url: str) -> str:
     return "postgres" if database_url.startswith("postgres") else "sqlite"
 
 
-def count(services: Services, sql: str) -> int:
-    with services.engine.connect() as conn:
+def count(container: Container, sql: str) -> int:
+    with container.engine.connect() as conn:
         return conn.execute(text(sql)).scalar_one()
 
 
 @pytest.fixture
-def two_sites(services: Services) -> Iterator[TestClient]:
+def two_sites(container: Container) -> Iterator[TestClient]:
     """The app over a Paris and a Lyon site, one pickup counter each (the staff tests)."""
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
         add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client

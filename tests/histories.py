@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
-from booking.lifecycle import wait_seconds
-from booking.models import Appointment
-from booking.staff_access import Actor
-from booking.staff_models import Role
+from booking.core.access import Actor, Role
+from booking.core.lifecycle import wait_seconds
+from booking.domain.models import Appointment
 
 MANAGER = Actor(1, "manager@paris.test", Role.manager, frozenset({"paris"}))
 ADMIN = Actor(2, "admin@paris.test", Role.admin, frozenset())
@@ -18,7 +17,7 @@ ADMIN = Actor(2, "admin@paris.test", Role.admin, frozenset())
 MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (23 March 2026)
 
 
-def history(services, rows: list[dict]) -> None:
+def history(container, rows: list[dict]) -> None:
     """Past visits written straight into the table (the figures read nothing else). A row
         gives its `day` and any column; `arrived` and `called` are minutes after its start (the
     wait is then derived as the call derives it)."""
@@ -70,7 +69,7 @@ def history(services, rows: list[dict]) -> None:
             }
             | row
         )
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         session.execute(insert(Appointment), values)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from booking import appointments
-from booking.appointments import BookingRequest, SlotTaken
-from booking.services import build_services
+from booking.container import build_container
+from booking.domain import appointments
+from booking.domain.appointments import BookingRequest, SlotTaken
 
 
 def book_in_process(
@@ -15,7 +15,7 @@ def book_in_process(
     from tests.conftest import make_settings
 
     frozen = datetime.fromisoformat(now)
-    services = build_services(
+    container = build_container(
         make_settings(database_url, procedures_dir=procedures_dir), clock=lambda: frozen
     )
     outcomes = []
@@ -28,12 +28,12 @@ def book_in_process(
             phone="06 12 34 56 78",
         )
         try:
-            with services.uow.writing() as session:
+            with container.uow.writing() as session:
                 appointments.book(
-                    session, catalogue=services.catalogue, request=request, now=frozen
+                    session, catalogue=container.catalogue, request=request, now=frozen
                 )
             outcomes.append("booked")
         except SlotTaken:
             outcomes.append("taken")
-    services.engine.dispose()
+    container.engine.dispose()
     return outcomes

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from booking import appointments
-from booking.appointments import BookingRequest
-from booking.builders import add_counter, add_site
-from booking.models import Appointment
-from booking.services import Services
+from booking.container import Container
+from booking.demo.builders import add_counter, add_site
+from booking.domain import appointments
+from booking.domain.appointments import BookingRequest
+from booking.domain.models import Appointment
 
 PARIS = ZoneInfo("Europe/Paris")
 TUESDAY_9 = datetime(2026, 3, 24, 9, 0, tzinfo=PARIS)
@@ -21,8 +21,8 @@ FULL_FILES = {
 }
 
 
-def setup_site(services: Services, capacity: int = 1, counters: int = 1) -> None:
-    with services.uow.writing() as session:
+def setup_site(container: Container, capacity: int = 1, counters: int = 1) -> None:
+    with container.uow.writing() as session:
         site = add_site(session)
         for index in range(counters):
             add_counter(
@@ -45,9 +45,9 @@ def request(
     return BookingRequest(site_id="paris", procedure_id=procedure, start=start, **fields)
 
 
-def book(services: Services, req: BookingRequest) -> Appointment:
+def book(container: Container, req: BookingRequest) -> Appointment:
     """The domain's booking alone (no messages): for tests of the core."""
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         return appointments.book(
-            session, catalogue=services.catalogue, request=req, now=services.now()
+            session, catalogue=container.catalogue, request=req, now=container.now()
         )

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from booking.services import Services
-from booking.staff_models import Role
+from booking.container import Container
+from booking.core.access import Role
 
 PASSWORD = "correct horse battery staple"
 ROLES = (Role.agent, Role.site_admin, Role.manager, Role.admin)
 
 
-def add_staff(services: Services, email: str, role: str, sites: tuple[str, ...] = ("paris",)):
-    return services.staff.add(email, PASSWORD, role, list(sites))
+def add_staff(container: Container, email: str, role: str, sites: tuple[str, ...] = ("paris",)):
+    return container.staff.add(email, PASSWORD, role, list(sites))
 
 
-def add_everyone(services: Services) -> dict[str, str]:
+def add_everyone(container: Container) -> dict[str, str]:
     """One account per role at Paris, and an agent of another site; name -> email."""
     emails = {role.value: f"{role.value}@paris.test" for role in ROLES}
     for role in ROLES:
-        add_staff(services, emails[role.value], role, () if role == Role.admin else ("paris",))
+        add_staff(container, emails[role.value], role, () if role == Role.admin else ("paris",))
     emails["stranger"] = "agent@lyon.test"
-    add_staff(services, emails["stranger"], Role.agent, ("lyon",))
+    add_staff(container, emails["stranger"], Role.agent, ("lyon",))
     return emails
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar.testing import TestClient
 
-from booking.builders import add_counter, add_site
+from booking.demo.builders import add_counter, add_site
 from booking.web.app import create_app
 from tests.conftest import count
 
@@ -18,8 +18,8 @@ START = "2026-03-24T09:00:00+01:00"
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
+def client(container) -> Iterator[TestClient]:
+    with container.uow.writing() as session:
         site = add_site(session)
         add_counter(
             session,
@@ -32,7 +32,7 @@ def client(services) -> Iterator[TestClient]:
             session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
         )
         add_counter(session, reunion, name="R1")
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 
@@ -131,7 +131,7 @@ def test_unknown_site_slots_is_404(client):
     )
 
 
-def test_booking_returns_the_appointment_with_reference_and_token(client, services):
+def test_booking_returns_the_appointment_with_reference_and_token(client, container):
     response = client.post(
         "/api/v1/appointments", json=booking(email="amina@example.fr", motive="Carte reçue")
     )
@@ -192,13 +192,13 @@ def test_lost_race_is_409_with_alternatives(client):
         ({"name": "   "}, "name", "votre nom"),
     ],
 )
-def test_bad_bookings_are_422_in_french_by_default(client, services, changes, field, french):
+def test_bad_bookings_are_422_in_french_by_default(client, container, changes, field, french):
     body = assert_error_shape(
         client.post("/api/v1/appointments", json=booking(**changes)), 422, field
     )
     assert french in " ".join([body["detail"]] + [e["message"] for e in body["errors"]])
-    assert count(services, "SELECT count(*) FROM appointment") == 0
-    assert count(services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
+    assert count(container, "SELECT count(*) FROM appointment") == 0
+    assert count(container, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
 
 
 @pytest.mark.parametrize(
@@ -229,24 +229,24 @@ def test_bad_bookings_are_422_in_french_by_default(client, services, changes, fi
         (b'{"name": "x{0}", "procedure_id": "p", "site_id": "s", "start": 5}', 422),
     ],
 )
-def test_malformed_bodies_are_4xx_never_500(client, services, payload, status):
+def test_malformed_bodies_are_4xx_never_500(client, container, payload, status):
     response = client.post(
         "/api/v1/appointments", content=payload, headers={"Content-Type": "application/json"}
     )
     assert_error_shape(response, status)
-    assert count(services, "SELECT count(*) FROM appointment") == 0
+    assert count(container, "SELECT count(*) FROM appointment") == 0
 
 
-def test_idempotent_retry_books_once(client, services):
+def test_idempotent_retry_books_once(client, container):
     headers = {"Idempotency-Key": "a4c1e7c2-retry"}
     first = client.post("/api/v1/appointments", json=booking(), headers=headers)
     second = client.post("/api/v1/appointments", json=booking(), headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    assert count(services, "SELECT count(*) FROM appointment") == 1
+    assert count(container, "SELECT count(*) FROM appointment") == 1
     reused = client.post("/api/v1/appointments", json=booking(name="Someone else"), headers=headers)
     assert_error_shape(reused, 422)
-    assert count(services, "SELECT count(*) FROM appointment") == 1
+    assert count(container, "SELECT count(*) FROM appointment") == 1
 
 
 def test_wrong_or_missing_token_looks_like_an_unknown_reference(client):
@@ -267,7 +267,7 @@ def test_wrong_or_missing_token_looks_like_an_unknown_reference(client):
     assert_error_shape(cancel, 404)
 
 
-def test_cancelling_twice_answers_as_before_and_tells_the_citizen_once(client, services):
+def test_cancelling_twice_answers_as_before_and_tells_the_citizen_once(client, container):
     body = client.post("/api/v1/appointments", json=booking()).json()
     headers = {"X-Manage-Token": body["token"]}
     url = f"/api/v1/appointments/{body['reference']}/cancel"
@@ -275,9 +275,9 @@ def test_cancelling_twice_answers_as_before_and_tells_the_citizen_once(client, s
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled_by_citizen"
     again = client.post(url, headers=headers)
     assert again.status_code == 200 and again.json() == cancelled.json()
-    assert count(services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
+    assert count(container, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
     cancellations = "SELECT count(*) FROM notification WHERE kind = 'cancellation'"
-    assert count(services, cancellations) == 1
+    assert count(container, cancellations) == 1
 
 
 def test_reschedule_keeps_reference_and_token(client):
@@ -349,19 +349,19 @@ def first_slot(test_client) -> dict:
     return test_client.get(SEARCH).json()["slots"][0]
 
 
-def test_shared_slot_lists_see_bookings_made_by_another_process(client, services):
+def test_shared_slot_lists_see_bookings_made_by_another_process(client, container):
     assert first_slot(client)["available"] == 3  # now cached by this app
-    with TestClient(create_app(services)) as other_process:
+    with TestClient(create_app(container)) as other_process:
         assert other_process.post("/api/v1/appointments", json=booking()).status_code == 201
     assert first_slot(client)["available"] == 2
 
 
-def test_shared_slot_lists_see_configuration_changes(client, services):
-    from booking.builders import add_closure
+def test_shared_slot_lists_see_configuration_changes(client, container):
+    from booking.demo.builders import add_closure
 
     assert first_slot(client)["start"] == "2026-03-24T09:00:00+01:00"
-    with services.uow.writing() as session:
-        from booking.models import Site
+    with container.uow.writing() as session:
+        from booking.domain.models import Site
 
         site = session.get(Site, "paris")
         add_closure(
@@ -380,7 +380,7 @@ def test_shared_slot_lists_apply_each_request_notice(client, clock):
     assert first_slot(client)["start"] == "2026-03-24T13:30:00+01:00"
 
 
-def test_concurrent_retries_with_one_idempotency_key_book_once(client, services):
+def test_concurrent_retries_with_one_idempotency_key_book_once(client, container):
     from concurrent.futures import ThreadPoolExecutor
 
     headers = {"Idempotency-Key": "same-key-in-parallel"}
@@ -392,4 +392,4 @@ def test_concurrent_retries_with_one_idempotency_key_book_once(client, services)
         responses = list(pool.map(post, range(8)))
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["reference"] for r in responses}) == 1
-    assert count(services, "SELECT count(*) FROM appointment") == 1
+    assert count(container, "SELECT count(*) FROM appointment") == 1

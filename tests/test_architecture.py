@@ -13,11 +13,11 @@ WEB = sorted((ROOT / "booking" / "web").rglob("*.py"))
 
 # What a handler must not import: the notices, the session scopes, the database.
 WEB_FORBIDDEN = (
-    "booking.notices",
-    "booking.idempotency",
-    "booking.appointments",
-    "booking.documents",
-    "booking.occupancy",
+    "booking.domain.notices",
+    "booking.domain.idempotency",
+    "booking.domain.appointments",
+    "booking.domain.documents",
+    "booking.domain.occupancy",
     "storage",
     "sqlalchemy",
     "sqlmodel",
@@ -63,12 +63,12 @@ def test_web_modules_reach_the_data_only_through_use_cases(path):
 def test_the_rule_would_see_a_handler_that_opens_a_transaction(tmp_path):
     sneaky = tmp_path / "sneaky.py"
     sneaky.write_text(
-        "from booking.notices import Notices\n"
-        "def handler(services):\n"
-        "    with services.uow.writing() as session:\n"
+        "from booking.domain.notices import Notices\n"
+        "def handler(container):\n"
+        "    with container.uow.writing() as session:\n"
         "        pass\n"
     )
-    assert "booking.notices" in reaches(imported_modules(sneaky), WEB_FORBIDDEN)
+    assert "booking.domain.notices" in reaches(imported_modules(sneaky), WEB_FORBIDDEN)
     assert called_names(sneaky) & TRANSACTION_CALLS == {"writing"}
 
 

@@ -9,9 +9,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from booking.demo import load_demo
+from booking.config.settings import DEV_SECRET, SettingsError, load_settings
+from booking.demo.load import load_demo
 from booking.migrate import alembic_config
-from booking.settings import DEV_SECRET, SettingsError, load_settings
 from completeness.catalogue import CatalogueError, load_catalogue, load_procedure
 from storage.engines import driver_url
 from tests.conftest import ROOT, count
@@ -93,14 +93,14 @@ def test_invalid_procedure_files_name_the_file_and_field(tmp_path, content, mess
     assert str(path) in str(error.value) and message in str(error.value)
 
 
-def test_demo_loads_three_sites_once(services):
-    with services.uow.writing() as session:
-        first = load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
-    with services.uow.writing() as session:
-        second = load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
+def test_demo_loads_three_sites_once(container):
+    with container.uow.writing() as session:
+        first = load_demo(session, ROOT / "config" / "demo.toml", container.catalogue)
+    with container.uow.writing() as session:
+        second = load_demo(session, ROOT / "config" / "demo.toml", container.catalogue)
     assert first["sites"] == 3 and first["windows"] > 0
     assert second == {"sites": 0, "counters": 0, "windows": 0}
-    assert count(services, "SELECT count(*) FROM site WHERE timezone = 'Indian/Reunion'") == 1
+    assert count(container, "SELECT count(*) FROM site WHERE timezone = 'Indian/Reunion'") == 1
 
 
 def test_cli_migrates_and_loads_the_demo(tmp_path):
@@ -144,7 +144,7 @@ def test_migrations_match_the_models(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from booking.models import metadata
+    from booking.domain.models import metadata
     from storage.engines import make_engine
 
     engine = make_engine(database_url, pooled=False)

@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from litestar.testing import TestClient
 
-from booking.builders import add_counter, add_site
-from booking.dispatch import build_dispatcher
-from booking.services import build_services
+from booking.container import build_container
+from booking.demo.builders import add_counter, add_site
 from booking.web.app import create_app
+from booking.worker import build_dispatcher
 from tests.conftest import count, make_settings
 
 
@@ -42,8 +42,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def seeded(services) -> None:
-    with services.uow.writing() as session:
+def seeded(container) -> None:
+    with container.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site)
 
@@ -62,9 +62,9 @@ def book(client, **changes) -> dict:
     return response.json()
 
 
-def test_calendar_endpoint_with_the_token_in_the_query(services):
-    seeded(services)
-    with TestClient(create_app(services)) as client:
+def test_calendar_endpoint_with_the_token_in_the_query(container):
+    seeded(container)
+    with TestClient(create_app(container)) as client:
         body = book(client)
         reference = body["reference"]
         response = client.get(f"/api/v1/appointments/{reference}.ics?token={body['token']}")
@@ -92,11 +92,11 @@ def test_email_goes_through_smtp_with_the_calendar_part(database_url, clock, smt
         smtp_port=port,
         smtp_from="rdv@prefecture.example",
     )
-    services = build_services(settings, clock=clock)
-    seeded(services)
-    with TestClient(create_app(services)) as client:
+    container = build_container(settings, clock=clock)
+    seeded(container)
+    with TestClient(create_app(container)) as client:
         book(client, notify=["email"])
-    build_dispatcher(services).run_until_idle()
+    build_dispatcher(container).run_until_idle()
     [mail] = inbox.messages
     assert mail["To"] == "amina@example.fr" and "24 mars" in mail["Subject"]
     calendar_part = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
@@ -108,26 +108,28 @@ def test_email_goes_through_smtp_with_the_calendar_part(database_url, clock, smt
         .get_payload(decode=True)
         .decode()
     )
-    services.engine.dispose()
+    container.engine.dispose()
 
 
 def test_serve_sends_due_messages_by_itself(database_url, clock):
-    services = build_services(make_settings(database_url, dispatch_interval_seconds=1), clock=clock)
-    seeded(services)
-    with TestClient(create_app(services, dispatcher=True)) as client:
+    container = build_container(
+        make_settings(database_url, dispatch_interval_seconds=1), clock=clock
+    )
+    seeded(container)
+    with TestClient(create_app(container, dispatcher=True)) as client:
         book(client)
         deadline = time.monotonic() + 15
-        while count(services, "SELECT count(*) FROM notification WHERE status = 'sent'") < 2:
+        while count(container, "SELECT count(*) FROM notification WHERE status = 'sent'") < 2:
             assert time.monotonic() < deadline, "the embedded dispatcher sent nothing"
             time.sleep(0.2)
-    services.engine.dispose()
+    container.engine.dispose()
 
 
-def test_manage_tokens_never_reach_the_logs(services, caplog):
-    seeded(services)
-    with TestClient(create_app(services)) as client:
+def test_manage_tokens_never_reach_the_logs(container, caplog):
+    seeded(container)
+    with TestClient(create_app(container)) as client:
         body = book(client)
     caplog.set_level(logging.DEBUG, logger="guichet.notifications")
-    build_dispatcher(services).run_until_idle()
+    build_dispatcher(container).run_until_idle()
     assert "RDV confirm" in caplog.text
     assert body["token"] not in caplog.text

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from booking import appointments, documents
-from booking.builders import add_counter, add_site
-from booking.errors import InvalidRequest
-from booking.services import build_services
+from booking.container import build_container
+from booking.core.errors import InvalidRequest
+from booking.demo.builders import add_counter, add_site
+from booking.domain import appointments, documents
 from booking.web.app import create_app
 from tests.conftest import ROOT, count, make_settings
 
@@ -36,13 +36,13 @@ START = "2026-03-24T09:00:00+01:00"
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
+def client(container) -> Iterator[TestClient]:
+    with container.uow.writing() as session:
         site = add_site(session)
         add_counter(
             session, site, procedures=("residence-permit-renewal", "residence-permit-pickup")
         )
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 
@@ -91,7 +91,7 @@ def test_a_complete_renewal_books_and_lists_exactly_what_applies(client):
 
 @pytest.mark.parametrize(("language", "label"), [("fr", "Bulletins"), ("en", "payslips")])
 def test_missing_documents_are_a_422_listing_them_in_the_request_language(
-    client, services, language, label
+    client, container, language, label
 ):
     declared = [d for d in RENEWAL_DECLARED if d not in ("payslips", "work-contract")]
     response = client.post(
@@ -103,7 +103,7 @@ def test_missing_documents_are_a_422_listing_them_in_the_request_language(
     missing = response.json()["missing"]
     assert [m["id"] for m in missing] == ["payslips", "employment-proof"]
     assert label.lower() in missing[0]["label"].lower()
-    assert count(services, "SELECT count(*) FROM appointment") == 0
+    assert count(container, "SELECT count(*) FROM appointment") == 0
 
 
 def test_warn_mode_books_and_flags_the_file(client):
@@ -167,32 +167,33 @@ def test_checklist_endpoint_whole_and_applicable(client):
     assert client.get("/api/v1/procedures/nope/checklist").status_code == 404
 
 
-def test_counter_side_recording(client, services):
+def test_counter_side_recording(client, container):
     body = client.post("/api/v1/appointments", json=renewal()).json()
-    now = services.now()
-    with services.uow.writing() as session:
+    now = container.now()
+    with container.uow.writing() as session:
         appointment = appointments.find(session, body["reference"], lock=True)
         documents.record_presented(
-            session, services.catalogue, appointment, ["passport", "photos"], now=now
+            session, container.catalogue, appointment, ["passport", "photos"], now=now
         )
         assert documents.file_status(appointment) == "incomplete"
         assert "current-permit" in appointment.missing_presented
         assert "employment-proof" in appointment.missing_presented
         with pytest.raises(InvalidRequest):
             documents.record_presented(
-                session, services.catalogue, appointment, ["spaceship"], now=now
+                session, container.catalogue, appointment, ["spaceship"], now=now
             )
-        documents.record_presented(session, services.catalogue, appointment, None, now=now)
+        documents.record_presented(session, container.catalogue, appointment, None, now=now)
         assert (
             documents.file_status(appointment) == "complete" and appointment.file_checked_at == now
         )
     assert (
-        count(services, "SELECT count(*) FROM appointment WHERE missing_presented IS NOT NULL") == 1
+        count(container, "SELECT count(*) FROM appointment WHERE missing_presented IS NOT NULL")
+        == 1
     )
 
 
 def test_appointments_keep_the_checklist_version_they_were_booked_with(
-    client, services, tmp_path, clock
+    client, container, tmp_path, clock
 ):
     old = client.post("/api/v1/appointments", json=renewal()).json()
     folder = tmp_path / "procedures"
@@ -203,12 +204,12 @@ def test_appointments_keep_the_checklist_version_they_were_booked_with(
         + '\n[[documents]]\nid = "new-form"\n'
         + 'label = { fr = "Nouveau formulaire", en = "New form" }\n'
     )
-    edited = build_services(
-        make_settings(services.settings.database_url, procedures_dir=str(folder)), clock=clock
+    edited = build_container(
+        make_settings(container.settings.database_url, procedures_dir=str(folder)), clock=clock
     )
     assert (
         edited.catalogue.get("residence-permit-renewal").checklist_version
-        != services.catalogue.get("residence-permit-renewal").checklist_version
+        != container.catalogue.get("residence-permit-renewal").checklist_version
     )
     with TestClient(create_app(edited)) as new_client:
         kept = new_client.get(
@@ -227,5 +228,5 @@ def test_appointments_keep_the_checklist_version_they_were_booked_with(
         ).json()
         assert "new-form" in [d["id"] for d in fresh["documents_to_bring"]]
     edited.engine.dispose()
-    assert count(services, "SELECT count(DISTINCT checklist_version) FROM appointment") == 2
-    assert count(services, "SELECT count(*) FROM checklist_version") == 2
+    assert count(container, "SELECT count(DISTINCT checklist_version) FROM appointment") == 2
+    assert count(container, "SELECT count(*) FROM checklist_version") == 2

@@ -21,19 +21,19 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from sqlalchemy.engine import make_url
 
-from booking.demo import load_demo
+from booking.container import build_container
+from booking.demo.load import load_demo
 from booking.migrate import migrate
-from booking.services import build_services
 from booking.web.app import create_app
 from tests.conftest import ROOT, make_settings
 
 
 def _demo_schema(url: str):  # type: ignore[no-untyped-def]
     migrate(url)
-    services = build_services(make_settings(url))
-    with services.uow.writing() as session:
-        load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
-    return schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(services))
+    container = build_container(make_settings(url))
+    with container.uow.writing() as session:
+        load_demo(session, ROOT / "config" / "demo.toml", container.catalogue)
+    return schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(container))
 
 
 def _postgres_url() -> str | None:

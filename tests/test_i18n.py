@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from booking.i18n import pick_language, translations, translator
+from booking.web.shared.language import pick_language, translations, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 

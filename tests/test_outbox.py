@@ -14,8 +14,8 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 from sqlmodel import select
 
-from booking.builders import add_counter, add_site
-from booking.models import Site
+from booking.demo.builders import add_counter, add_site
+from booking.domain.models import Site
 from booking.web.app import create_app
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.models import Notification
@@ -53,11 +53,11 @@ class RecordingSender:
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
+def client(container) -> Iterator[TestClient]:
+    with container.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site, capacity=5)
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 
@@ -71,9 +71,9 @@ def email() -> RecordingSender:
     return RecordingSender()
 
 
-def dispatcher(services, clock, sms, email, **policy) -> Dispatcher:
+def dispatcher(container, clock, sms, email, **policy) -> Dispatcher:
     return Dispatcher(
-        services.engine, {"sms": sms, "email": email}, policy=Policy(**policy), clock=clock
+        container.engine, {"sms": sms, "email": email}, policy=Policy(**policy), clock=clock
     )
 
 
@@ -94,26 +94,26 @@ def book(client, start="2026-03-24T09:00:00+01:00", **changes) -> dict:
     return response.json()
 
 
-def outbox(services) -> list[Notification]:
-    with services.uow.reading() as session:
+def outbox(container) -> list[Notification]:
+    with container.uow.reading() as session:
         found = list(session.exec(select(Notification).order_by(Notification.id)))
         session.expunge_all()
     return found
 
 
-def rows(services, **where) -> list[Notification]:
-    return [n for n in outbox(services) if all(getattr(n, k) == v for k, v in where.items())]
+def rows(container, **where) -> list[Notification]:
+    return [n for n in outbox(container) if all(getattr(n, k) == v for k, v in where.items())]
 
 
-def test_booking_enqueues_confirmations_now_and_reminders_the_day_before(client, services, clock):
+def test_booking_enqueues_confirmations_now_and_reminders_the_day_before(client, container, clock):
     body = book(client)
-    confirmations = rows(services, kind="confirmation")
+    confirmations = rows(container, kind="confirmation")
     assert {n.channel for n in confirmations} == {"sms", "email"}
     assert all(n.due_at == clock.moment and not n.quiet_hours_apply for n in confirmations)
-    assert all(n.quiet_hours_apply for n in rows(services, kind="reminder"))
+    assert all(n.quiet_hours_apply for n in rows(container, kind="reminder"))
     sms = next(n for n in confirmations if n.channel == "sms")
     assert body["reference"] in sms.body and sms.recipient == PHONE
-    reminders = rows(services, kind="reminder")
+    reminders = rows(container, kind="reminder")
     assert {n.channel for n in reminders} == {"sms", "email"}
     assert all(n.due_at == datetime(2026, 3, 23, 18, 0, tzinfo=PARIS) for n in reminders)
     assert all(n.latest_at == datetime(2026, 3, 24, 7, 0, tzinfo=PARIS) for n in reminders)
@@ -125,33 +125,33 @@ def test_booking_enqueues_confirmations_now_and_reminders_the_day_before(client,
     assert "Passeport" in mail.body
 
 
-def test_no_reminder_for_a_visit_sooner_than_the_reminder_time(client, services):
+def test_no_reminder_for_a_visit_sooner_than_the_reminder_time(client, container):
     book(client, start="2026-03-23T13:30:00+01:00")
-    assert rows(services, kind="reminder") == []
-    assert len(rows(services, kind="confirmation")) == 2
+    assert rows(container, kind="reminder") == []
+    assert len(rows(container, kind="confirmation")) == 2
 
 
-def test_channel_choice_is_respected(client, services):
+def test_channel_choice_is_respected(client, container):
     book(client, notify=["email"])
-    assert {n.channel for n in outbox(services)} == {"email"}
+    assert {n.channel for n in outbox(container)} == {"email"}
 
 
-def test_a_move_before_the_confirmation_left_confirms_the_new_time(client, services):
+def test_a_move_before_the_confirmation_left_confirms_the_new_time(client, container):
     body = book(client)
     client.post(
         f"/api/v1/appointments/{body['reference']}/reschedule",
         json={"start": "2026-03-26T10:00:00+01:00"},
         headers={"X-Manage-Token": body["token"]},
     )
-    confirmations = rows(services, kind="confirmation")
+    confirmations = rows(container, kind="confirmation")
     assert [n.status for n in confirmations] == ["cancelled", "cancelled", "pending", "pending"]
     assert all("26 mars" in n.body for n in confirmations if n.status == "pending")
-    assert rows(services, kind="change") == []
+    assert rows(container, kind="change") == []
 
 
-def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, services, clock, sms, email):
+def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, container, clock, sms, email):
     body = book(client)
-    dispatcher(services, clock, sms, email).run_until_idle()  # the confirmation went out
+    dispatcher(container, clock, sms, email).run_until_idle()  # the confirmation went out
     headers = {"X-Manage-Token": body["token"]}
     moved = client.post(
         f"/api/v1/appointments/{body['reference']}/reschedule",
@@ -159,7 +159,7 @@ def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, services, 
         headers=headers,
     )
     assert moved.status_code == 200
-    reminders = rows(services, kind="reminder")
+    reminders = rows(container, kind="reminder")
     assert {n.status for n in reminders if n.due_at.date().isoformat() == "2026-03-23"} == {
         "cancelled"
     }
@@ -167,171 +167,171 @@ def test_reschedule_cancels_the_reminder_and_queues_a_new_one(client, services, 
     assert len(fresh) == 2 and all(
         n.due_at == datetime(2026, 3, 25, 18, tzinfo=PARIS) for n in fresh
     )
-    assert len(rows(services, kind="change")) == 2
-    change_mail = rows(services, kind="change", channel="email")[0]
+    assert len(rows(container, kind="change")) == 2
+    change_mail = rows(container, kind="change", channel="email")[0]
     assert "SEQUENCE:1" in change_mail.attachment
 
 
-def test_cancel_cancels_pending_messages_and_sends_a_calendar_cancel(client, services):
+def test_cancel_cancels_pending_messages_and_sends_a_calendar_cancel(client, container):
     body = book(client)
     client.post(
         f"/api/v1/appointments/{body['reference']}/cancel",
         headers={"X-Manage-Token": body["token"]},
     )
-    assert {n.status for n in rows(services, kind="reminder")} == {"cancelled"}
-    assert {n.status for n in rows(services, kind="confirmation")} == {"cancelled"}
-    mail = rows(services, kind="cancellation", channel="email")[0]
+    assert {n.status for n in rows(container, kind="reminder")} == {"cancelled"}
+    assert {n.status for n in rows(container, kind="confirmation")} == {"cancelled"}
+    mail = rows(container, kind="cancellation", channel="email")[0]
     calendar = Calendar.from_ical(mail.attachment)
     assert calendar["METHOD"] == "CANCEL" and calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
     assert mail.attachment_method == "CANCEL"
 
 
-def test_dispatcher_sends_each_message_once_when_due(client, services, clock, sms, email):
+def test_dispatcher_sends_each_message_once_when_due(client, container, clock, sms, email):
     book(client)
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     assert worker.run_until_idle() == 2
     assert worker.run_until_idle() == 0
     assert len(sms.sent) == 1 and len(email.sent) == 1
     clock.set(datetime(2026, 3, 23, 18, 0, 30, tzinfo=PARIS))
     worker.run_until_idle()
     assert [m.body.startswith("RDV demain") for m in sms.sent] == [False, True]
-    assert {n.status for n in outbox(services)} == {"sent"}
-    assert all(n.provider_id and n.sent_at for n in outbox(services))
+    assert {n.status for n in outbox(container)} == {"sent"}
+    assert all(n.provider_id and n.sent_at for n in outbox(container))
 
 
 def test_quiet_hours_postpone_a_reminder_or_drop_it_if_too_late(
-    client, services, clock, sms, email
+    client, container, clock, sms, email
 ):
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         session.get(Site, "paris").reminder_hour = 22
     book(client, start="2026-03-24T09:00:00+01:00", email=None)  # latest: 07:00 next day
     book(client, start="2026-03-24T13:30:00+01:00", email=None)  # latest: 11:30
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     worker.run_until_idle()
     clock.set(datetime(2026, 3, 23, 22, 0, 5, tzinfo=PARIS))
     worker.run_until_idle()
-    early, late = rows(services, kind="reminder")
+    early, late = rows(container, kind="reminder")
     assert early.status == "dropped" and "quiet hours" in early.error
     assert late.status == "pending" and late.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=PARIS)
     clock.set(datetime(2026, 3, 24, 8, 0, 1, tzinfo=PARIS))
     worker.run_until_idle()
-    assert rows(services, kind="reminder")[1].status == "sent"
+    assert rows(container, kind="reminder")[1].status == "sent"
 
 
 def test_a_reminder_that_can_no_longer_arrive_in_time_is_dropped(
-    client, services, clock, sms, email
+    client, container, clock, sms, email
 ):
     book(client, email=None)
     clock.set(datetime(2026, 3, 24, 7, 30, tzinfo=PARIS))  # the dispatcher was down all night
-    dispatcher(services, clock, sms, email).run_until_idle()
-    reminder = rows(services, kind="reminder")[0]
+    dispatcher(container, clock, sms, email).run_until_idle()
+    reminder = rows(container, kind="reminder")[0]
     assert reminder.status == "dropped" and "too late" in reminder.error
     assert not any(m.body.startswith("RDV demain") for m in sms.sent)
 
 
 def test_transient_errors_are_retried_with_backoff_and_permanent_ones_recorded(
-    client, services, clock, sms, email
+    client, container, clock, sms, email
 ):
     sms.failures[PHONE] = [SendError("busy", permanent=False), SendError("busy", permanent=False)]
     book(client, email=None)
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     worker.run_until_idle()
-    first = rows(services, kind="confirmation")[0]
+    first = rows(container, kind="confirmation")[0]
     assert first.status == "pending" and first.due_at == clock.moment + timedelta(seconds=30)
     for seconds in (31, 95):
         clock.set(datetime(2026, 3, 23, 7, 0, tzinfo=UTC) + timedelta(seconds=seconds))
         worker.run_until_idle()
-    done = rows(services, kind="confirmation")[0]
+    done = rows(container, kind="confirmation")[0]
     assert done.status == "sent" and done.attempts == 3 and len(sms.sent) == 1
     sms.failures["+33698765432"] = [SendError("invalid number", permanent=True)]
     book(client, phone="06 98 76 54 32", email=None)
     worker.run_until_idle()
-    failed = rows(services, recipient="+33698765432", kind="confirmation")[0]
+    failed = rows(container, recipient="+33698765432", kind="confirmation")[0]
     assert failed.status == "failed" and "invalid number" in failed.error
 
 
 def test_opted_out_number_falls_back_to_email_and_gets_no_more_sms(
-    client, services, clock, sms, email
+    client, container, clock, sms, email
 ):
     sms.failures[PHONE] = [SendError("twilio 21610", permanent=True, opted_out=True)]
     book(client, notify=["sms"])
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     worker.run_until_idle()
-    assert count(services, "SELECT count(*) FROM opt_out") == 1
+    assert count(container, "SELECT count(*) FROM opt_out") == 1
     assert [m.recipient for m in email.sent] == ["amina@example.fr"]
-    assert rows(services, kind="reminder", channel="sms")[0].status == "cancelled"
+    assert rows(container, kind="reminder", channel="sms")[0].status == "cancelled"
     book(client, start="2026-03-25T09:00:00+01:00", notify=["sms"])
     worker.run_until_idle()
     assert sms.sent == []
-    assert rows(services, kind="confirmation", channel="sms")[1].status == "dropped"
+    assert rows(container, kind="confirmation", channel="sms")[1].status == "dropped"
 
 
-def test_fuse_stops_a_runaway_number(client, services, clock, sms, email):
-    worker = dispatcher(services, clock, sms, email, sms_per_number_per_day=5)
+def test_fuse_stops_a_runaway_number(client, container, clock, sms, email):
+    worker = dispatcher(container, clock, sms, email, sms_per_number_per_day=5)
     for day in range(6):
         book(client, start=f"2026-03-{24 + day // 3}T{9 + day % 3:02d}:00:00+01:00", email=None)
         worker.run_until_idle()
     assert len(sms.sent) == 5
-    assert rows(services, kind="confirmation")[5].error.startswith("fuse")
+    assert rows(container, kind="confirmation")[5].error.startswith("fuse")
 
 
-def test_two_dispatchers_racing_send_each_message_once(client, services, clock, sms, email):
+def test_two_dispatchers_racing_send_each_message_once(client, container, clock, sms, email):
     for index in range(12):
         book(
             client,
             start=f"2026-03-{24 + index // 6}T{9 + index % 3:02d}:{15 * (index % 2):02d}:00+01:00",
             phone=f"06 12 34 56 {10 + index}",
         )
-    workers = [dispatcher(services, clock, sms, email, batch=3) for _ in range(2)]
+    workers = [dispatcher(container, clock, sms, email, batch=3) for _ in range(2)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda w: w.run_until_idle(), workers))
     sent_ids = [m.id for m in sms.sent + email.sent]
     assert len(sent_ids) == len(set(sent_ids)) == 24
-    assert {n.status for n in rows(services, kind="confirmation")} == {"sent"}
+    assert {n.status for n in rows(container, kind="confirmation")} == {"sent"}
 
 
 def test_a_dead_workers_messages_are_reclaimed_without_sending_twice(
-    client, services, clock, sms, email
+    client, container, clock, sms, email
 ):
     book(client)
-    with services.engine.begin() as connection:  # a worker claims, hands one over, then dies
+    with container.engine.begin() as connection:  # a worker claims, hands one over, then dies
         claimed = claim(connection, "dead-worker", clock.moment, 10, timedelta(minutes=2))
     handed = claimed[0]
     sms.sent.append(Outgoing(handed.id, handed.channel, handed.recipient, handed.body))
-    with services.engine.begin() as connection:
+    with container.engine.begin() as connection:
         connection.execute(
             update(table).where(table.c.id == handed.id).values(handed_at=clock.moment)
         )
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     assert worker.run_until_idle() == 0  # still leased to the dead worker
     clock.set(clock.moment + timedelta(minutes=3))
     worker.run_until_idle()
     assert len([m for m in sms.sent + email.sent if m.id == handed.id]) == 1
-    assert {n.status for n in rows(services, kind="confirmation")} == {"sent"}
+    assert {n.status for n in rows(container, kind="confirmation")} == {"sent"}
 
 
-def test_shared_rate_bucket_never_counts_an_interval_twice(services):
+def test_shared_rate_bucket_never_counts_an_interval_twice(container):
     from notifications.rate import take_tokens
 
     start = datetime(2026, 3, 23, 7, 0, tzinfo=UTC)
-    assert take_tokens(services.engine, "sms", 10.0, 5, start)[0] == 1  # full bucket: 1 token
-    assert take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=1))[0] == 1
+    assert take_tokens(container.engine, "sms", 10.0, 5, start)[0] == 1  # full bucket: 1 token
+    assert take_tokens(container.engine, "sms", 10.0, 5, start + timedelta(seconds=1))[0] == 1
     # a worker that read the clock before waiting for the lock must not refill again
-    assert take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=0.5))[0] == 0
-    granted, wait = take_tokens(services.engine, "sms", 10.0, 5, start + timedelta(seconds=1.05))
+    assert take_tokens(container.engine, "sms", 10.0, 5, start + timedelta(seconds=0.5))[0] == 0
+    granted, wait = take_tokens(container.engine, "sms", 10.0, 5, start + timedelta(seconds=1.05))
     assert granted == 0 and 0 < wait <= 0.1
 
 
-def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email):
+def test_quiet_hours_with_the_real_clock_travelled(client, container, sms, email):
     """The dispatcher's own clock (no injected one), frozen with freezegun."""
     from freezegun import freeze_time
 
     book(client, start="2026-03-24T13:30:00+01:00", email=None)
-    worker = Dispatcher(services.engine, {"sms": sms, "email": email})
+    worker = Dispatcher(container.engine, {"sms": sms, "email": email})
     with freeze_time(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS)):
         worker.run_until_idle()  # the confirmation of a booking just made goes out at night
         assert len(sms.sent) == 1
-    with services.engine.begin() as connection:  # make the reminder due in the night
+    with container.engine.begin() as connection:  # make the reminder due in the night
         connection.execute(
             update(table)
             .where(table.c.kind == "reminder")
@@ -339,33 +339,33 @@ def test_quiet_hours_with_the_real_clock_travelled(client, services, sms, email)
         )
     with freeze_time(datetime(2026, 3, 23, 22, 30, tzinfo=PARIS)):
         worker.run_until_idle()
-    reminder = rows(services, kind="reminder")[0]
+    reminder = rows(container, kind="reminder")[0]
     assert len(sms.sent) == 1 and reminder.status == "pending"
     assert reminder.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=PARIS)
     with freeze_time(datetime(2026, 3, 24, 8, 0, 5, tzinfo=PARIS)):
         worker.run_until_idle()
-    assert len(sms.sent) == 2 and rows(services, kind="reminder")[0].status == "sent"
+    assert len(sms.sent) == 2 and rows(container, kind="reminder")[0].status == "sent"
 
 
 def test_a_message_that_keeps_crashing_the_sender_is_given_up_not_retried_forever(
-    client, services, clock, email
+    client, container, clock, email
 ):
     class Broken(RecordingSender):
         def send(self, message: Outgoing) -> str:
             raise RuntimeError("bug in a sender")
 
     book(client, email=None)
-    worker = dispatcher(services, clock, Broken(), email, max_attempts=3)
+    worker = dispatcher(container, clock, Broken(), email, max_attempts=3)
     for minutes in range(0, 40, 5):
         clock.set(datetime(2026, 3, 23, 7, 0, tzinfo=UTC) + timedelta(minutes=minutes))
         worker.run_until_idle()
-    confirmation = rows(services, kind="confirmation")[0]
+    confirmation = rows(container, kind="confirmation")[0]
     assert confirmation.status == "failed" and "gave up after 3 attempts" in confirmation.error
 
 
 @pytest.mark.parametrize("zone", ["Europe/Paris", "Indian/Reunion"])
 def test_the_dispatcher_keeps_quiet_from_21_00_00_and_sends_from_08_00_00(
-    services, clock, sms, email, zone
+    container, clock, sms, email, zone
 ):
     tz = ZoneInfo(zone)
     nine_pm = datetime(2026, 3, 23, 21, 0, tzinfo=tz)
@@ -378,12 +378,12 @@ def test_the_dispatcher_keeps_quiet_from_21_00_00_and_sends_from_08_00_00(
         due_at=nine_pm,
         timezone=zone,
     )
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         enqueue(session, [message], nine_pm)
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     clock.set(nine_pm)
     worker.run_until_idle()
-    (waiting,) = outbox(services)
+    (waiting,) = outbox(container)
     assert sms.sent == [] and waiting.status == "pending"
     assert waiting.due_at == datetime(2026, 3, 24, 8, 0, tzinfo=tz)
     clock.set(datetime(2026, 3, 24, 7, 59, 59, tzinfo=tz))
@@ -391,18 +391,18 @@ def test_the_dispatcher_keeps_quiet_from_21_00_00_and_sends_from_08_00_00(
     assert sms.sent == []
     clock.set(datetime(2026, 3, 24, 8, 0, tzinfo=tz))
     worker.run_until_idle()
-    assert len(sms.sent) == 1 and outbox(services)[0].status == "sent"
+    assert len(sms.sent) == 1 and outbox(container)[0].status == "sent"
 
 
 def test_on_the_night_the_clocks_go_back_a_reminder_waits_for_08_00_winter_time(
-    services, clock, sms, email
+    container, clock, sms, email
 ):
     """A visit at 02:30 on 25 October (the hour that happens twice): its reminder at 18:00 the
     day before goes out then; a message falling due in the repeated hour waits for 08:00 CET."""
     visit = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=PARIS)
     due = reminder_due(visit, "Europe/Paris", 18, now=datetime(2026, 10, 20, tzinfo=UTC))
     repeated_hour = datetime(2026, 10, 25, 1, 40, tzinfo=UTC)  # 02:40 CET, the second time
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         enqueue(
             session,
             [
@@ -411,12 +411,12 @@ def test_on_the_night_the_clocks_go_back_a_reminder_waits_for_08_00_winter_time(
             ],
             due,
         )
-    worker = dispatcher(services, clock, sms, email)
+    worker = dispatcher(container, clock, sms, email)
     clock.set(due)
     worker.run_until_idle()
     assert [m.body for m in sms.sent] == ["RDV demain"]
     clock.set(repeated_hour)
     worker.run_until_idle()
-    night = next(n for n in outbox(services) if n.idempotency_key == "night")
+    night = next(n for n in outbox(container) if n.idempotency_key == "night")
     assert night.status == "pending"
     assert night.due_at == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)  # 08:00 CET

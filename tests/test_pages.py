@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import TestClient
 
-from booking.builders import add_closure, add_counter, add_site
-from booking.models import Site
+from booking.demo.builders import add_closure, add_counter, add_site
+from booking.domain.models import Site
 from booking.web import rendering
 from booking.web.app import create_app
 from tests.scenarios import TUESDAY_9, request
@@ -22,10 +22,10 @@ RENEWAL = (
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:
-    with services.uow.writing() as session:
+def client(container) -> Iterator[TestClient]:
+    with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 
@@ -41,14 +41,14 @@ def test_static_files_are_cached_for_a_year_and_compressed(client):
     assert ".fr-header" in answer.text  # the design system's own classes, from npm
 
 
-def test_without_the_assets_the_app_says_which_command_to_run(services, tmp_path, monkeypatch):
+def test_without_the_assets_the_app_says_which_command_to_run(container, tmp_path, monkeypatch):
     monkeypatch.setattr(rendering, "STATIC", tmp_path / "static")
     with pytest.raises(rendering.AssetsMissing, match="make assets"):
-        create_app(services)
+        create_app(container)
 
 
-def test_a_site_with_nothing_free_says_when_the_calendar_opens_next(services, client, clock):
-    with services.uow.writing() as session:  # closed from today to beyond the horizon
+def test_a_site_with_nothing_free_says_when_the_calendar_opens_next(container, client, clock):
+    with container.uow.writing() as session:  # closed from today to beyond the horizon
         site = session.get(Site, "paris")
         add_closure(session, site, TUESDAY_9.replace(day=23, hour=0), TUESDAY_9.replace(month=6))
     page = client.get(f"/rendez-vous/creneau?{RENEWAL}", headers={"Accept-Language": "fr"})
@@ -67,7 +67,7 @@ def test_unknown_pages_and_references_say_what_to_do(client):
     assert api.status_code == 404 and api.json()["detail"]  # the API keeps its JSON shape
 
 
-def test_every_page_sends_no_referrer(client, services):
-    services.visits.book(request())
+def test_every_page_sends_no_referrer(client, container):
+    container.visits.book(request())
     for path in ("/", "/accessibilite", "/r/retrouver", "/staff/login"):
         assert client.get(path).headers["referrer-policy"] == "no-referrer"

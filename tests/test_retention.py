@@ -8,18 +8,18 @@ from datetime import timedelta
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from booking.builders import add_counter, add_site
-from booking.dispatch import run_housekeeping
-from booking.models import Appointment, IdempotentRequest
+from booking.demo.builders import add_counter, add_site
+from booking.domain.models import Appointment, IdempotentRequest
 from booking.web.app import create_app
+from booking.worker import run_housekeeping
 from notifications.models import Notification
 from tests.conftest import count
 
 
-def test_old_appointments_lose_personal_data_but_keep_their_statistics(services, clock):
-    with services.uow.writing() as session:
+def test_old_appointments_lose_personal_data_but_keep_their_statistics(container, clock):
+    with container.uow.writing() as session:
         add_counter(session, add_site(session))
-    with TestClient(create_app(services)) as client:
+    with TestClient(create_app(container)) as client:
         for start in ("2026-03-24T09:00:00+01:00", "2026-03-24T10:00:00+01:00"):
             body = {
                 "site_id": "paris",
@@ -35,15 +35,15 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(services,
             assert (
                 client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
             )
-    with services.uow.writing() as session:  # the first visit ended long ago
+    with container.uow.writing() as session:  # the first visit ended long ago
         first = session.exec(select(Appointment).order_by(Appointment.id)).first()
         first.starts_at -= timedelta(days=400)
         first.ends_at -= timedelta(days=400)
     clock.set(clock.moment + timedelta(days=2))
     done = {"anonymised": 1, "idempotency_keys_purged": 2, "audit_events_purged": 0}
-    assert run_housekeeping(services) == done
-    assert set(run_housekeeping(services).values()) == {0}
-    with services.uow.reading() as session:
+    assert run_housekeeping(container) == done
+    assert set(run_housekeeping(container).values()) == {0}
+    with container.uow.reading() as session:
         old, recent = session.exec(select(Appointment).order_by(Appointment.id)).all()
         assert (old.name, old.phone, old.email, old.motive, old.answers) == (
             None,
@@ -66,30 +66,30 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(services,
         assert session.exec(select(IdempotentRequest)).all() == []
 
 
-def test_the_audit_log_is_kept_for_its_configured_time(services, clock):
-    from booking import audit
-    from booking.staff_access import Actor
+def test_the_audit_log_is_kept_for_its_configured_time(container, clock):
+    from booking.core.access import Actor
+    from booking.domain import audit
 
     actor = Actor(1, "agent@paris.test", "agent", frozenset({"paris"}), "127.0.0.1")
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         for days_ago in (800, 10):
             audit.record(session, actor, "visit.call", now=clock.moment - timedelta(days=days_ago))
-    assert run_housekeeping(services)["audit_events_purged"] == 1
-    assert count(services, "SELECT count(*) FROM audit_event") == 1
+    assert run_housekeeping(container)["audit_events_purged"] == 1
+    assert count(container, "SELECT count(*) FROM audit_event") == 1
 
 
-def test_a_site_may_keep_personal_data_for_less_time(services, clock):
-    from booking.models import Site
+def test_a_site_may_keep_personal_data_for_less_time(container, clock):
+    from booking.domain.models import Site
     from tests.scenarios import request, setup_site
 
-    setup_site(services)
-    with services.uow.writing() as session:
+    setup_site(container)
+    with container.uow.writing() as session:
         add_counter(session, add_site(session, "lyon"))
-    services.visits.book(request())
-    services.visits.book(dataclasses.replace(request(), site_id="lyon"))
+    container.visits.book(request())
+    container.visits.book(dataclasses.replace(request(), site_id="lyon"))
     clock.set(clock.moment + timedelta(days=40))
-    assert run_housekeeping(services)["anonymised"] == 0  # the service keeps 365 days
-    with services.uow.writing() as session:
+    assert run_housekeeping(container)["anonymised"] == 0  # the service keeps 365 days
+    with container.uow.writing() as session:
         session.get(Site, "paris").retention_days = 30
-    assert run_housekeeping(services)["anonymised"] == 1  # Paris's only
-    assert count(services, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1
+    assert run_housekeeping(container)["anonymised"] == 1  # Paris's only
+    assert count(container, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1

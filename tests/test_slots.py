@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booking.calendars import site_calendar, subdivision_for_department
-from booking.slots import (
+from booking.core.holidays import site_calendar, subdivision_for_department
+from booking.core.slots import (
     BookingRules,
     CounterPlan,
     Refusal,

@@ -11,7 +11,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from booking.staff_access import GRANTS, Permission
+from booking.core.access import GRANTS, Permission
 from booking.use_cases.staff_accounts import digest
 from tests.scenarios import request
 from tests.staff import PASSWORD, add_everyone, bearer
@@ -70,14 +70,14 @@ def concrete(path: str, reference: str) -> str:
     return path
 
 
-def page_session(services, client, email: str) -> tuple[dict[str, str], str]:  # type: ignore[no-untyped-def]
+def page_session(container, client, email: str) -> tuple[dict[str, str], str]:  # type: ignore[no-untyped-def]
     client.cookies.clear()
     answer = client.post(
         "/staff/login", data={"email": email, "password": PASSWORD}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
     cookie = answer.cookies["guichet_staff"]
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         csrf = connection.execute(
             text("SELECT csrf FROM staff_session WHERE digest = :digest"),
             {"digest": digest(cookie)},
@@ -100,13 +100,13 @@ def test_every_staff_route_declares_who_may_use_it(client):
         )
 
 
-def test_the_authorization_matrix(services, client):
-    emails = add_everyone(services)
-    reference = services.visits.book(request()).appointment.reference
+def test_the_authorization_matrix(container, client):
+    emails = add_everyone(container)
+    reference = container.visits.book(request()).appointment.reference
     routes = staff_routes(client.app)
     assert len(routes) >= 10
     tokens = {who: bearer(client, emails[who]) for who in WHO}
-    sessions = {who: page_session(services, client, emails[who]) for who in WHO}
+    sessions = {who: page_session(container, client, emails[who]) for who in WHO}
     roles = {"stranger": "agent"} | {who: who for who in WHO if who != "stranger"}
     checked = 0
     for method, template, permission in routes:
@@ -152,10 +152,10 @@ def test_the_authorization_matrix(services, client):
     assert checked >= 40
 
 
-def test_a_page_form_without_its_csrf_token_is_refused(services, client):
-    emails = add_everyone(services)
-    reference = services.visits.book(request()).appointment.reference
-    cookies, csrf = page_session(services, client, emails["agent"])
+def test_a_page_form_without_its_csrf_token_is_refused(container, client):
+    emails = add_everyone(container)
+    reference = container.visits.book(request()).appointment.reference
+    cookies, csrf = page_session(container, client, emails["agent"])
     client.cookies.update(cookies)
     url = f"/staff/sites/paris/visits/{reference}/call"
     assert client.post(url, data={}, follow_redirects=False).status_code == 403

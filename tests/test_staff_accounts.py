@@ -9,38 +9,37 @@ import sys
 import pytest
 
 from booking import staff_cli
-from booking.errors import InvalidRequest
-from booking.staff_access import Forbidden, NotSignedIn
-from booking.staff_models import Role
+from booking.core.access import Forbidden, NotSignedIn, Role
+from booking.core.errors import InvalidRequest
 from tests.conftest import ROOT
 from tests.scenarios import TUESDAY_9, request
 from tests.staff import PASSWORD, add_everyone, bearer
 
 
-def sign_in(services, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return services.staff.sign_in(email, password, address="test", kind="bearer")
+def sign_in(container, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return container.staff.sign_in(email, password, address="test", kind="bearer")
 
 
-def test_a_member_changes_their_password_and_a_site_admin_resets_one(services, two_sites):
-    emails = add_everyone(services)
-    agent = sign_in(services, emails["agent"]).actor
+def test_a_member_changes_their_password_and_a_site_admin_resets_one(container, two_sites):
+    emails = add_everyone(container)
+    agent = sign_in(container, emails["agent"]).actor
     with pytest.raises(InvalidRequest):
-        services.staff.change_password(agent, "not it", "a brand new password")
+        container.staff.change_password(agent, "not it", "a brand new password")
     with pytest.raises(InvalidRequest):
-        services.staff.change_password(agent, PASSWORD, "short")
-    services.staff.change_password(agent, PASSWORD, "a brand new password")
-    assert sign_in(services, emails["agent"], "a brand new password").actor.role == "agent"
-    admin = sign_in(services, emails["site_admin"]).actor
-    token = sign_in(services, emails["agent"], "a brand new password").token
-    services.staff.reset_password(admin, emails["agent"], "given at the desk 42")
+        container.staff.change_password(agent, PASSWORD, "short")
+    container.staff.change_password(agent, PASSWORD, "a brand new password")
+    assert sign_in(container, emails["agent"], "a brand new password").actor.role == "agent"
+    admin = sign_in(container, emails["site_admin"]).actor
+    token = sign_in(container, emails["agent"], "a brand new password").token
+    container.staff.reset_password(admin, emails["agent"], "given at the desk 42")
     with pytest.raises(NotSignedIn):  # a reset ends the member's sessions
-        services.staff.authenticate(token, kind="bearer", address="test")
-    assert sign_in(services, emails["agent"], "given at the desk 42")
-    stranger = sign_in(services, emails["stranger"]).actor
+        container.staff.authenticate(token, kind="bearer", address="test")
+    assert sign_in(container, emails["agent"], "given at the desk 42")
+    stranger = sign_in(container, emails["stranger"]).actor
     with pytest.raises(Forbidden):  # another site's agent
-        services.staff.reset_password(stranger, emails["manager"], "given at the desk 42")
+        container.staff.reset_password(stranger, emails["manager"], "given at the desk 42")
     with pytest.raises(Forbidden):  # a site admin cannot touch an admin
-        services.staff.reset_password(admin, emails["admin"], "given at the desk 42")
+        container.staff.reset_password(admin, emails["admin"], "given at the desk 42")
 
 
 def test_the_cli_adds_an_account_from_standard_input_and_disables_it(database_url, two_sites):
@@ -78,22 +77,22 @@ def test_the_cli_adds_an_account_from_standard_input_and_disables_it(database_ur
     assert disabled.returncode == 0
 
 
-def test_the_demo_accounts_exist_in_development_only(services, two_sites):
+def test_the_demo_accounts_exist_in_development_only(container, two_sites):
     from dataclasses import replace
 
-    services.settings = replace(services.settings, environment="production")
-    assert staff_cli.add_demo_accounts(services) == []
-    services.settings = replace(services.settings, environment="development")
-    created = staff_cli.add_demo_accounts(services)
+    container.settings = replace(container.settings, environment="production")
+    assert staff_cli.add_demo_accounts(container) == []
+    container.settings = replace(container.settings, environment="development")
+    created = staff_cli.add_demo_accounts(container)
     assert len(created) == 4
-    assert sign_in(services, "admin@demo.guichet.fr", staff_cli.DEMO_PASSWORD).actor.role == (
+    assert sign_in(container, "admin@demo.guichet.fr", staff_cli.DEMO_PASSWORD).actor.role == (
         Role.admin
     )
 
 
-def test_sign_in_limits_count_the_client_behind_a_trusted_proxy(services, two_sites):
-    emails = add_everyone(services)
-    services.settings = services.settings.replace(forwarded_allow_ips="testclient")
+def test_sign_in_limits_count_the_client_behind_a_trusted_proxy(container, two_sites):
+    emails = add_everyone(container)
+    container.settings = container.settings.replace(forwarded_allow_ips="testclient")
     wrong = {"email": emails["agent"], "password": "not the password"}
     for index in range(20):  # 20 failures from one client, over different accounts
         two_sites.post(
@@ -115,15 +114,15 @@ def test_sign_in_limits_count_the_client_behind_a_trusted_proxy(services, two_si
     assert other.status_code == 200  # another client behind the same proxy
 
 
-def test_the_agenda_finds_a_visit_by_reference_or_name(services, two_sites, clock):
-    setup = services.visits.book(request(name="Jean Martin")).appointment
-    services.visits.book(request(start=TUESDAY_9.replace(hour=10)))
-    agent = bearer(two_sites, add_everyone(services)["agent"])
+def test_the_agenda_finds_a_visit_by_reference_or_name(container, two_sites, clock):
+    setup = container.visits.book(request(name="Jean Martin")).appointment
+    container.visits.book(request(start=TUESDAY_9.replace(hour=10)))
+    agent = bearer(two_sites, add_everyone(container)["agent"])
     url = "/api/v1/staff/sites/paris/agenda?date=2026-03-24"
     assert len(two_sites.get(url, headers=agent).json()["appointments"]) == 2
-    actor = sign_in(services, "agent@paris.test").actor
-    by_name = services.desk.agenda(actor, "paris", TUESDAY_9.date(), search="martin")
+    actor = sign_in(container, "agent@paris.test").actor
+    by_name = container.desk.agenda(actor, "paris", TUESDAY_9.date(), search="martin")
     display = f"{setup.reference[:3]}-{setup.reference[3:6]}-{setup.reference[6:]}"
-    by_reference = services.desk.agenda(actor, "paris", TUESDAY_9.date(), search=display.lower())
+    by_reference = container.desk.agenda(actor, "paris", TUESDAY_9.date(), search=display.lower())
     assert [r.appointment.reference for r in by_name.rows] == [setup.reference]
     assert [r.appointment.reference for r in by_reference.rows] == [setup.reference]

@@ -20,8 +20,8 @@ def client(two_sites: TestClient) -> TestClient:
 
 
 @pytest.fixture
-def emails(services, client) -> dict[str, str]:
-    return add_everyone(services)
+def emails(container, client) -> dict[str, str]:
+    return add_everyone(container)
 
 
 def test_sign_in_gives_a_bearer_token_with_role_and_sites(client, emails, clock):
@@ -63,9 +63,9 @@ def test_staff_routes_want_a_bearer_token_and_never_the_cookie(client, emails):
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_the_agenda_shows_the_sites_day_to_its_staff_only(services, client, emails, clock):
-    booked = services.visits.book(request()).appointment
-    services.visits.book(request(start=TUESDAY_9 + timedelta(days=1)))
+def test_the_agenda_shows_the_sites_day_to_its_staff_only(container, client, emails, clock):
+    booked = container.visits.book(request()).appointment
+    container.visits.book(request(start=TUESDAY_9 + timedelta(days=1)))
     agent = bearer(client, emails["agent"])
     answer = client.get("/api/v1/staff/sites/paris/agenda?date=2026-03-24", headers=agent)
     assert answer.status_code == 200
@@ -84,8 +84,8 @@ def test_the_agenda_shows_the_sites_day_to_its_staff_only(services, client, emai
         assert refused.status_code == 403 and refused.json()["detail"]
 
 
-def test_counter_moves_follow_the_rules_and_are_audited(services, client, emails, clock):
-    reference = services.visits.book(request()).appointment.reference
+def test_counter_moves_follow_the_rules_and_are_audited(container, client, emails, clock):
+    reference = container.visits.book(request()).appointment.reference
     agent = bearer(client, emails["agent"])
     url = f"/api/v1/staff/appointments/{reference}"
     early = client.post(f"{url}/check-in", headers=agent)
@@ -101,7 +101,7 @@ def test_counter_moves_follow_the_rules_and_are_audited(services, client, emails
     assert client.post(f"{url}/no-show", headers=agent).status_code == 409
     stranger = bearer(client, emails["stranger"])
     assert client.post(f"{url}/call", headers=stranger).status_code == 403
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         actions = connection.execute(
             text("SELECT action, staff_email, target FROM audit_event WHERE action LIKE 'visit.%'")
         ).all()
@@ -109,8 +109,8 @@ def test_counter_moves_follow_the_rules_and_are_audited(services, client, emails
     assert {(e, t) for _, e, t in actions} == {(emails["agent"], reference)}
 
 
-def test_the_office_cancels_with_a_reason_and_the_citizen_is_told(services, client, emails):
-    reference = services.visits.book(request()).appointment.reference
+def test_the_office_cancels_with_a_reason_and_the_citizen_is_told(container, client, emails):
+    reference = container.visits.book(request()).appointment.reference
     agent = bearer(client, emails["agent"])
     url = f"/api/v1/staff/appointments/{reference}/cancel"
     too_long = client.post(url, json={"reason": "x" * 101}, headers=agent)
@@ -120,11 +120,11 @@ def test_the_office_cancels_with_a_reason_and_the_citizen_is_told(services, clie
     sms = (
         "SELECT count(*) FROM notification WHERE kind = 'cancellation' AND body LIKE '%Fermeture%'"
     )
-    assert count(services, sms) == 1
+    assert count(container, sms) == 1
 
 
-def test_documents_presented_make_the_file_complete_or_incomplete(services, client, emails):
-    reference = services.visits.book(request()).appointment.reference
+def test_documents_presented_make_the_file_complete_or_incomplete(container, client, emails):
+    reference = container.visits.book(request()).appointment.reference
     agent = bearer(client, emails["agent"])
     answer = client.post(
         f"/api/v1/staff/appointments/{reference}/documents",
@@ -134,7 +134,7 @@ def test_documents_presented_make_the_file_complete_or_incomplete(services, clie
     assert answer.status_code == 200 and answer.json()["file_status"] == "incomplete"
 
 
-def test_sign_out_disabling_and_idle_time_end_sessions(services, client, emails, clock):
+def test_sign_out_disabling_and_idle_time_end_sessions(container, client, emails, clock):
     url = "/api/v1/staff/sites/paris/agenda"
     agent = bearer(client, emails["agent"])
     assert client.post("/api/v1/staff/logout", headers=agent).status_code == 204
@@ -147,7 +147,7 @@ def test_sign_out_disabling_and_idle_time_end_sessions(services, client, emails,
     clock.set(clock.moment + timedelta(minutes=31))
     assert client.get(url, headers=agent).status_code == 401
     agent = bearer(client, emails["agent"])
-    assert services.staff.disable(emails["agent"])
+    assert container.staff.disable(emails["agent"])
     assert client.get(url, headers=agent).status_code == 401
     disabled = client.post(
         "/api/v1/staff/login", json={"email": emails["agent"], "password": PASSWORD}
@@ -155,13 +155,13 @@ def test_sign_out_disabling_and_idle_time_end_sessions(services, client, emails,
     assert disabled.status_code == 401
 
 
-def test_passwords_are_stored_as_argon2_hashes(services, emails):
-    with services.engine.connect() as connection:
+def test_passwords_are_stored_as_argon2_hashes(container, emails):
+    with container.engine.connect() as connection:
         hashes = connection.execute(text("SELECT password_hash FROM staff_member")).scalars()
         assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
 
 
-def test_staff_book_for_someone_without_contacts_and_skip_the_notice(services, client, emails):
+def test_staff_book_for_someone_without_contacts_and_skip_the_notice(container, client, emails):
     agent = bearer(client, emails["agent"])
     body = {
         "site_id": "paris",
@@ -191,13 +191,13 @@ def test_staff_book_for_someone_without_contacts_and_skip_the_notice(services, c
     stranger = bearer(client, emails["stranger"])
     assert client.post("/api/v1/staff/appointments", json=body, headers=stranger).status_code == 403
     assert (
-        count(services, "SELECT count(*) FROM notification WHERE appointment_id IS NOT NULL") == 0
+        count(container, "SELECT count(*) FROM notification WHERE appointment_id IS NOT NULL") == 0
     )
     audit = "SELECT count(*) FROM audit_event WHERE action = 'visit.book_phone'"
-    assert count(services, audit) == 1
+    assert count(container, audit) == 1
 
 
-def test_a_walk_in_takes_the_next_free_time_today(services, client, emails, clock):
+def test_a_walk_in_takes_the_next_free_time_today(container, client, emails, clock):
     clock.set(datetime(2026, 3, 24, 10, 7, tzinfo=PARIS))
     agent = bearer(client, emails["agent"])
     answer = client.post(
@@ -216,8 +216,8 @@ def test_a_walk_in_takes_the_next_free_time_today(services, client, emails, cloc
     assert answer.json()["channel"] == "desk"
 
 
-def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(services, client, emails):
-    view = services.visits.book(request(email="amina@example.org"))
+def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(container, client, emails):
+    view = container.visits.book(request(email="amina@example.org"))
     admin = bearer(client, emails["site_admin"])
     answer = client.get("/api/v1/staff/sites/paris/messages?date=2026-03-23", headers=admin)
     assert answer.status_code == 200
@@ -244,8 +244,8 @@ def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(service
     assert events[0]["address"]
 
 
-def test_a_return_visit_copies_the_file_and_links_to_the_first(services, client, emails):
-    first = services.visits.book(request(email="amina@example.org")).appointment
+def test_a_return_visit_copies_the_file_and_links_to_the_first(container, client, emails):
+    first = container.visits.book(request(email="amina@example.org")).appointment
     agent = bearer(client, emails["agent"])
     url = f"/api/v1/staff/appointments/{first.reference}"
     client.post(f"{url}/documents", json={"presented": ["passport"]}, headers=agent)
@@ -259,16 +259,16 @@ def test_a_return_visit_copies_the_file_and_links_to_the_first(services, client,
         "amina@example.org",
     )
     linked = "SELECT count(*) FROM appointment WHERE return_of IS NOT NULL"
-    assert count(services, linked) == 1
+    assert count(container, linked) == 1
 
 
-def test_a_visitor_is_called_to_a_given_counter(services, client, emails, clock):
-    reference = services.visits.book(request()).appointment.reference
+def test_a_visitor_is_called_to_a_given_counter(container, client, emails, clock):
+    reference = container.visits.book(request()).appointment.reference
     clock.set(TUESDAY_9 + timedelta(minutes=1))
     agent = bearer(client, emails["agent"])
     url = f"/api/v1/staff/appointments/{reference}/call"
     assert client.post(url, json={"counter_id": 2}, headers=agent).status_code == 422  # Lyon's
     assert client.post(url, json={"counter_id": 1}, headers=agent).json()["status"] == "called"
     called = "SELECT count(*) FROM appointment WHERE called_counter_id = 1"
-    assert count(services, called) == 1
+    assert count(container, called) == 1
     assert client.post(url, headers=agent).status_code == 200  # the repeat, without a body

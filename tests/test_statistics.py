@@ -11,7 +11,7 @@ from tests.histories import MONDAY, history, mondays
 from tests.staff import add_everyone, bearer
 
 
-def thousand_mondays(services) -> None:
+def thousand_mondays(container) -> None:
     days = mondays(1000)
     cancelled_at = datetime(2025, 12, 1, tzinfo=UTC)
     rows = (
@@ -28,12 +28,12 @@ def thousand_mondays(services) -> None:
             for i, d in enumerate(days[980:])
         ]
     )
-    history(services, rows)
+    history(container, rows)
 
 
-def test_a_thousand_monday_visits_with_150_no_shows(services, two_sites):
-    thousand_mondays(services)
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+def test_a_thousand_monday_visits_with_150_no_shows(container, two_sites):
+    thousand_mondays(container)
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     answer = two_sites.get(
         "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-03-22&by=weekday",
         headers=manager,
@@ -63,9 +63,9 @@ def test_a_thousand_monday_visits_with_150_no_shows(services, two_sites):
     }
 
 
-def test_groupings_by_lead_time_and_channel(services, two_sites):
+def test_groupings_by_lead_time_and_channel(container, two_sites):
     history(
-        services,
+        container,
         [
             {"day": MONDAY, "status": "no_show", "lead": 0},
             {"day": MONDAY, "status": "seen", "lead": 2, "channel": "phone"},
@@ -74,7 +74,7 @@ def test_groupings_by_lead_time_and_channel(services, two_sites):
             {"day": MONDAY, "status": "seen", "lead": 4},
         ],
     )
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     url = "/api/v1/stats/attendance?site=paris&from=2026-01-05&to=2026-01-05&by="
     leads = two_sites.get(url + "lead_time", headers=manager).json()["rows"]
     assert [(r["key"], r["no_show"], r["seen"]) for r in leads] == [
@@ -88,9 +88,9 @@ def test_groupings_by_lead_time_and_channel(services, two_sites):
     assert [(r["key"], r["due"]) for r in channels] == [("phone", 1), ("web", 4)]
 
 
-def test_the_figures_come_as_csv_too(services, two_sites):
-    thousand_mondays(services)
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+def test_the_figures_come_as_csv_too(container, two_sites):
+    thousand_mondays(container)
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     url = "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-03-22&by=weekday"
     for request in (
         {"url": url + "&format=csv", "headers": manager},
@@ -114,8 +114,8 @@ def test_the_figures_come_as_csv_too(services, two_sites):
         assert float(table[1][6]) == 150 / 950 and answer.text.endswith("\r\n")
 
 
-def test_only_managers_and_admins_of_the_site_read_its_figures(services, two_sites):
-    emails = add_everyone(services)
+def test_only_managers_and_admins_of_the_site_read_its_figures(container, two_sites):
+    emails = add_everyone(container)
     url = "/api/v1/stats/attendance?site=paris&from=2026-01-01&to=2026-01-31"
     assert two_sites.get(url).status_code == 401
     for who, status in (

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select, text
 
-from booking.contacts import phone_key
-from booking.demo import load_demo
-from booking.errors import InvalidRequest
-from booking.history import months_before, write_history
-from booking.models import Site
+from booking.core.contacts import phone_key
+from booking.core.errors import InvalidRequest
+from booking.demo.load import load_demo
+from booking.demo.past import months_before, write_history
+from booking.domain.models import Site
+from booking.domain.retention import anonymise_past
 from booking.queries.statistics import GROUPINGS
-from booking.retention import anonymise_past
 from tests.conftest import ROOT
 from tests.histories import ADMIN, MANAGER, MONDAY, history, mondays
 from tests.scenarios import TUESDAY_9, request, setup_site
@@ -31,7 +31,7 @@ FIRST, LAST = MONDAY - timedelta(days=4), MONDAY + timedelta(days=76)
 WAITS = [2, 5, 8, 10, 20, 29, 30, 45, 60, 61, 90]
 
 
-def waits_in_every_band(services) -> None:
+def waits_in_every_band(container) -> None:
     rows = [{"day": MONDAY, "status": "seen", "called": wait} for wait in WAITS]
     rows += [
         # Arrived 40 minutes late, called 7 minutes after arriving: the wait is 7, not 47.
@@ -44,12 +44,12 @@ def waits_in_every_band(services) -> None:
         {"day": MONDAY, "status": "no_show"},
         {"day": MONDAY, "status": "booked"},
     ]
-    history(services, rows)
+    history(container, rows)
 
 
-def test_waits_are_counted_in_their_colour_bands(services, two_sites):
-    waits_in_every_band(services)
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+def test_waits_are_counted_in_their_colour_bands(container, two_sites):
+    waits_in_every_band(container)
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     answer = two_sites.get(f"/api/v1/stats/waiting?{RANGE}", headers=manager)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -73,18 +73,18 @@ def test_waits_are_counted_in_their_colour_bands(services, two_sites):
     assert table[1][5:8] == ["8", "3", "2"] and len(table) == 2
 
 
-def test_the_median_of_an_even_count_is_between_the_middle_two(services, two_sites):
-    history(services, [{"day": MONDAY, "status": "seen", "called": w} for w in (4, 10, 30, 90)])
-    waiting = services.statistics.waiting(MANAGER, "paris", FIRST, LAST)
+def test_the_median_of_an_even_count_is_between_the_middle_two(container, two_sites):
+    history(container, [{"day": MONDAY, "status": "seen", "called": w} for w in (4, 10, 30, 90)])
+    waiting = container.statistics.waiting(MANAGER, "paris", FIRST, LAST)
     assert waiting.median_minutes == 20
     assert (waiting.green, waiting.orange, waiting.red) == (2, 1, 1)
 
 
-def test_completeness_by_procedure_and_by_counter(services, two_sites):
+def test_completeness_by_procedure_and_by_counter(container, two_sites):
     pickup, renewal = "residence-permit-pickup", "residence-permit-renewal"
     days = mondays(80)
     history(
-        services,
+        container,
         [{"day": d, "file_complete": i < 30} for i, d in enumerate(days[:40])]
         + [
             {"day": d, "procedure_id": renewal, "file_complete": i < 4}
@@ -92,7 +92,7 @@ def test_completeness_by_procedure_and_by_counter(services, two_sites):
         ]
         + [{"day": d} for d in days[50:]],  # never checked at the counter: not recorded
     )
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     body = two_sites.get(f"/api/v1/stats/completeness?{RANGE}&by=procedure", headers=manager).json()
     assert [(r["key"], r["recorded"], r["complete"]) for r in body["rows"]] == [
         (pickup, 40, 30),
@@ -120,16 +120,16 @@ def direct_advice(seats: int, p: float, risk: float) -> int:
 
 
 @pytest.mark.parametrize("risk", [0.05, 0.2])
-def test_capacity_advice_matches_a_direct_binomial_computation(services, two_sites, risk):
+def test_capacity_advice_matches_a_direct_binomial_computation(container, two_sites, risk):
     days = mondays(1020)
     few = "residence-permit-renewal"
     history(
-        services,
+        container,
         [{"day": d, "status": "no_show" if i < 150 else "seen"} for i, d in enumerate(days[:1000])]
         + [{"day": d, "procedure_id": few, "status": "seen"} for d in days[1000:1010]]
         + [{"day": d, "procedure_id": few, "status": "no_show"} for d in days[1010:]],
     )
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     answer = two_sites.get(f"/api/v1/stats/capacity?{RANGE}&risk={risk}", headers=manager)
     assert answer.status_code == 200, answer.text
     pickup, renewal = answer.json()["rows"]
@@ -149,27 +149,27 @@ def test_capacity_advice_matches_a_direct_binomial_computation(services, two_sit
     assert tail_above(pickup["advised_per_day"] + 1, pickup["show_rate"], 24) > risk
 
 
-def test_a_risk_out_of_bounds_is_refused(services, two_sites):
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+def test_a_risk_out_of_bounds_is_refused(container, two_sites):
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     answer = two_sites.get(f"/api/v1/stats/capacity?{RANGE}&risk=0.9", headers=manager)
     assert answer.status_code == 422
     assert answer.json()["errors"] == [
         {"field": "risk", "message": "Indiquez un risque compris entre 0,001 et 0,5."}
     ]
     with pytest.raises(InvalidRequest):
-        services.statistics.capacity(MANAGER, "paris", FIRST, LAST, risk=0.9)
+        container.statistics.capacity(MANAGER, "paris", FIRST, LAST, risk=0.9)
 
 
-def test_affluence_counts_the_visitors_who_came_by_weekday_and_hour(services, two_sites):
+def test_affluence_counts_the_visitors_who_came_by_weekday_and_hour(container, two_sites):
     tuesday = MONDAY + timedelta(days=1)
     history(
-        services,
+        container,
         [{"day": MONDAY, "status": "seen", "local_hour": 9} for _ in range(3)]
         + [{"day": MONDAY, "status": "no_show", "local_hour": 9}]
         + [{"day": MONDAY, "status": "seen", "local_hour": 10}]
         + [{"day": tuesday, "status": "seen", "local_hour": 14} for _ in range(2)],
     )
-    manager = bearer(two_sites, add_everyone(services)["manager"])
+    manager = bearer(two_sites, add_everyone(container)["manager"])
     rows = two_sites.get(f"/api/v1/stats/affluence?{RANGE}", headers=manager).json()["rows"]
     assert rows == [
         {"weekday": 0, "hour": 9, "arrivals": 3},
@@ -180,22 +180,22 @@ def test_affluence_counts_the_visitors_who_came_by_weekday_and_hour(services, tw
     assert csv_text == "weekday,hour,arrivals\r\n0,9,3\r\n0,10,1\r\n1,14,2\r\n"
 
 
-def test_repeat_visits_linked_by_staff_or_by_the_same_phone(services, clock):
-    setup_site(services)
-    first = services.visits.book(request()).appointment.reference
+def test_repeat_visits_linked_by_staff_or_by_the_same_phone(container, clock):
+    setup_site(container)
+    first = container.visits.book(request()).appointment.reference
     # Booked before the first file is found incomplete: it becomes a repeat once it is.
-    before = services.visits.book(request(TUESDAY_9 + timedelta(days=14))).appointment
-    other = services.visits.book(request(TUESDAY_9 + timedelta(days=7), phone="0698765432"))
+    before = container.visits.book(request(TUESDAY_9 + timedelta(days=14))).appointment
+    other = container.visits.book(request(TUESDAY_9 + timedelta(days=7), phone="0698765432"))
     clock.set(TUESDAY_9 + timedelta(minutes=1))
-    services.visits.record_documents(first, not_presented=["tax-stamp"])  # incomplete
+    container.visits.record_documents(first, not_presented=["tax-stamp"])  # incomplete
     clock.set(TUESDAY_9 + timedelta(days=27))
-    after = services.visits.book(request(TUESDAY_9 + timedelta(days=35))).appointment
+    after = container.visits.book(request(TUESDAY_9 + timedelta(days=35))).appointment
     clock.set(TUESDAY_9 + timedelta(days=50))
-    too_late = services.visits.book(request(TUESDAY_9 + timedelta(days=63))).appointment
-    linked = services.visits.return_visit(first, actor=ADMIN).appointment
+    too_late = container.visits.book(request(TUESDAY_9 + timedelta(days=63))).appointment
+    linked = container.visits.return_visit(first, actor=ADMIN).appointment
 
     def repeats() -> list[str]:
-        with services.engine.connect() as conn:
+        with container.engine.connect() as conn:
             return sorted(
                 conn.execute(
                     text("SELECT reference FROM appointment WHERE repeat_of_incomplete")
@@ -206,17 +206,17 @@ def test_repeat_visits_linked_by_staff_or_by_the_same_phone(services, clock):
     # return visit has the same phone but is counted as linked by staff.
     assert set(repeats()) - {linked.reference} == {before.reference, after.reference}
     assert too_late.reference not in repeats() and other.appointment.reference not in repeats()
-    found = services.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
+    found = container.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
     assert (found.current.repeats.linked_by_staff, found.current.repeats.same_phone) == (1, 2)
     assert found.current.repeats.due == 6
     # The file was complete after all: no repeat any more.
-    services.visits.record_documents(first)
+    container.visits.record_documents(first)
     assert repeats() in ([], [linked.reference])
-    again = services.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
+    again = container.statistics.dashboard(MANAGER, "paris", TUESDAY_9.date(), too_late.local_date)
     assert again.current.repeats.same_phone == 0
 
 
-def test_the_phone_key_survives_anonymisation(services, two_sites, clock):
+def test_the_phone_key_survives_anonymisation(container, two_sites, clock):
     booked = two_sites.post(
         "/api/v1/appointments",
         json={
@@ -228,17 +228,17 @@ def test_the_phone_key_survives_anonymisation(services, two_sites, clock):
         },
     )
     assert booked.status_code == 201, booked.text
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         assert anonymise_past(session, now=clock() + timedelta(days=400), retention_days=30)
-    with services.engine.connect() as conn:
+    with container.engine.connect() as conn:
         phone, key = conn.execute(text("SELECT phone, phone_key FROM appointment")).one()
     assert phone is None
-    assert key == phone_key(services.settings.secret_key, "+33612345678")
+    assert key == phone_key(container.settings.secret_key, "+33612345678")
 
 
-def test_satisfaction_and_fill_rate(services, two_sites):
+def test_satisfaction_and_fill_rate(container, two_sites):
     history(
-        services,
+        container,
         [
             {"day": MONDAY, "status": "seen", "satisfaction": score, "survey_asked_at": ASKED}
             for score in (5, 5, 4, 2)
@@ -252,7 +252,7 @@ def test_satisfaction_and_fill_rate(services, two_sites):
             }
         ],
     )
-    monday_only = services.statistics.dashboard(MANAGER, "paris", MONDAY, MONDAY)
+    monday_only = container.statistics.dashboard(MANAGER, "paris", MONDAY, MONDAY)
     satisfaction = monday_only.current.satisfaction
     assert (satisfaction.surveys_asked, satisfaction.replies) == (8, 4)
     assert satisfaction.mean == 4.0 and satisfaction.by_score[5] == 2
@@ -267,8 +267,8 @@ STATS_PATHS = ("attendance", "waiting", "completeness", "capacity", "affluence")
 
 
 @pytest.mark.parametrize("path", STATS_PATHS)
-def test_each_table_is_for_managers_and_admins_of_the_site(services, two_sites, path):
-    emails = add_everyone(services)
+def test_each_table_is_for_managers_and_admins_of_the_site(container, two_sites, path):
+    emails = add_everyone(container)
     url = f"/api/v1/stats/{path}?{RANGE}"
     assert two_sites.get(url).status_code == 401
     for who, status in (("manager", 200), ("admin", 200), ("agent", 403), ("stranger", 403)):
@@ -282,12 +282,12 @@ def test_each_table_is_for_managers_and_admins_of_the_site(services, two_sites, 
     assert as_csv.headers["content-type"].startswith("text/csv")
 
 
-def test_no_statistics_query_returns_more_rows_than_its_groups(services, two_sites):
+def test_no_statistics_query_returns_more_rows_than_its_groups(container, two_sites):
     """The figures are GROUP BYs: re-run every statement the dashboard sent and count the
     rows each returns; over 3,000 visits, none returns more than a week of hours."""
     days = [MONDAY + timedelta(days=i % 70) for i in range(3000)]
     history(
-        services,
+        container,
         [
             {
                 "day": d,
@@ -306,15 +306,15 @@ def test_no_statistics_query_returns_more_rows_than_its_groups(services, two_sit
     def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         statements.append((statement, parameters))
 
-    event.listen(services.engine, "before_cursor_execute", remember)
+    event.listen(container.engine, "before_cursor_execute", remember)
     try:
         for by in GROUPINGS:
-            services.statistics.dashboard(MANAGER, "paris", FIRST, LAST, by=by)
+            container.statistics.dashboard(MANAGER, "paris", FIRST, LAST, by=by)
     finally:
-        event.remove(services.engine, "before_cursor_execute", remember)
+        event.remove(container.engine, "before_cursor_execute", remember)
     selects = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) > 20
-    with services.engine.connect() as conn:
+    with container.engine.connect() as conn:
         largest = max(
             len(conn.exec_driver_sql(statement, parameters).fetchall())
             for statement, parameters in selects
@@ -322,15 +322,15 @@ def test_no_statistics_query_returns_more_rows_than_its_groups(services, two_sit
     assert 0 < largest <= 7 * 24
 
 
-def test_the_demo_history_shows_every_figure(services):
+def test_the_demo_history_shows_every_figure(container):
     """Three months of the demo's past: no-shows worse on Mondays, waits in every band, a few
     visits unrecorded, replies, repeats: a dashboard with something to say."""
-    with services.uow.writing() as session:
-        load_demo(session, ROOT / "config" / "demo.toml", services.catalogue)
+    with container.uow.writing() as session:
+        load_demo(session, ROOT / "config" / "demo.toml", container.catalogue)
         sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
-        first, last = months_before(services.now().date(), 3)
-        assert write_history(session, sites, first, last, services.settings.secret_key) > 5000
-    found = services.statistics.dashboard(ADMIN, "paris", first, last)
+        first, last = months_before(container.now().date(), 3)
+        assert write_history(session, sites, first, last, container.settings.secret_key) > 5000
+    found = container.statistics.dashboard(ADMIN, "paris", first, last)
     by_day = {row.key: row.no_show_rate.rate for row in found.attendance}
     assert by_day[0] > by_day[3]  # Mondays worse than Thursdays
     now = found.current

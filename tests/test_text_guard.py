@@ -9,8 +9,8 @@ from tests.staff import add_everyone
 REFUSED = "La demande contient un caractère non autorisé."
 
 
-def test_a_nul_character_is_refused_before_any_handler(services, two_sites):
-    add_everyone(services)
+def test_a_nul_character_is_refused_before_any_handler(container, two_sites):
+    add_everyone(container)
     login = two_sites.post("/api/v1/staff/login", json={"email": "a\u0000b", "password": "x"})
     assert login.status_code == 422 and login.json()["detail"] == REFUSED
     booking = two_sites.post(
@@ -32,8 +32,8 @@ def test_a_nul_character_is_refused_before_any_handler(services, two_sites):
     assert form.status_code == 422
     assert two_sites.get("/api/v1/appointments/AB%00C").status_code == 422
     assert two_sites.get("/api/v1/sites/paris/slots?procedure=a%00").status_code == 422
-    assert count(services, "SELECT count(*) FROM appointment") == 0
-    assert count(services, "SELECT count(*) FROM sign_in_failure") == 0
+    assert count(container, "SELECT count(*) FROM appointment") == 0
+    assert count(container, "SELECT count(*) FROM sign_in_failure") == 0
     # A percent sign and zeros in JSON text are fine.
     fine = two_sites.post("/api/v1/staff/login", json={"email": "100%00@x.fr", "password": "x"})
     assert fine.status_code == 401

@@ -15,10 +15,10 @@ from litestar.testing import TestClient
 from sqlalchemy import text, update
 from twilio.request_validator import RequestValidator
 
-from booking.builders import add_counter, add_site
-from booking.dispatch import build_dispatcher, build_senders
-from booking.services import build_services
+from booking.container import build_container
+from booking.demo.builders import add_counter, add_site
 from booking.web.app import create_app
+from booking.worker import build_dispatcher, build_senders
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.outbox import Message, claim, enqueue
 from notifications.outbox import table as notifications
@@ -48,12 +48,12 @@ def twilio_services(database_url, clock, fake):
         twilio_api_base=fake.base_url,
         public_url=PUBLIC,
     )
-    services = build_services(settings, clock=clock)
-    with services.uow.writing() as session:
+    container = build_container(settings, clock=clock)
+    with container.uow.writing() as session:
         site = add_site(session)
         add_counter(session, site, capacity=5)
-    yield services
-    services.engine.dispose()
+    yield container
+    container.engine.dispose()
 
 
 @pytest.fixture
@@ -182,15 +182,15 @@ def test_invalid_number_fails_for_good_and_outages_are_retried(
     assert len(fake.bodies_to(PHONE)) == 1
 
 
-def _query(services, sql: str) -> list[tuple]:
-    with services.engine.connect() as connection:
+def _query(container, sql: str) -> list[tuple]:
+    with container.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql))]
 
 
-def due_now(services, count: int) -> None:
+def due_now(container, count: int) -> None:
     """`count` SMS due now, one a number, outside quiet hours."""
     now = datetime.now(UTC)
-    with services.uow.writing() as session:
+    with container.uow.writing() as session:
         messages = [
             Message(
                 idempotency_key=f"due-{i}",
@@ -299,19 +299,19 @@ def test_annuler_with_the_reference_cancels_from_the_booking_number_only(client,
     assert count(twilio_services, "SELECT count(*) FROM counter_load WHERE booked > 0") == 0
 
 
-def mark_seen(services, clock, visit: dict) -> None:
+def mark_seen(container, clock, visit: dict) -> None:
     """Check the visitor in and mark them seen at the counter, on the day, then come back."""
     before = clock.moment
     clock.set(datetime.fromisoformat(visit["start"]) + timedelta(minutes=5))
-    services.visits.check_in(visit["reference"])
-    services.visits.mark_seen(visit["reference"])
+    container.visits.check_in(visit["reference"])
+    container.visits.mark_seen(visit["reference"])
     clock.set(before)
 
 
 def test_satisfaction_survey_after_a_visit_where_the_site_asks(
     client, twilio_services, fake, clock
 ):
-    from booking.models import Site
+    from booking.domain.models import Site
 
     first = book(client)
     mark_seen(twilio_services, clock, first)

@@ -1,4 +1,4 @@
-"""The rules of a visit's life (booking.lifecycle), as a table: every status against every
+"""The rules of a visit's life (booking.core.lifecycle), as a table: every status against every
 move, before the visit, during its day and after; pure, no database."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.errors import Conflict
-from booking.lifecycle import Move, Outcome, decide
-from booking.models import AppointmentStatus as S
+from booking.core.errors import Conflict
+from booking.core.lifecycle import Move, Outcome, decide
+from booking.core.statuses import AppointmentStatus as S
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 3, 24, 9, 0, tzinfo=PARIS)

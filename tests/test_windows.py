@@ -19,15 +19,15 @@ def client(two_sites: TestClient) -> TestClient:
 
 
 @pytest.fixture
-def admin(services, client) -> dict[str, str]:
-    return bearer(client, add_everyone(services)["site_admin"])
+def admin(container, client) -> dict[str, str]:
+    return bearer(client, add_everyone(container)["site_admin"])
 
 
 def url(counter: int = 1) -> str:
     return f"/api/v1/staff/sites/paris/counters/{counter}/windows"
 
 
-def test_read_then_replace_keeps_the_past_windows(services, client, admin):
+def test_read_then_replace_keeps_the_past_windows(container, client, admin):
     before = client.get(url(), headers=admin)
     assert before.status_code == 200
     assert {
@@ -43,16 +43,16 @@ def test_read_then_replace_keeps_the_past_windows(services, client, admin):
     after = client.get(url(), headers=admin).json()
     assert len(after) == 5 and all(w["end"] == "12:00" for w in after)
     kept = "SELECT count(*) FROM opening_window WHERE valid_to = '2026-03-22'"
-    assert count(services, kept) == 10  # the old mornings and afternoons, closed yesterday
+    assert count(container, kept) == 10  # the old mornings and afternoons, closed yesterday
     slots = client.get(
         "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
     ).json()["slots"]
     assert slots and all(s["start"] < "2026-03-24T12:00" for s in slots)
 
 
-def test_a_visit_left_outside_or_on_a_moved_grid_is_affected(services, client, admin):
-    afternoon = services.visits.book(request(start=TUESDAY_9.replace(hour=14))).appointment
-    morning = services.visits.book(request()).appointment
+def test_a_visit_left_outside_or_on_a_moved_grid_is_affected(container, client, admin):
+    afternoon = container.visits.book(request(start=TUESDAY_9.replace(hour=14))).appointment
+    morning = container.visits.book(request()).appointment
     only_mornings = client.put(url(), json={"windows": MORNINGS, "dry_run": True}, headers=admin)
     assert [a["reference"].replace("-", "") for a in only_mornings.json()["affected"]] == [
         afternoon.reference
@@ -65,13 +65,13 @@ def test_a_visit_left_outside_or_on_a_moved_grid_is_affected(services, client, a
     assert [a["reference"].replace("-", "") for a in moved.json()["affected"]] == [
         morning.reference
     ]
-    assert count(services, "SELECT count(*) FROM opening_window WHERE valid_to IS NOT NULL") == 0
+    assert count(container, "SELECT count(*) FROM opening_window WHERE valid_to IS NOT NULL") == 0
     done = client.put(url(), json={"windows": shifted, "cancel_affected": True}, headers=admin)
     assert done.status_code == 200 and done.json()["saved"]
     cancelled = "SELECT count(*) FROM appointment WHERE status = 'cancelled_by_office'"
-    assert count(services, cancelled) == 1
+    assert count(container, cancelled) == 1
     told = "SELECT count(*) FROM notification WHERE kind = 'cancellation'"
-    assert count(services, told) == 1
+    assert count(container, told) == 1
 
 
 def test_bad_windows_are_422_with_the_field(client, admin):
@@ -90,13 +90,13 @@ def test_bad_windows_are_422_with_the_field(client, admin):
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
 
 
-def test_another_sites_counter_is_unknown_and_agents_may_not(services, client, admin):
+def test_another_sites_counter_is_unknown_and_agents_may_not(container, client, admin):
     assert client.get(url(2), headers=admin).status_code == 404  # counter 2 is Lyon's
     agent = bearer(client, "agent@paris.test")
     assert client.get(url(), headers=agent).status_code == 403
 
 
-def test_counters_are_added_renamed_and_given_their_procedures(services, client, admin):
+def test_counters_are_added_renamed_and_given_their_procedures(container, client, admin):
     listed = client.get("/api/v1/staff/sites/paris/counters", headers=admin).json()
     assert [(c["name"], c["procedures"]) for c in listed] == [
         ("Guichet", ["residence-permit-pickup"])

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Integer, and_, case, func, or_
 from sqlalchemy.sql.expression import ColumnElement
 
-from booking.models import Appointment, AppointmentStatus
+from booking.core.statuses import AppointmentStatus
+from booking.domain.models import Appointment
 from storage.date_functions import minutes_between
 
 S = AppointmentStatus

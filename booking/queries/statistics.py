@@ -17,16 +17,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from statistics import median
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlmodel import Session
 
-from booking.availability import SitePlan, load_site_plan
-from booking.errors import InvalidRequest, NotFound
-from booking.i18n import N_
-from booking.models import Appointment, Counter, CounterProcedure, Site
+from booking.core.access import Actor, Permission
+from booking.core.clock import Clock
+from booking.core.errors import InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.core.slots import SiteCalendar, offered_seats
+from booking.domain.availability import SitePlan, load_site_plan
+from booking.domain.models import Appointment, Counter, CounterProcedure, Site
 from booking.queries import sql
 from booking.queries.figures import (
     Affluence,
@@ -43,12 +46,8 @@ from booking.queries.figures import (
     Waiting,
 )
 from booking.queries.maths import advised_bookings, shrunk_show_rate
-from booking.slots import SiteCalendar, offered_seats
-from booking.staff_access import Actor, Permission
 from notifications.models import Kind, Notification, Status
-
-if TYPE_CHECKING:
-    from booking.services import Services
+from storage.unit_of_work import UnitOfWork
 
 S = sql.S
 LEAD_TIMES = (("0", 0, 0), ("1-2", 1, 2), ("3-7", 3, 7), ("8-14", 8, 14), ("15-30", 15, 30))
@@ -88,9 +87,9 @@ COMPLETENESS_GROUPINGS = ("procedure", "counter")
 class Statistics:
     """What a manager (their sites) or an admin (all) may read; nothing here writes."""
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     def attendance(
         self, actor: Actor, site_id: str, first: date, last: date, by: str = "site"
@@ -99,7 +98,7 @@ class Statistics:
         if by not in GROUPINGS:
             raise InvalidRequest.for_field("by", N_("Unknown grouping."))
         previous = _before(period)
-        now = self._services.now()
+        now = self._clock()
         with self._uow.reading() as session:
             _site(session, site_id)
             rows = _attendance(session, site_id, period, now, by)
@@ -111,7 +110,7 @@ class Statistics:
         period = self._scope(actor, site_id, first, last)
         with self._uow.reading() as session:
             _site(session, site_id)
-            return _waiting(session, site_id, period, self._services.now())
+            return _waiting(session, site_id, period, self._clock())
 
     def completeness(
         self, actor: Actor, site_id: str, first: date, last: date, by: str = "procedure"
@@ -133,13 +132,13 @@ class Statistics:
         with self._uow.reading() as session:
             site = _site(session, site_id)
             plan = load_site_plan(session, site, None, period.first, period.last)
-            return _capacity(session, plan, period, self._services.now(), risk)
+            return _capacity(session, plan, period, self._clock(), risk)
 
     def affluence(self, actor: Actor, site_id: str, first: date, last: date) -> list[Affluence]:
         period = self._scope(actor, site_id, first, last)
         with self._uow.reading() as session:
             _site(session, site_id)
-            return _affluence(session, site_id, period, self._services.now())
+            return _affluence(session, site_id, period, self._clock())
 
     def dashboard(
         self,
@@ -155,7 +154,7 @@ class Statistics:
         if by not in GROUPINGS:
             raise InvalidRequest.for_field("by", N_("Unknown grouping."))
         _check_risk(risk)
-        now = self._services.now()
+        now = self._clock()
         previous = _before(period)
         with self._uow.reading() as session:
             site = _site(session, site_id)
@@ -186,7 +185,7 @@ class Statistics:
 
     def last_weeks(self, site: Site, weeks: int = 13) -> Period:
         """The default period: the whole weeks up to yesterday in the site's time."""
-        yesterday = self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+        yesterday = self._clock().astimezone(ZoneInfo(site.timezone)).date()
         yesterday -= timedelta(days=1)
         return Period(yesterday - timedelta(weeks=weeks) + timedelta(days=1), yesterday)
 

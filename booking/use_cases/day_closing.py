@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from booking import appointments
-from booking.errors import Conflict
-from booking.lifecycle import Move, Outcome
-from booking.models import LIVE_STATUSES, Appointment, AppointmentStatus, Site
-
-if TYPE_CHECKING:
-    from booking.services import Services
+from booking.core.errors import Conflict
+from booking.core.lifecycle import Move, Outcome
+from booking.core.statuses import LIVE_STATUSES, AppointmentStatus
+from booking.domain import appointments
+from booking.domain.models import Appointment, Site
+from booking.use_cases.context import Context
 
 log = logging.getLogger("guichet.day_closing")
 OUTCOME_OF = {
@@ -28,13 +26,13 @@ OUTCOME_OF = {
 
 
 class DayClosing:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
 
     def run(self) -> int:
         """Close every due day of every site that asks; returns how many visits changed."""
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.reading() as session:
             sites = list(session.execute(select(Site).where(Site.auto_no_show)).scalars())
         changed = sum(self._close(site, now) for site in sites)
@@ -69,5 +67,5 @@ class DayClosing:
                 if outcome is Outcome.apply:
                     changed += 1
                     if move is Move.seen:
-                        self._services.notices.seen(session, visit, now)
+                        self._context.notices.seen(session, visit, now)
         return changed

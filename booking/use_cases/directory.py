@@ -5,33 +5,30 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from booking import appointments
-from booking.availability import rules_for, search_slots
-from booking.documents import check_eligibility, evaluate_answers
-from booking.errors import InvalidRequest, NotFound
-from booking.i18n import N_
-from booking.models import Counter, CounterProcedure, Site
-from booking.slot_lists import SlotListCache, site_and_revision, slot_list_body
-from booking.slots import Slot, from_minute
+from booking.core.errors import InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.core.slots import Slot, from_minute
+from booking.domain import appointments
+from booking.domain.availability import rules_for, search_slots
+from booking.domain.documents import check_eligibility, evaluate_answers
+from booking.domain.models import Counter, CounterProcedure, Site
+from booking.use_cases.context import Context
+from booking.use_cases.slot_lists import SlotListCache, site_and_revision, slot_list_body
 from completeness.catalogue import Procedure
 from completeness.evaluation import Checklist
-
-if TYPE_CHECKING:
-    from booking.services import Services
 
 MAX_SEARCH_DAYS = 92
 
 
 class Directory:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
-        self.catalogue = services.catalogue
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
+        self.catalogue = context.catalogue
         self._slot_lists = SlotListCache()
 
     def sites(self) -> list[Site]:
@@ -52,7 +49,7 @@ class Directory:
     ) -> Checklist:
         """What applies to these answers (given as text), and what is missing from the
         documents declared; bad answers are a 422."""
-        today = self._services.now().date()
+        today = self._context.now().date()
         return evaluate_answers(procedure, raw_answers, today=today, declared=declared)
 
     async def slots(
@@ -76,7 +73,7 @@ class Directory:
             message = N_("Search at most {days} days at a time.")
             raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
         procedure = appointments.get_procedure(self.catalogue, procedure_id, "procedure")
-        now = self._services.now()
+        now = self._context.now()
         if answers:
             site_values, _ = site_and_revision(self._uow, site_id)
             today = now.astimezone(ZoneInfo(site_values["timezone"])).date()
@@ -89,7 +86,7 @@ class Directory:
         """The sites serving a procedure, each with its next free day; with a postcode, the
         sites of its department first."""
         procedure = self.procedure(procedure_id)
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.reading() as session:
             serving = session.execute(
                 select(Site)
@@ -117,7 +114,7 @@ class Directory:
             )
 
     def local_today(self, site: Site) -> date:
-        return self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+        return self._context.now().astimezone(ZoneInfo(site.timezone)).date()
 
     def site(self, site_id: str) -> Site:
         with self._uow.reading() as session:
@@ -134,7 +131,7 @@ class Directory:
         procedure = self.procedure(procedure_id)
         if staff:
             procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.reading() as session:
             site = session.get(Site, site_id)
             if site is None:

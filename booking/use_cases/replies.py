@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from booking.sms_commands import cancel_by_sms, record_satisfaction
+from booking.domain.sms_commands import cancel_by_sms, record_satisfaction
+from booking.use_cases.context import Context
 from notifications.inbound import record_reply, record_status
-
-if TYPE_CHECKING:
-    from booking.services import Services
 
 
 class Replies:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
 
     def delivery_status(self, provider_id: str, status: str, error_code: str | None) -> None:
         with self._uow.writing() as session:
             record_status(
-                session.connection(), provider_id, status, error_code, self._services.now()
+                session.connection(), provider_id, status, error_code, self._context.now()
             )
 
     def sms_received(self, phone: str, body: str) -> str:
         """ANNULER <ref>, a 1-5 survey answer, or STOP/START; what was done, as a word."""
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.writing() as session:
-            if cancel_by_sms(session, self._services.notices, phone, body, now):
+            if cancel_by_sms(session, self._context.notices, phone, body, now):
                 return "cancelled"
             if record_satisfaction(session, phone, body, now):
                 return "satisfaction"

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlmodel import Session
 
-from booking import appointments, audit, revisions
-from booking.closures import ClosureRange, counter_of_site, local_range, visits_inside
-from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
-from booking.i18n import N_
-from booking.lifecycle import Outcome
-from booking.models import (
-    LIVE_STATUSES,
+from booking.core.access import Actor, Permission
+from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.core.lifecycle import Outcome
+from booking.core.slots import WeeklyWindow, day_starts, fits_the_grid, from_minute, to_minute
+from booking.core.statuses import LIVE_STATUSES
+from booking.domain import appointments, audit, revisions
+from booking.domain.closures import ClosureRange, counter_of_site, local_range, visits_inside
+from booking.domain.models import (
     Appointment,
     Closure,
     Counter,
@@ -24,11 +25,7 @@ from booking.models import (
     OpeningWindow,
     Site,
 )
-from booking.slots import WeeklyWindow, day_starts, fits_the_grid, from_minute, to_minute
-from booking.staff_access import Actor, Permission
-
-if TYPE_CHECKING:
-    from booking.services import Services
+from booking.use_cases.context import Context
 
 
 @dataclass(frozen=True)
@@ -84,9 +81,9 @@ class AffectedVisits(Conflict):
 
 
 class SiteAdmin:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
 
     def site(self, actor: Actor, site_id: str) -> Site:
         actor.require(Permission.run_site, site_id)
@@ -118,7 +115,7 @@ class SiteAdmin:
                 session,
                 actor,
                 "site.settings",
-                now=self._services.now(),
+                now=self._context.now(),
                 site_id=site_id,
                 target=site_id,
                 reminder_hour=changes.reminder_hour,
@@ -156,12 +153,12 @@ class SiteAdmin:
             errors.append(FieldError("name", N_("Give a name of 120 characters at most.")))
         if not 1 <= spec.capacity <= 50:
             errors.append(FieldError("capacity", N_("A capacity is 1 to 50.")))
-        unknown = [p for p in spec.procedures if self._services.catalogue.get(p) is None]
+        unknown = [p for p in spec.procedures if self._context.catalogue.get(p) is None]
         if unknown:
             errors.append(FieldError("procedures", N_("Unknown procedure.")))
         if errors:
             raise InvalidRequest(N_("Some fields are not valid."), errors)
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.writing() as session:
             if session.get(Site, site_id) is None:
                 raise NotFound(N_("Unknown site."))
@@ -202,7 +199,7 @@ class SiteAdmin:
         actor.require(Permission.run_site, site_id)
         with self._uow.reading() as session:
             site, counter = self._counter(session, site_id, counter_id)
-            today = self._services.now().astimezone(ZoneInfo(site.timezone)).date()
+            today = self._context.now().astimezone(ZoneInfo(site.timezone)).date()
             return [_spec(w) for w in _current(session, counter.id, today)]  # type: ignore[arg-type]
 
     def replace_windows(
@@ -220,7 +217,7 @@ class SiteAdmin:
         grid that moved under them, answer 409 unless `cancel_affected`."""
         actor.require(Permission.run_site, site_id)
         check_windows(windows)
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.writing() as session:
             site, counter = self._counter(session, site_id, counter_id)
             zone = ZoneInfo(site.timezone)
@@ -256,7 +253,7 @@ class SiteAdmin:
                 if appointments.cancel(session, visit, now=now, by_office=True, reason=reason) is (
                     Outcome.apply
                 ):
-                    self._services.notices.cancelled(session, visit, now)
+                    self._context.notices.cancelled(session, visit, now)
             audit.record(
                 session,
                 actor,
@@ -278,7 +275,7 @@ class SiteAdmin:
         with self._uow.reading() as session:
             site, counter = self._counter(session, site_id, counter_id)
         zone = ZoneInfo(site.timezone)
-        today = self._services.now().astimezone(zone).date()
+        today = self._context.now().astimezone(zone).date()
         weekly = tuple(
             WeeklyWindow(w.weekday, w.starts, w.ends, w.valid_from or today, w.valid_to)
             for w in windows
@@ -341,7 +338,7 @@ class SiteAdmin:
         office and told, in the closure's own transaction."""
         actor.require(Permission.run_site, site_id)
         reason = request.reason.strip()
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.writing() as session:
             site = session.get(Site, site_id)
             if site is None:
@@ -372,7 +369,7 @@ class SiteAdmin:
                     session, visit, now=now, by_office=True, reason=reason[:100]
                 )
                 if outcome is Outcome.apply:
-                    self._services.notices.cancelled(session, visit, now)
+                    self._context.notices.cancelled(session, visit, now)
             audit.record(
                 session,
                 actor,

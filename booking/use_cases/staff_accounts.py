@@ -8,22 +8,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from booking import audit
-from booking.errors import BookingError, InvalidRequest
-from booking.i18n import N_
-from booking.models import Site
-from booking.staff_access import Actor, Forbidden, NotSignedIn, Permission
-from booking.staff_models import Role, SignInFailure, StaffMember, StaffSession, StaffSite
-
-if TYPE_CHECKING:
-    from booking.services import Services
+from booking.core.access import Actor, Forbidden, NotSignedIn, Permission, Role
+from booking.core.errors import BookingError, InvalidRequest
+from booking.core.i18n import N_
+from booking.domain import audit
+from booking.domain.models import Site
+from booking.domain.staff_models import SignInFailure, StaffMember, StaffSession, StaffSite
+from booking.use_cases.context import Context
 
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT = 5
@@ -53,10 +50,10 @@ def digest(token: str) -> str:
 
 
 class StaffAccounts:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
-        settings = services.settings
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
+        settings = context.settings
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
         )
@@ -78,7 +75,7 @@ class StaffAccounts:
                 email=email,
                 password_hash=self._hasher.hash(password),
                 role=role,
-                created_at=self._services.now(),
+                created_at=self._context.now(),
             )
             session.add(member)
             session.flush()
@@ -108,7 +105,7 @@ class StaffAccounts:
             raise Forbidden(N_("Your account may not do this here."))
         member = self.add(email, password, role, [site_id])
         with self._uow.writing() as session:
-            now = self._services.now()
+            now = self._context.now()
             audit.record(
                 session,
                 actor,
@@ -132,7 +129,7 @@ class StaffAccounts:
                 return False
             if by is not None:
                 self._require_admin_of(session, by, member)
-                audit.record(session, by, "staff.disable", now=self._services.now(), target=email)
+                audit.record(session, by, "staff.disable", now=self._context.now(), target=email)
             member.active = False
             session.add(member)
             session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
@@ -147,7 +144,7 @@ class StaffAccounts:
             member.password_hash = self._hasher.hash(new)
             session.add(member)
             audit.record(
-                session, actor, "staff.password", now=self._services.now(), target=actor.email
+                session, actor, "staff.password", now=self._context.now(), target=actor.email
             )
 
     def reset_password(self, actor: Actor, email: str, new: str) -> None:
@@ -162,14 +159,14 @@ class StaffAccounts:
             session.add(member)
             session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
             audit.record(
-                session, actor, "staff.reset_password", now=self._services.now(), target=email
+                session, actor, "staff.reset_password", now=self._context.now(), target=email
             )
 
     # Sessions ---------------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str, *, address: str, kind: str) -> SignedIn:
         email = email.strip().lower()[:254]
-        now = self._services.now()
+        now = self._context.now()
         with self._uow.writing() as session:
             self._refuse_when_hammered(session, email, address, now)
             member = self._member(session, email)
@@ -209,8 +206,8 @@ class StaffAccounts:
         """The staff member behind a session token of this kind; 401 when there is none."""
         if not token:
             raise NotSignedIn(N_("Sign in first."))
-        now = self._services.now()
-        idle = timedelta(minutes=self._services.settings.staff_idle_minutes)
+        now = self._context.now()
+        idle = timedelta(minutes=self._context.settings.staff_idle_minutes)
         with self._uow.reading() as session:
             row = session.get(StaffSession, digest(token))
             member = session.get(StaffMember, row.staff_id) if row else None
@@ -242,7 +239,7 @@ class StaffAccounts:
             return False
 
     def _lifetime(self) -> timedelta:
-        return timedelta(hours=self._services.settings.staff_session_hours)
+        return timedelta(hours=self._context.settings.staff_session_hours)
 
     @staticmethod
     def _member(session: Session, email: str) -> StaffMember | None:

@@ -7,33 +7,24 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from booking import appointments, audit, documents, idempotency, repeats
-from booking.appointments import BookingRequest, SlotTaken
-from booking.contacts import phone_key
-from booking.errors import BookingError, Conflict, InvalidRequest, NotFound
-from booking.i18n import N_
-from booking.lifecycle import Move, Outcome
-from booking.models import (
-    LIVE_STATUSES,
-    Appointment,
-    AppointmentStatus,
-    Channel,
-    Counter,
-    Site,
-)
-from booking.references import code_matches, manage_token, management_code
-from booking.staff_access import Actor, Forbidden, Permission
+from booking.core.access import Actor, Forbidden, Permission
+from booking.core.contacts import phone_key
+from booking.core.errors import BookingError, Conflict, InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.core.lifecycle import Move, Outcome
+from booking.core.references import code_matches, manage_token, management_code
+from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
+from booking.domain import appointments, audit, documents, idempotency, repeats
+from booking.domain.appointments import BookingRequest, SlotTaken
+from booking.domain.models import Appointment, Counter, Site
+from booking.use_cases.context import Context
 from completeness.evaluation import Checklist
 from notifications.calendar import CalendarVisit
-
-if TYPE_CHECKING:
-    from booking.services import Services
 
 NO_MATCH = N_("No appointment matches this reference and code.")
 CODE_TRIES = 5
@@ -75,10 +66,10 @@ class VisitCalendar:
 
 
 class Visits:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._uow = services.uow
-        self._catalogue = services.catalogue
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._uow = context.uow
+        self._catalogue = context.catalogue
 
     # The citizen ------------------------------------------------------------------------
 
@@ -115,10 +106,10 @@ class Visits:
                     session, catalogue=self._catalogue, request=request, now=now
                 )
                 appointment.phone_key = phone_key(
-                    self._services.settings.secret_key, appointment.phone
+                    self._context.settings.secret_key, appointment.phone
                 )
                 repeats.mark(session, appointment)
-                self._services.notices.booked(session, appointment, now)
+                self._context.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)
                 if reserved is not None:
                     idempotency.complete(session, reserved, appointment.reference)
@@ -211,7 +202,7 @@ class Visits:
                 AppointmentStatus.cancelled_by_office,
             )
             labels = [d.label.get(language) for d in view.documents.documents]
-            event = self._services.notices.calendar(
+            event = self._context.notices.calendar(
                 session, appointment, cancelled, labels, self._now()
             )
         return VisitCalendar(event, f"{appointment.reference}.ics")
@@ -225,7 +216,7 @@ class Visits:
                 session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
             )
             repeats.mark(session, appointment)
-            self._services.notices.moved(session, appointment, now)
+            self._context.notices.moved(session, appointment, now)
             return self._view(session, appointment)
 
     def cancel(self, reference: str, token: str | None) -> VisitView:
@@ -239,7 +230,7 @@ class Visits:
 
         After CODE_TRIES wrong codes the visit's code is refused for CODE_LOCK, whatever is
         typed; an unknown reference and a wrong code look the same."""
-        secret = self._services.settings.secret_key
+        secret = self._context.settings.secret_key
         with self._uow.writing() as session:
             appointment = appointments.find(session, reference, lock=True)
             if appointment is None:
@@ -271,13 +262,13 @@ class Visits:
             if appointment is None or appointment.status not in LIVE_STATUSES:
                 return
             now = self._now()
-            notices = self._services.notices
+            notices = self._context.notices
             if notices.links_sent_since(session, appointment, now - ONE_DAY) < LINKS_A_DAY:
                 notices.link(session, appointment, now)
 
     def management_code(self, view: VisitView) -> str:
         appointment = view.appointment
-        secret = self._services.settings.secret_key
+        secret = self._context.settings.secret_key
         return management_code(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
 
     # The office -------------------------------------------------------------------------
@@ -315,7 +306,7 @@ class Visits:
 
     def mark_seen(self, reference: str, *, actor: Actor | None = None) -> VisitView:
         """Seen at the counter; where the site asks, one satisfaction SMS follows."""
-        return self._move(reference, Move.seen, actor, then=self._services.notices.seen)
+        return self._move(reference, Move.seen, actor, then=self._context.notices.seen)
 
     def mark_no_show(self, reference: str, *, actor: Actor | None = None) -> VisitView:
         return self._move(reference, Move.no_show, actor)
@@ -348,7 +339,7 @@ class Visits:
     # ------------------------------------------------------------------------------------
 
     def _now(self) -> datetime:
-        return self._services.now()
+        return self._context.now()
 
     def _cancel(
         self, session: Session, appointment: Appointment, *, by_office: bool, reason: str | None
@@ -358,7 +349,7 @@ class Visits:
             session, appointment, now=now, by_office=by_office, reason=reason
         )
         if outcome is Outcome.apply:
-            self._services.notices.cancelled(session, appointment, now)
+            self._context.notices.cancelled(session, appointment, now)
 
     def _move(
         self,
@@ -399,7 +390,7 @@ class Visits:
     def _citizens(
         self, session: Session, reference: str, token: str | None, *, lock: bool = False
     ) -> Appointment:
-        secret = self._services.settings.secret_key
+        secret = self._context.settings.secret_key
         return appointments.find_for_citizen(session, reference, token, secret, lock=lock)
 
     def _staffs(self, session: Session, reference: str, actor: Actor | None = None) -> Appointment:
@@ -426,7 +417,7 @@ class Visits:
         checklist = documents.personal_list(session, self._catalogue, appointment, today=today)
         token = None
         if with_token:
-            secret = self._services.settings.secret_key
+            secret = self._context.settings.secret_key
             token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
         to_record = appointment.status in LIVE_STATUSES and appointment.ends_at <= self._now()
         return VisitView(appointment, site, counter, checklist, token, to_record)
@@ -443,7 +434,7 @@ class Visits:
                     session,
                     taken,
                     now=self._now(),
-                    count=self._services.settings.alternatives_count,
+                    count=self._context.settings.alternatives_count,
                 ) from None
 
 

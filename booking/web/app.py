@@ -10,9 +10,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 
-from booking.errors import BookingError
-from booking.logs import request_log
-from booking.services import Services
+from booking.container import Container
+from booking.core.errors import BookingError
 from booking.web.api.router import api_v1
 from booking.web.errors import (
     SECURITY_HEADERS,
@@ -23,18 +22,19 @@ from booking.web.errors import (
 )
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
+from booking.web.request_log import request_log
 from booking.web.staff.pages import staff_pages
 from booking.web.text_guard import refuse_nul_characters
 
 
-def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
+def create_app(container: Container, *, dispatcher: bool = False) -> Litestar:
     """The application; with `dispatcher`, it also sends due messages (the embedded default)."""
     schedulers = []
 
     def start_dispatcher() -> None:
-        from booking.dispatch import start_scheduler
+        from booking.worker import start_scheduler
 
-        schedulers.append(start_scheduler(services))
+        schedulers.append(start_scheduler(container))
 
     def stop_dispatcher() -> None:
         for scheduler in schedulers:
@@ -84,6 +84,6 @@ def create_app(services: Services, *, dispatcher: bool = False) -> Litestar:
         debug=False,
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )
-    app.state.services = services
+    app.state.container = container
     app.state.assets_version = version
     return app

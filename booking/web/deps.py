@@ -13,11 +13,12 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter, PathParameter, QueryParameter, SkipValidation
 from litestar.types import Guard
 
+from booking.config.settings import Settings
+from booking.container import Container
+from booking.core.access import Actor, Permission
+from booking.queries.agenda import Desk
+from booking.queries.records import SiteRecords
 from booking.queries.statistics import Statistics
-from booking.services import Services
-from booking.settings import Settings
-from booking.staff_access import Actor, Permission
-from booking.use_cases.desk import Desk, SiteRecords
 from booking.use_cases.directory import Directory
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
@@ -25,24 +26,24 @@ from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
 
 
-def services_of(request: Request) -> Services:
-    return request.app.state.services
+def container_of(request: Request) -> Container:
+    return request.app.state.container
 
 
 def provide_visits(request: Request) -> Visits:
-    return services_of(request).visits
+    return container_of(request).visits
 
 
 def provide_directory(request: Request) -> Directory:
-    return services_of(request).directory
+    return container_of(request).directory
 
 
 def provide_replies(request: Request) -> Replies:
-    return services_of(request).replies
+    return container_of(request).replies
 
 
 def provide_settings(request: Request) -> Settings:
-    return services_of(request).settings
+    return container_of(request).settings
 
 
 def client_address(request: Request, settings: Settings) -> str:
@@ -68,9 +69,9 @@ def provide_bearer_actor(request: Request) -> Actor:
     cached = request.state.get("actor")
     if cached is not None:
         return cached
-    services = services_of(request)
-    address = client_address(request, services.settings)
-    actor = services.staff.authenticate(bearer_token(request), kind="bearer", address=address)
+    container = container_of(request)
+    address = client_address(request, container.settings)
+    actor = container.staff.authenticate(bearer_token(request), kind="bearer", address=address)
     request.state.actor = actor
     return actor
 
@@ -91,23 +92,23 @@ def permission_guard(resolve: Callable[[Request], Actor]) -> Guard:
 
 
 def provide_staff(request: Request) -> StaffAccounts:
-    return services_of(request).staff
+    return container_of(request).staff
 
 
 def provide_desk(request: Request) -> Desk:
-    return services_of(request).desk
+    return container_of(request).desk
 
 
 def provide_statistics(request: Request) -> Statistics:
-    return services_of(request).statistics
+    return container_of(request).statistics
 
 
 def provide_records(request: Request) -> SiteRecords:
-    return services_of(request).records
+    return container_of(request).records
 
 
 def provide_site_admin(request: Request) -> SiteAdmin:
-    return services_of(request).site_admin
+    return container_of(request).site_admin
 
 
 DEPENDENCIES = {

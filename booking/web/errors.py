@@ -15,9 +15,10 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from booking.errors import BookingError
-from booking.i18n import N_, pick_language, translator
+from booking.core.errors import BookingError
+from booking.core.i18n import N_
 from booking.web.api.presenters import affected_json, slots_json
+from booking.web.shared.language import pick_language, translator
 
 log = logging.getLogger("guichet.web")
 # Links carry secrets in their fragment: never leak the address to another site.
@@ -25,7 +26,7 @@ SECURITY_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": 
 
 
 def request_language(request: Request) -> str:
-    default = request.app.state.services.settings.default_language
+    default = request.app.state.container.settings.default_language
     asked = request.query_params.get("lang") or request.cookies.get("lang")
     if asked in ("fr", "en"):
         return asked

@@ -19,8 +19,8 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from booking.i18n import translator
 from booking.web.errors import request_language
+from booking.web.shared.language import translator
 
 WEB = Path(__file__).resolve().parent
 STATIC = WEB / "static"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from litestar import Request
 
-from booking.errors import InvalidRequest
-from booking.i18n import N_
+from booking.core.errors import InvalidRequest
+from booking.core.i18n import N_
 
 JSON_NUL = (b"\x00", b"\\u0000")  # raw, or escaped in a JSON string
 FORM_NUL = (b"\x00", b"%00")  # raw, or percent-encoded in a form

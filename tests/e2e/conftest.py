@@ -12,8 +12,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from booking.builders import add_counter, add_site
-from booking.services import Services, build_services
+from booking.container import Container, build_container
+from booking.demo.builders import add_counter, add_site
 from booking.web.app import create_app
 from tests.conftest import make_settings
 
@@ -45,11 +45,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, container: Container) -> None:
+        self.container = container
         self.port = free_port()
         config = uvicorn.Config(
-            create_app(services),
+            create_app(container),
             host="127.0.0.1",
             port=self.port,
             log_config=None,
@@ -76,19 +76,19 @@ class LiveServer:
 
 
 @pytest.fixture
-def site_services(database_url: str) -> Iterator[Services]:
+def site_services(database_url: str) -> Iterator[Container]:
     """A Paris site open every day 09:00-12:00 and 13:30-16:30, on the real clock."""
-    services = build_services(make_settings(database_url))
-    with services.uow.writing() as session:
+    container = build_container(make_settings(database_url))
+    with container.uow.writing() as session:
         site = add_site(session)
         site.name, site.department = "Préfecture de test — Paris", "75"
         add_counter(session, site, procedures=PROCEDURES, weekdays=ALL_WEEK)
-    yield services
-    services.engine.dispose()
+    yield container
+    container.engine.dispose()
 
 
 @pytest.fixture
-def server(site_services: Services) -> Iterator[LiveServer]:
+def server(site_services: Container) -> Iterator[LiveServer]:
     with LiveServer(site_services) as live:
         yield live
 

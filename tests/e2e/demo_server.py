@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from booking.demo import load_demo
-from booking.history import months_before, write_history
+from booking.config.paths import CONFIG
+from booking.config.settings import Settings
+from booking.container import build_container
+from booking.demo.load import load_demo
+from booking.demo.past import months_before, write_history
+from booking.domain.models import Site
 from booking.migrate import migrate
-from booking.models import Site
-from booking.paths import CONFIG
-from booking.services import build_services
-from booking.settings import Settings
 from booking.staff_cli import add_demo_accounts
 from tests.e2e.conftest import LiveServer
 
@@ -26,15 +26,15 @@ def demo_server(database_url: str | None = None, history_months: int = 0) -> Ite
     with tempfile.TemporaryDirectory(prefix="guichet-demo-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'demo.db'}"
         migrate(url)
-        services = build_services(Settings(database_url=url, secret_key="demo-secret-0123456789"))
-        with services.uow.writing() as session:
-            load_demo(session, CONFIG / "demo.toml", services.catalogue)
+        container = build_container(Settings(database_url=url, secret_key="demo-secret-0123456789"))
+        with container.uow.writing() as session:
+            load_demo(session, CONFIG / "demo.toml", container.catalogue)
             if history_months:
                 sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
-                first, last = months_before(services.now().date(), history_months)
-                write_history(session, sites, first, last, services.settings.secret_key)
+                first, last = months_before(container.now().date(), history_months)
+                write_history(session, sites, first, last, container.settings.secret_key)
         if history_months:
-            add_demo_accounts(services)
-        with LiveServer(services) as server:
+            add_demo_accounts(container)
+        with LiveServer(container) as server:
             yield server
-        services.engine.dispose()
+        container.engine.dispose()

@@ -17,8 +17,8 @@ from tests.e2e.pages import (
 )
 
 
-def booked(services) -> list[tuple[str, str]]:
-    with services.engine.connect() as connection:
+def booked(container) -> list[tuple[str, str]]:
+    with container.engine.connect() as connection:
         return [
             tuple(row)
             for row in connection.execute(text("SELECT reference, status FROM appointment"))
@@ -37,7 +37,7 @@ def test_a_renewal_is_booked_from_the_home_page_to_the_confirmation(page: Page, 
     expect(page.locator("#when")).to_contain_text(f"{when.year} à {when:%H} h {when:%M}")
     expect(page.get_by_text("Photos d'identité aux normes")).to_be_visible()
     reference = page.locator("#reference").inner_text().replace("-", "")
-    assert booked(server.services) == [(reference, "booked")]
+    assert booked(server.container) == [(reference, "booked")]
     with page.expect_download() as download:
         page.get_by_role("button", name="Ajouter à mon agenda").click()
     assert download.value.suggested_filename == f"{reference}.ics"
@@ -50,7 +50,7 @@ def test_the_same_booking_works_with_javascript_off(browser: Browser, server):
     renewal_until_slot(page)
     slot_to_confirmation(page)
     expect(page.locator("h1")).to_have_text("Votre rendez-vous est confirmé")
-    assert [status for _, status in booked(server.services)] == ["booked"]
+    assert [status for _, status in booked(server.container)] == ["booked"]
     context.close()
 
 
@@ -74,7 +74,7 @@ def test_the_manage_link_moves_then_cancels_and_the_slot_is_free_again(page: Pag
     expect(page.locator("#notice")).to_contain_text("Votre rendez-vous est annulé.")
     expect(page.locator("#status")).to_have_text("Annulé")
     assert_accessible(page)
-    assert [status for _, status in booked(server.services)] == ["cancelled_by_citizen"]
+    assert [status for _, status in booked(server.container)] == ["cancelled_by_citizen"]
     # Both times are free again: the first one books at once.
     renewal_until_slot(page)
     times = page.locator("input[name=start]").evaluate_all("nodes => nodes.map(n => n.value)")
@@ -111,7 +111,7 @@ def test_two_pages_confirming_the_last_seat_one_gets_the_nearest_free_times(
     expect(loser.get_by_text("Amina Diallo")).to_be_visible()
     submit(loser, "/rendez-vous/confirmation")
     expect(loser.locator("h1")).to_have_text("Votre rendez-vous est confirmé")
-    assert len(booked(server.services)) == 2
+    assert len(booked(server.container)) == 2
     for current in pages:
         current.context.close()
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from booking.builders import add_counter, add_site
-from booking.services import Services, build_services
+from booking.container import Container, build_container
+from booking.demo.builders import add_counter, add_site
 from tests.conftest import Clock, make_settings
 from tests.e2e.conftest import LiveServer
 from tests.e2e.pages import assert_accessible, assert_no_sideways_scroll
@@ -24,14 +24,14 @@ URL = "/staff/stats?site=paris&from=2026-01-01&to=2026-03-22"
 
 
 @pytest.fixture
-def figures(database_url: str, browser: Browser) -> Iterator[tuple[Services, Browser, str]]:
+def figures(database_url: str, browser: Browser) -> Iterator[tuple[Container, Browser, str]]:
     clock = Clock(datetime(2026, 3, 23, 7, 0, tzinfo=UTC))  # the history is in the past
-    services = build_services(make_settings(database_url), clock=clock)
-    with services.uow.writing() as session:
+    container = build_container(make_settings(database_url), clock=clock)
+    with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
     days = mondays(1000)
     history(
-        services,
+        container,
         [{"day": d, "status": "no_show"} for d in days[:150]]
         + [
             {"day": d, "status": "seen", "called": i % 70, "file_complete": i % 4 > 0}
@@ -39,10 +39,10 @@ def figures(database_url: str, browser: Browser) -> Iterator[tuple[Services, Bro
         ]
         + [{"day": d, "status": "booked"} for d in days[950:]],
     )
-    add_staff(services, MANAGER, "manager")
-    with LiveServer(services) as server:
-        yield services, browser, server.url
-    services.engine.dispose()
+    add_staff(container, MANAGER, "manager")
+    with LiveServer(container) as server:
+        yield container, browser, server.url
+    container.engine.dispose()
 
 
 def signed_in(browser: Browser, url: str, width: int = 1280) -> Page:

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
-from booking.builders import add_counter, add_site
-from booking.services import Services, build_services
+from booking.container import Container, build_container
+from booking.demo.builders import add_counter, add_site
 from tests.conftest import Clock, make_settings
 from tests.e2e.conftest import LiveServer
 from tests.e2e.pages import assert_accessible
@@ -27,18 +27,18 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def desk(database_url: str, browser: Browser) -> Iterator[tuple[Services, Clock, Page]]:
+def desk(database_url: str, browser: Browser) -> Iterator[tuple[Container, Clock, Page]]:
     clock = Clock(TUESDAY.replace(hour=7))  # bookings are made the day before
-    services = build_services(make_settings(database_url), clock=clock)
-    with services.uow.writing() as session:
+    container = build_container(make_settings(database_url), clock=clock)
+    with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    add_staff(services, "agent@paris.test", "agent")
-    add_staff(services, ADMIN, "site_admin")
-    with LiveServer(services) as server:
+    add_staff(container, "agent@paris.test", "agent")
+    add_staff(container, ADMIN, "site_admin")
+    with LiveServer(container) as server:
         context = browser.new_context(locale="fr-FR", base_url=server.url)
-        yield services, clock, context.new_page()
+        yield container, clock, context.new_page()
         context.close()
-    services.engine.dispose()
+    container.engine.dispose()
 
 
 def sign_in(page: Page, email: str = "agent@paris.test") -> None:
@@ -50,18 +50,18 @@ def sign_in(page: Page, email: str = "agent@paris.test") -> None:
     page.wait_for_url("**/staff/sites/paris/agenda")
 
 
-def status_of(services: Services, reference: str) -> str:
-    with services.engine.connect() as connection:
+def status_of(container: Container, reference: str) -> str:
+    with container.engine.connect() as connection:
         return connection.execute(
             text("SELECT status FROM appointment WHERE reference = :r"), {"r": reference}
         ).scalar_one()
 
 
 def test_an_agent_receives_the_day_at_the_counter(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    early = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
-    later = services.visits.book(
+    early = container.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    later = container.visits.book(
         request(start=TUESDAY.replace(hour=10, minute=30), name="Jean Martin")
     ).appointment
     clock.set(TUESDAY.replace(hour=10, minute=5))
@@ -74,32 +74,32 @@ def test_an_agent_receives_the_day_at_the_counter(desk):
     row = page.locator(f"#visit-{later.reference}")
     row.get_by_role("button", name="Appeler").click()
     page.locator(f"#visit-{later.reference}").get_by_role("button", name="Reçu").click()
-    assert status_of(services, later.reference) == "seen"
+    assert status_of(container, later.reference) == "seen"
     expect(page.locator(f"#visit-{early.reference}")).to_contain_text("à saisir")
     page.locator(f"#visit-{early.reference}").get_by_role("button", name="Absent").click()
     expect(page.get_by_role("status")).to_contain_text("Noté absent.")
-    assert status_of(services, early.reference) == "no_show"
+    assert status_of(container, early.reference) == "no_show"
     assert_accessible(page)
 
 
 @SQLITE_ONLY
 def test_a_move_the_rules_refuse_is_explained_on_the_agenda(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    visit = services.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
+    visit = container.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
     clock.set(TUESDAY.replace(hour=10))
     sign_in(page)
     page.locator(f"#visit-{visit.reference}").get_by_role("button", name="Absent").click()
     expect(page.locator("#refused")).to_contain_text("qu’une fois son heure passée")
     assert_accessible(page)
-    assert status_of(services, visit.reference) == "booked"
+    assert status_of(container, visit.reference) == "booked"
 
 
 @SQLITE_ONLY
 def test_the_agenda_works_with_the_keyboard(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    visit = services.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
+    visit = container.visits.book(request(start=TUESDAY.replace(hour=11))).appointment
     clock.set(TUESDAY.replace(hour=10))
     sign_in(page)
     for _ in range(60):
@@ -110,7 +110,7 @@ def test_the_agenda_works_with_the_keyboard(desk):
         raise AssertionError("the check-in button was never reached by Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert status_of(services, visit.reference) == "checked_in"
+    assert status_of(container, visit.reference) == "checked_in"
 
 
 @SQLITE_ONLY
@@ -125,7 +125,7 @@ def test_signing_out_ends_the_session(desk):
 
 @SQLITE_ONLY
 def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=8))
     sign_in(page)
     page.get_by_role("link", name="Réserver pour quelqu’un").click()
@@ -142,7 +142,7 @@ def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
     expect(page.locator("#when")).to_contain_text("mardi 24 mars 2026 à 09 h 00")
     expect(page.locator("#code")).to_have_text(re.compile(r"^[A-Z0-9]{8}$"))
     assert_accessible(page)
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         row = connection.execute(
             text("SELECT channel, phone, email FROM appointment WHERE name = 'Jean Martin'")
         ).one()
@@ -162,9 +162,9 @@ def test_a_form_error_on_the_booking_form_is_shown_and_accessible(desk):
 
 
 def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    visit = services.visits.book(request(start=TUESDAY.replace(hour=10))).appointment
+    visit = container.visits.book(request(start=TUESDAY.replace(hour=10))).appointment
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Fermetures").click()
     assert_accessible(page)
@@ -175,21 +175,21 @@ def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(desk):
     assert_accessible(page)
     page.get_by_role("button", name="Fermer et annuler ces rendez-vous").click()
     expect(page.get_by_role("status")).to_contain_text("La fermeture est enregistrée.")
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         told = (
             connection.execute(text("SELECT body FROM notification WHERE kind = 'cancellation'"))
             .scalars()
             .all()
         )
     assert len(told) == 1 and "Grève des transports" in told[0]
-    assert status_of(services, visit.reference) == "cancelled_by_office"
+    assert status_of(container, visit.reference) == "cancelled_by_office"
 
 
 @SQLITE_ONLY
 def test_a_site_admin_previews_new_hours_before_saving_them(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    visit = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    visit = container.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Guichets et horaires").click()
     assert_accessible(page)
@@ -202,17 +202,17 @@ def test_a_site_admin_previews_new_hours_before_saving_them(desk):
     expect(page.locator("#preview")).to_be_visible()
     expect(page.locator("#affected")).to_contain_text(visit.reference)
     assert_accessible(page)
-    assert status_of(services, visit.reference) == "booked"  # a preview saves nothing
+    assert status_of(container, visit.reference) == "booked"  # a preview saves nothing
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("status")).to_contain_text("Les horaires sont enregistrés.")
-    assert status_of(services, visit.reference) == "cancelled_by_office"
+    assert status_of(container, visit.reference) == "cancelled_by_office"
 
 
 @SQLITE_ONLY
 def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    services.visits.book(request(start=TUESDAY.replace(hour=10)))
+    container.visits.book(request(start=TUESDAY.replace(hour=10)))
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Réglages du site").click()
     assert_accessible(page)
@@ -234,10 +234,10 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
     assert_accessible(page)
     page.goto("/staff/mot-de-passe")
     assert_accessible(page)
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         site = connection.execute(text("SELECT auto_no_show FROM site")).scalar_one()
     assert site in (True, 1)
-    signed = services.staff.sign_in(
+    signed = container.staff.sign_in(
         "nouvel.agent@paris.test", first_password, address="t", kind="bearer"
     )
     assert signed.actor.role == "agent" and signed.actor.sites == {"paris"}
@@ -245,9 +245,9 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
 
 @SQLITE_ONLY
 def test_documents_missing_at_the_counter_and_a_return_visit(desk):
-    services, clock, page = desk
+    container, clock, page = desk
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
-    visit = services.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
+    visit = container.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
     clock.set(TUESDAY.replace(hour=9, minute=5))
     sign_in(page)
     page.locator(f"#visit-{visit.reference}").get_by_role("link").first.click()
@@ -258,7 +258,7 @@ def test_documents_missing_at_the_counter_and_a_return_visit(desk):
     page.get_by_role("button", name="Prendre un rendez-vous de retour").click()
     page.wait_for_load_state()
     assert "/staff/convocations/" in page.url, page.locator("main").inner_text()[:500]
-    with services.engine.connect() as connection:
+    with container.engine.connect() as connection:
         linked = connection.execute(
             text("SELECT count(*) FROM appointment WHERE return_of IS NOT NULL")
         ).scalar_one()

@@ -12,8 +12,8 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
-from booking.errors import InvalidRequest
-from booking.i18n import N_
+from booking.core.errors import InvalidRequest
+from booking.core.i18n import N_
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.api.presenters import visit_json
 from booking.web.deps import Reference, TokenHeader, VisitsDep

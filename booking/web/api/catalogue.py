@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from litestar import MediaType, Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
-from booking.errors import InvalidRequest
-from booking.i18n import N_
+from booking.core.errors import InvalidRequest
+from booking.core.i18n import N_
 from booking.web.api.checklists import checklist_json
 from booking.web.api.presenters import procedure_json, site_json
 from booking.web.deps import DirectoryDep, OptionalQuery

@@ -9,7 +9,7 @@ from litestar import MediaType, Request, Response, post
 from litestar.exceptions import PermissionDeniedException
 from twilio.request_validator import RequestValidator
 
-from booking.settings import Settings
+from booking.config.settings import Settings
 from booking.web.deps import RepliesDep, SettingsDep
 from booking.web.errors import documented_errors
 

@@ -15,11 +15,11 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
-from booking.errors import InvalidRequest
-from booking.i18n import N_
-from booking.models import Channel
-from booking.references import display_reference
-from booking.use_cases.desk import AgendaRow
+from booking.core.errors import InvalidRequest
+from booking.core.i18n import N_
+from booking.core.references import display_reference
+from booking.core.statuses import Channel
+from booking.queries.agenda import AgendaRow
 from booking.use_cases.site_admin import ClosureRequest, CounterSpec, WindowSpec
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.api.appointments import Answer, parse_start

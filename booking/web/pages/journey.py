@@ -16,17 +16,17 @@ from litestar.params import RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.errors import BookingError, Conflict, FieldError, InvalidRequest
-from booking.i18n import N_
+from booking.core.errors import BookingError, Conflict, FieldError, InvalidRequest
+from booking.core.i18n import N_
 from booking.use_cases.directory import Offer
 from booking.use_cases.visits import BookingRequest, IdempotencyKey
 from booking.web.deps import DirectoryDep, VisitsDep
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
-from booking.web.pages.forms import contact_form, form_items, journey_of
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import alternative_starts, documents_to_bring, steps
 from booking.web.rendering import page
+from booking.web.shared.forms import contact_form, form_items, journey_of
 
 SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
 CONTACT, SUMMARY = "/rendez-vous/coordonnees", "/rendez-vous/recapitulatif"

@@ -21,17 +21,17 @@ from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.errors import Conflict, FieldError, InvalidRequest, NotFound
-from booking.i18n import N_
+from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.core.i18n import N_
 from booking.use_cases.visits import TooManyTries, VisitView
 from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
-from booking.web.pages.forms import form_items
 from booking.web.pages.journey import slot_page
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import STATUS_LABELS, alternative_starts, documents_to_bring
 from booking.web.rendering import page
+from booking.web.shared.forms import form_items
 
 Reference = Annotated[str, PathParameter(max_length=40)]
 COOKIE = "guichet_visit"

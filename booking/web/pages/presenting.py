@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from booking.errors import BookingError
-from booking.i18n import N_
-from booking.lifecycle import RULES, Move
-from booking.slots import local_iso
+from booking.core.errors import BookingError
+from booking.core.i18n import N_
+from booking.core.lifecycle import RULES, Move
+from booking.core.slots import local_iso
 from completeness.evaluation import Checklist
 
 STEPS = (

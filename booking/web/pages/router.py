@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router
 
-from booking.errors import BookingError
-from booking.i18n import N_
+from booking.core.errors import BookingError
+from booking.core.i18n import N_
 from booking.web.deps import DEPENDENCIES
 from booking.web.pages import journey, legal, manage
 from booking.web.rendering import page

@@ -13,18 +13,19 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
-from booking.errors import FieldError, InvalidRequest, NotFound
-from booking.i18n import N_, translator
-from booking.models import Site
+from booking.core.access import Actor
+from booking.core.errors import FieldError, InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.domain.models import Site
 from booking.queries.figures import Dashboard, Period
 from booking.queries.statistics import DEFAULT_RISK, GROUPINGS, Statistics
-from booking.staff_access import Actor
 from booking.use_cases.directory import Directory
-from booking.web import figures
+from booking.web.shared import figure_tables as figures
 from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
-from booking.web.figures import TableRequest, parse_day
 from booking.web.rendering import LOCALES, page
+from booking.web.shared.figure_tables import TableRequest, parse_day
+from booking.web.shared.language import translator
 from booking.web.staff import charts, running
 from completeness.catalogue import Catalogue
 

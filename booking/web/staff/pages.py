@@ -13,9 +13,9 @@ from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.errors import BookingError, FieldError
-from booking.i18n import N_
-from booking.staff_access import Actor, NotSignedIn, Permission
+from booking.core.access import Actor, NotSignedIn, Permission
+from booking.core.errors import BookingError, FieldError
+from booking.core.i18n import N_
 from booking.use_cases.staff_accounts import TooManyAttempts
 from booking.web.deps import (
     DEPENDENCIES,
@@ -28,7 +28,6 @@ from booking.web.deps import (
     permission_guard,
 )
 from booking.web.errors import request_language
-from booking.web.pages.forms import form_items
 from booking.web.pages.presenting import (
     FILE_LABELS,
     MOVE_LABELS,
@@ -37,6 +36,7 @@ from booking.web.pages.presenting import (
     documents_to_bring,
 )
 from booking.web.rendering import page
+from booking.web.shared.forms import form_items
 from booking.web.staff import figures_pages, running, site_pages
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 

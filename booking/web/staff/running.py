@@ -13,10 +13,10 @@ from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.errors import BookingError, FieldError, InvalidRequest
-from booking.i18n import N_
-from booking.models import Channel
-from booking.staff_access import Actor
+from booking.core.access import Actor
+from booking.core.errors import BookingError, FieldError, InvalidRequest
+from booking.core.i18n import N_
+from booking.core.statuses import Channel
 from booking.use_cases.directory import Directory
 from booking.use_cases.site_admin import (
     AffectedVisits,
@@ -28,9 +28,9 @@ from booking.use_cases.site_admin import (
 from booking.use_cases.visits import BookingRequest, VisitView
 from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
 from booking.web.errors import request_language
-from booking.web.pages.forms import form_items
 from booking.web.pages.presenting import FILE_LABELS, documents_to_bring
 from booking.web.rendering import page
+from booking.web.shared.forms import form_items
 from booking.web.staff.session import check_csrf
 
 SiteId = Annotated[str, PathParameter(max_length=64)]

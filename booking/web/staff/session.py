@@ -7,10 +7,10 @@ import hmac
 from litestar import Request
 from litestar.datastructures import Cookie
 
-from booking.i18n import N_
-from booking.settings import Settings
-from booking.staff_access import Actor, Forbidden
-from booking.web.deps import client_address, services_of
+from booking.config.settings import Settings
+from booking.core.access import Actor, Forbidden
+from booking.core.i18n import N_
+from booking.web.deps import client_address, container_of
 
 COOKIE = "guichet_staff"
 
@@ -32,9 +32,11 @@ def provide_page_actor(request: Request) -> Actor:
     cached = request.state.get("actor")
     if cached is not None:
         return cached
-    services = services_of(request)
-    address = client_address(request, services.settings)
-    actor = services.staff.authenticate(request.cookies.get(COOKIE), kind="cookie", address=address)
+    container = container_of(request)
+    address = client_address(request, container.settings)
+    actor = container.staff.authenticate(
+        request.cookies.get(COOKIE), kind="cookie", address=address
+    )
     request.state.actor = actor
     return actor
 

@@ -12,13 +12,13 @@ from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.errors import BookingError, FieldError
-from booking.i18n import N_
-from booking.staff_models import Role
+from booking.core.access import Role
+from booking.core.errors import BookingError, FieldError
+from booking.core.i18n import N_
 from booking.use_cases.site_admin import SiteSettings
 from booking.web.deps import ActorDep, RecordsDep, SettingsDep, SiteAdminDep, StaffDep
-from booking.web.pages.forms import form_items
 from booking.web.rendering import page
+from booking.web.shared.forms import form_items
 from booking.web.staff.session import check_csrf
 
 SiteId = Annotated[str, PathParameter(max_length=64)]

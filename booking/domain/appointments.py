@@ -1,0 +1,453 @@
+"""The domain of a visit: book, cancel, reschedule, and the moves made at the counter.
+
+Every function takes the session (whose transaction the caller's unit of work commits) and
+the time; none sends anything: the use cases in `booking.use_cases` add the messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from booking.core.contacts import ContactError, normalise_email, normalise_phone
+from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.core.lifecycle import RULES, Move, Outcome, decide, timestamp_column, wait_seconds
+from booking.core.references import new_reference, normalise_reference, token_matches
+from booking.core.slots import (
+    Refusal,
+    Slot,
+    cells_of,
+    counters_for_start,
+    from_minute,
+    refusal_for_start,
+    to_minute,
+)
+from booking.core.statuses import LIVE_STATUSES, Channel
+from booking.domain.availability import (
+    SitePlan,
+    closure_reason,
+    current_load,
+    load_site_plan,
+    rules_for,
+    search_slots,
+)
+from booking.domain.closures import closure_over
+from booking.domain.documents import check_file, remember_version
+from booking.domain.models import Appointment, Counter, Site
+from booking.domain.occupancy import change_load
+from completeness.catalogue import Catalogue, Procedure
+
+REFUSAL_MESSAGES = {
+    Refusal.before_notice: N_("This time is too soon: choose a later one."),
+    Refusal.beyond_horizon: N_("This time is too far ahead: it cannot be booked yet."),
+    Refusal.off_grid: N_("This is not a start time of this site's opening hours."),
+    Refusal.closed: N_("The site is closed at this time."),
+}
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    site_id: str
+    procedure_id: str
+    start: datetime
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    motive: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    declared: tuple[str, ...] = ()
+    notify: tuple[str, ...] | None = None  # "sms", "email"; None: every contact given
+    language: str = "fr"
+    channel: Channel = Channel.web
+    return_of: int | None = None  # the visit this one comes back for (a return visit)
+
+
+class SlotTaken(Conflict):
+    """The start was free when shown but is full now.
+
+    The nearest free starts are added by `offer_alternatives`, after the failed transaction
+    has ended, so that no write lock is held while they are searched.
+    """
+
+    def __init__(self, site_id: str, procedure: Procedure, start: int) -> None:
+        message = N_("This time has just been taken. Choose another one.")
+        super().__init__(message, [FieldError("start", message)])
+        self.site_id, self.procedure, self.start = site_id, procedure, start
+
+
+def offer_alternatives(
+    session: Session, taken: SlotTaken, *, now: datetime, count: int
+) -> SlotTaken:
+    site = get_site(session, taken.site_id)
+    free = alternatives(session, site, taken.procedure, taken.start, now, count)
+    taken.extra = {"alternatives": free, "timezone": site.timezone}
+    return taken
+
+
+def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
+    """The site; unknown is a 404 for a path, or a field error when named in a request body."""
+    site = session.get(Site, site_id)
+    if site is None:
+        if field_name:
+            raise InvalidRequest.for_field(field_name, N_("Unknown site."))
+        raise NotFound(N_("Unknown site."))
+    return site
+
+
+def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> Procedure:
+    procedure = catalogue.get(procedure_id)
+    if procedure is None:
+        raise InvalidRequest.for_field(field_name, N_("Unknown procedure."))
+    return procedure
+
+
+def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
+    """The phone in E.164 and the email, checked; every field's error at once."""
+    errors = []
+    if not request.name.strip():
+        errors.append(FieldError("name", N_("Give your name.")))
+    phone = email = None
+    if request.phone:
+        try:
+            phone = normalise_phone(request.phone, site.phone_region)
+        except ContactError:
+            errors.append(
+                FieldError(
+                    "phone",
+                    N_("This phone number is not valid for {region}."),
+                    {"region": site.phone_region},
+                )
+            )
+    if request.email:
+        try:
+            email = normalise_email(request.email)
+        except ContactError:
+            errors.append(FieldError("email", N_("This email address is not valid.")))
+    if not errors and request.channel == Channel.web and not (phone or email):
+        errors.append(FieldError("phone", N_("Give a phone number or an email address.")))
+    wanted = request.notify or ()
+    if ("sms" in wanted and not phone) or ("email" in wanted and not email):
+        errors.append(FieldError("notify", N_("Give the contact for each way you chose.")))
+    if errors:
+        raise InvalidRequest(N_("Some fields are not valid."), errors)
+    return phone, email
+
+
+def _refuse_start(
+    session: Session, plan: SitePlan, start: int, procedure: Procedure, site: Site, now: datetime
+) -> None:
+    refusal = refusal_for_start(
+        plan.counters, plan.calendar, start, rules_for(procedure, site, now)
+    )
+    if refusal is None:
+        return
+    if refusal is Refusal.closed:
+        reason = closure_reason(session, site.id, start, start + procedure.duration_minutes)
+        if reason:
+            message = N_("The site is closed at this time: {reason}.")
+            raise InvalidRequest.for_field("start", message, reason=reason)
+    raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[refusal])
+
+
+def alternatives(
+    session: Session, site: Site, procedure: Procedure, around: int, now: datetime, count: int
+) -> list[Slot]:
+    """The `count` free starts nearest to `around`, earliest first.
+
+    Searches the same day first and widens only when it holds too few (a lost race is usually
+    answered from its own day, cheaply).
+    """
+    tz = ZoneInfo(site.timezone)
+    day = from_minute(around, tz).date()
+    today = now.astimezone(tz).date()
+    rules = rules_for(procedure, site, now)
+    slots: list[Slot] = []
+    for reach in (0, 3, 14):
+        first_day = max(today, day - timedelta(days=reach))
+        slots = search_slots(
+            session, site, procedure, first_day, day + timedelta(days=reach), rules
+        )
+        if len(slots) >= count:
+            break
+    nearest = sorted(slots, key=lambda slot: (abs(slot.start - around), slot.start))[:count]
+    return sorted(nearest, key=lambda slot: slot.start)
+
+
+def _place(
+    session: Session,
+    plan: SitePlan,
+    procedure: Procedure,
+    site: Site,
+    start: int,
+    now: datetime,
+    release: Appointment | None = None,
+) -> Counter | None:
+    """Take the cells of a visit at `start` on the freest counter that still has room.
+
+    With `release`, the same pass frees that appointment's cells (a reschedule), so the
+    old slot is freed only if the new one is taken.
+    """
+    rules = rules_for(procedure, site, now)
+    load = current_load(session, plan)
+    counters = {c.counter_id: c for c in plan.counters}
+    released = None
+    if release is not None:
+        released = (release.counter_id, _cells(release))
+        own = load.get(release.counter_id)
+        if own is not None:  # the visit being moved must not block its own new time
+            own = dict(own)
+            for cell in released[1]:
+                own[cell] = own.get(cell, 1) - 1
+            load = {**load, release.counter_id: own}
+    for counter_id in counters_for_start(plan.counters, plan.calendar, start, rules, load):
+        counter = counters[counter_id]
+        cells = cells_of(start, procedure.duration_minutes, counter.slot_minutes)
+        with session.begin_nested() as savepoint:
+            if change_load(session, take=(counter_id, counter.capacity, cells), release=released):
+                return session.get(Counter, counter_id)
+            savepoint.rollback()
+    return None
+
+
+def _cells(appointment: Appointment) -> range:
+    start = to_minute(appointment.starts_at)
+    minutes = to_minute(appointment.ends_at) - start
+    return cells_of(start, minutes, appointment.cell_minutes)
+
+
+def _day_plan(session: Session, site: Site, procedure: Procedure, start: int) -> SitePlan:
+    day = from_minute(start, ZoneInfo(site.timezone)).date()
+    return load_site_plan(session, site, procedure.id, day, day)
+
+
+def book(
+    session: Session,
+    *,
+    catalogue: Catalogue,
+    request: BookingRequest,
+    now: datetime,
+) -> Appointment:
+    site = get_site(session, request.site_id, field_name="site_id")
+    procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
+    if request.channel != Channel.web:  # staff book for someone: no minimum notice
+        procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
+    phone, email = contact_details(request, site)
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    file = check_file(
+        procedure, request.answers, request.declared, today=today, language=request.language
+    )
+    start = to_minute(request.start)
+    if request.start.second or request.start.microsecond:
+        raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
+    plan = _day_plan(session, site, procedure, start)
+    _refuse_start(session, plan, start, procedure, site, now)
+    counter = _place(session, plan, procedure, site, start, now)
+    if counter is None:
+        raise SlotTaken(site.id, procedure, start)
+    appointment = Appointment(
+        reference=new_reference(),
+        site_id=site.id,
+        counter_id=counter.id,  # type: ignore[arg-type]
+        procedure_id=procedure.id,
+        starts_at=request.start,
+        ends_at=request.start + timedelta(minutes=procedure.duration_minutes),
+        cell_minutes=counter.slot_minutes,
+        channel=request.channel,
+        language=request.language,
+        name=request.name.strip(),
+        phone=phone,
+        email=email,
+        notify_sms=request.notify is None or "sms" in request.notify,
+        notify_email=request.notify is None or "email" in request.notify,
+        motive=(request.motive or "").strip() or None,
+        answers=file.answers,
+        checklist_version=procedure.checklist_version,
+        declared=file.declared,
+        missing_declared=file.missing,
+        created_at=now,
+        updated_at=now,
+        return_of=request.return_of,
+    )
+    _stamp_local_start(appointment, site, now)
+    _insert_with_unique_reference(session, appointment)
+    _refuse_a_closure_that_came_first(session, appointment)
+    remember_version(session, procedure, now)
+    return appointment
+
+
+def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> None:
+    """The start in the site's own time, and the lead time, for the statistics' groupings."""
+    zone = ZoneInfo(site.timezone)
+    local = appointment.starts_at.astimezone(zone)
+    appointment.local_date = local.date()
+    appointment.local_weekday = local.weekday()
+    appointment.local_hour = local.hour
+    appointment.lead_days = (local.date() - now.astimezone(zone).date()).days
+
+
+def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
+    """Once the cells are taken (the site's revision row is ours), a closure committed since
+    the plan was read is visible: refuse rather than leave the visit inside it unlisted."""
+    closure = closure_over(session, appointment)
+    if closure is not None:
+        message = N_("The site is closed at this time: {reason}.")
+        raise InvalidRequest.for_field("start", message, reason=closure.reason)
+
+
+def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
+    for _ in range(5):
+        try:
+            with session.begin_nested():
+                session.add(appointment)
+                session.flush()
+            return
+        except IntegrityError:
+            appointment.reference = new_reference()
+    raise RuntimeError("could not draw a unique reference")
+
+
+def find(session: Session, reference: str, *, lock: bool = False) -> Appointment | None:
+    """By reference as typed (any case, with or without dashes); `lock` for a change to follow.
+
+    Locking the row serialises two changes of one appointment (a double cancel must not
+    release its cells twice).
+    """
+    canonical = normalise_reference(reference)
+    if canonical is None:
+        return None
+    query = select(Appointment).where(Appointment.reference == canonical)
+    if lock:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def find_for_citizen(
+    session: Session, reference: str, token: str | None, secret_key: str, *, lock: bool = False
+) -> Appointment:
+    """The appointment if the token fits; an unknown reference and a bad token look the same."""
+    appointment = find(session, reference, lock=lock)
+    if appointment is None or not token_matches(
+        secret_key,
+        appointment.id,
+        appointment.token_version,
+        token,  # type: ignore[arg-type]
+    ):
+        raise NotFound(N_("No appointment matches this reference and link."))
+    return appointment
+
+
+def _decide(session: Session, appointment: Appointment, move: Move, now: datetime) -> Outcome:
+    site = get_site(session, appointment.site_id)
+    return decide(
+        move, appointment.status, starts_at=appointment.starts_at, now=now, timezone=site.timezone
+    )
+
+
+def cancel(
+    session: Session,
+    appointment: Appointment,
+    *,
+    now: datetime,
+    by_office: bool = False,
+    reason: str | None = None,
+) -> Outcome:
+    """Cancel and free the slot at once; `repeat` when it was already cancelled that way."""
+    move = Move.cancel_by_office if by_office else Move.cancel_by_citizen
+    outcome = _decide(session, appointment, move, now)
+    if outcome is Outcome.repeat:
+        return outcome
+    change_load(session, release=(appointment.counter_id, _cells(appointment)))
+    appointment.status = RULES[move][1]
+    appointment.cancelled_at = now
+    appointment.cancel_reason = reason
+    appointment.cancelled_late = not by_office and appointment.starts_at - now < LATE_CANCELLATION
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+    return outcome
+
+
+def reschedule(
+    session: Session,
+    appointment: Appointment,
+    *,
+    catalogue: Catalogue,
+    new_start: datetime,
+    now: datetime,
+) -> Appointment:
+    """Move a visit; the old slot is freed only if the new one is taken (one transaction)."""
+    _decide(session, appointment, Move.move_by_citizen, now)
+    site = get_site(session, appointment.site_id)
+    procedure = get_procedure(catalogue, appointment.procedure_id, "procedure_id")
+    start = to_minute(new_start)
+    plan = _day_plan(session, site, procedure, start)
+    _refuse_start(session, plan, start, procedure, site, now)
+    counter = _place(session, plan, procedure, site, start, now, release=appointment)
+    if counter is None:
+        raise SlotTaken(site.id, procedure, start)
+    appointment.counter_id = counter.id  # type: ignore[assignment]
+    appointment.cell_minutes = counter.slot_minutes
+    appointment.starts_at = new_start
+    appointment.ends_at = new_start + timedelta(minutes=procedure.duration_minutes)
+    appointment.rescheduled_count += 1
+    appointment.updated_at = now
+    _stamp_local_start(appointment, site, now)
+    session.add(appointment)
+    session.flush()
+    _refuse_a_closure_that_came_first(session, appointment)
+    return appointment
+
+
+LATE_CANCELLATION = timedelta(hours=24)
+STAFF_MOVES = (Move.check_in, Move.call, Move.seen, Move.no_show)
+
+
+def transition(session: Session, appointment: Appointment, move: Move, *, now: datetime) -> Outcome:
+    """A move made at the counter: check in, call, seen, no-show."""
+    if move not in STAFF_MOVES:
+        raise ValueError(f"not a counter move: {move}")
+    outcome = _decide(session, appointment, move, now)
+    if outcome is Outcome.repeat:
+        return outcome
+    target = RULES[move][1]
+    if target not in LIVE_STATUSES:
+        # A finished visit stops holding its counter: the load counts live visits only.
+        change_load(session, release=(appointment.counter_id, _cells(appointment)))
+    appointment.status = target
+    setattr(appointment, timestamp_column(move), now)
+    if move is Move.call:
+        appointment.wait_seconds = wait_seconds(
+            appointment.starts_at, appointment.checked_in_at, now
+        )
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+    return outcome
+
+
+def next_free_start(
+    session: Session,
+    catalogue: Catalogue,
+    site_id: str,
+    procedure_id: str,
+    now: datetime,
+    *,
+    any_day: bool = False,
+) -> datetime | None:
+    """The first free start from now, today only (a walk-in) or within the procedure's
+    horizon (a return visit); staff rules: no minimum notice."""
+    site = get_site(session, site_id, field_name="site_id")
+    procedure = get_procedure(catalogue, procedure_id, "procedure_id")
+    procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
+    rules = rules_for(procedure, site, now)
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    last = rules.last_day if any_day else today
+    slots = search_slots(session, site, procedure, today, last, rules)
+    return from_minute(slots[0].start) if slots else None

@@ -1,0 +1,99 @@
+"""The database guard against double booking: one load row per counter and grid cell.
+
+A visit takes every cell it covers with a guarded increment (`booked < capacity`, checked by
+row count) in ascending cell order, so that two transactions cannot deadlock on PostgreSQL;
+the table's CHECK (booked <= capacity) refuses any write that would overbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from booking.domain.models import CounterLoad
+from booking.domain.revisions import bump_for_counters
+from storage.inserts import dialect_insert
+
+_table = CounterLoad.__table__  # type: ignore[attr-defined]
+
+
+def _insert_missing(session: Session, counter_id: int, capacity: int, cells: Sequence[int]) -> None:
+    insert = dialect_insert(session)
+    rows = [{"counter_id": counter_id, "cell": c, "booked": 0, "capacity": capacity} for c in cells]
+    session.execute(insert(_table).values(rows).on_conflict_do_nothing())
+
+
+def change_load(
+    session: Session,
+    *,
+    take: tuple[int, int, Iterable[int]] | None = None,
+    release: tuple[int, Iterable[int]] | None = None,
+) -> bool:
+    """Take (counter, capacity, cells) and/or release (counter, cells) in one ordered pass.
+
+    Rows are touched in (counter, cell) order whatever the mix, so concurrent bookings and
+    reschedules cannot deadlock. A cell both released and taken (a visit moved by less than
+    its length on the same counter) keeps its seat. Returns False when a cell to take is
+    full; the caller then rolls back its savepoint.
+    """
+    changes: dict[tuple[int, int], int] = {}
+    if release:
+        counter_id, cells = release
+        for cell in cells:
+            changes[(counter_id, cell)] = -1
+    capacity = 0
+    if take:
+        counter_id, capacity, cells = take
+        wanted = sorted(cells)
+        _insert_missing(session, counter_id, capacity, wanted)
+        for cell in wanted:
+            changes[(counter_id, cell)] = changes.get((counter_id, cell), 0) + 1
+    touched = False
+    for (counter_id, cell), delta in sorted(changes.items()):
+        if delta == 1:
+            statement = (
+                update(_table)
+                .where(
+                    _table.c.counter_id == counter_id,
+                    _table.c.cell == cell,
+                    _table.c.booked < capacity,
+                )
+                .values(booked=_table.c.booked + 1, capacity=capacity)
+            )
+            if session.execute(statement).rowcount != 1:
+                return False
+            touched = True
+        elif delta == -1:
+            session.execute(
+                update(_table)
+                .where(
+                    _table.c.counter_id == counter_id, _table.c.cell == cell, _table.c.booked > 0
+                )
+                .values(booked=_table.c.booked - 1)
+            )
+            touched = True
+    if touched:
+        bump_for_counters(session.connection(), {counter for counter, _ in changes})
+    return True
+
+
+def load_between(
+    session: Session, counter_ids: Sequence[int], first: int, last: int
+) -> dict[int, dict[int, int]]:
+    """counter id -> cell -> visits holding it, for cells in [first, last)."""
+    load: dict[int, dict[int, int]] = {cid: {} for cid in counter_ids}
+    if not counter_ids:
+        return load
+    rows = session.execute(
+        select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
+            _table.c.counter_id.in_(counter_ids),
+            _table.c.cell >= first,
+            _table.c.cell < last,
+            _table.c.booked > 0,
+        )
+    ).all()
+    for counter_id, cell, booked in rows:
+        load[counter_id][cell] = booked
+    return load

@@ -1,0 +1,69 @@
+"""Repeat visits: a visit that follows, within 60 days, an incomplete file of the same phone
+at the same site. Kept on the visit (`repeat_of_incomplete`) when it is booked or moved, and
+on the phone's later visits when a file is recorded, so that the figures count a column
+instead of searching every visit's past."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from booking.domain.models import Appointment
+from storage.date_functions import days_between
+
+REPEAT_WINDOW_DAYS = 60
+
+
+def follows_incomplete_file(session: Session, appointment: Appointment) -> bool:
+    """An incomplete file of the same phone at the same site in the 60 days before."""
+    if appointment.phone_key is None or appointment.local_date is None:
+        return False
+    day = appointment.local_date
+    found = session.execute(
+        select(Appointment.id)
+        .where(
+            Appointment.site_id == appointment.site_id,
+            Appointment.phone_key == appointment.phone_key,
+            Appointment.file_complete.is_(False),
+            Appointment.local_date >= day - timedelta(days=REPEAT_WINDOW_DAYS),
+            Appointment.local_date < day,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def mark(session: Session, appointment: Appointment) -> None:
+    """On booking or moving a visit."""
+    appointment.repeat_of_incomplete = follows_incomplete_file(session, appointment)
+
+
+def refresh_after(session: Session, appointment: Appointment) -> None:
+    """Once a file is recorded (complete or not): the same phone's visits in the 60 days
+    after it, at the same site, are repeats or not again."""
+    if appointment.phone_key is None or appointment.local_date is None:
+        return
+    day = appointment.local_date
+    later = Appointment.__table__  # type: ignore[attr-defined]
+    earlier = aliased(Appointment)
+    incomplete_before = exists().where(
+        earlier.site_id == later.c.site_id,
+        earlier.phone_key == later.c.phone_key,
+        earlier.file_complete.is_(False),
+        days_between(earlier.local_date, later.c.local_date).between(1, REPEAT_WINDOW_DAYS),
+    )
+    session.execute(
+        update(later)
+        .where(
+            and_(
+                later.c.site_id == appointment.site_id,
+                later.c.phone_key == appointment.phone_key,
+                later.c.local_date > day,
+                later.c.local_date <= day + timedelta(days=REPEAT_WINDOW_DAYS),
+            )
+        )
+        .values(repeat_of_incomplete=incomplete_before)
+    )

@@ -1,0 +1,25 @@
+"""What every use case is given, and nothing more: the unit of work, the clock, the settings,
+the procedure catalogue and the notices (the messages each change writes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from booking.config.settings import Settings
+from booking.core.clock import Clock
+from booking.domain.notices import Notices
+from completeness.catalogue import Catalogue
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: UnitOfWork
+    clock: Clock
+    settings: Settings
+    catalogue: Catalogue
+    notices: Notices
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,121 @@
+"""Running the dispatcher: senders chosen by settings, an APScheduler tick or a worker loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from booking.container import Container
+from booking.domain.retention import housekeeping
+from notifications.dispatcher import Dispatcher, Policy
+from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
+from notifications.twilio_sender import TwilioSender, TwilioSettings
+
+log = logging.getLogger("guichet.dispatch")
+
+
+def status_callback_url(container: Container) -> str:
+    return container.settings.public_url.rstrip("/") + "/api/v1/twilio/status"
+
+
+def build_senders(container: Container) -> dict[str, Sender]:
+    settings = container.settings
+    sms: Sender = ConsoleSender()
+    if settings.sms_backend == "twilio":
+        sms = TwilioSender(
+            TwilioSettings(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token,
+                from_number=settings.twilio_from or None,
+                messaging_service_sid=settings.twilio_messaging_service_sid or None,
+                api_base=settings.twilio_api_base or None,
+                status_callback=status_callback_url(container),
+            )
+        )
+    email: Sender = ConsoleSender()
+    if settings.email_backend == "smtp":
+        email = SmtpSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                username=settings.smtp_username or None,
+                password=settings.smtp_password or None,
+                starttls=settings.smtp_starttls,
+            )
+        )
+    return {"sms": sms, "email": email}
+
+
+def build_dispatcher(container: Container) -> Dispatcher:
+    settings = container.settings
+    policy = Policy(
+        rate_per_second=settings.send_rate_per_second or None,
+        sms_per_number_per_day=settings.sms_per_number_per_day,
+        quiet_hours=settings.quiet_hours,
+        lease=timedelta(seconds=settings.dispatch_lease_seconds),
+    )
+    return Dispatcher(
+        container.engine, build_senders(container), policy=policy, clock=container.clock
+    )
+
+
+def run_housekeeping(container: Container) -> dict[str, int]:
+    """Anonymise what is past its retention period, drop old idempotency keys."""
+    settings = container.settings
+    with container.uow.writing() as session:
+        done = housekeeping(
+            session,
+            now=container.now(),
+            retention_days=settings.retention_days,
+            idempotency_ttl_hours=settings.idempotency_ttl_hours,
+            audit_retention_days=settings.audit_retention_days,
+        )
+    if any(done.values()):
+        log.info("housekeeping: %s", done)
+    return done
+
+
+def start_scheduler(container: Container) -> BackgroundScheduler:
+    """The embedded default: `guichet serve` ticks the dispatcher every few seconds."""
+    dispatcher = build_dispatcher(container)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        dispatcher.run_until_idle,
+        "interval",
+        seconds=container.settings.dispatch_interval_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="dispatch",
+    )
+    scheduler.add_job(run_housekeeping, "interval", hours=1, args=[container], id="housekeeping")
+    scheduler.add_job(
+        container.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
+    )
+    scheduler.start()
+    return scheduler
+
+
+def run_worker(container: Container, stop: threading.Event | None = None) -> None:
+    """`guichet worker`: claim and send until told to stop (SIGTERM or SIGINT)."""
+    stop = stop or threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    dispatcher = build_dispatcher(container)
+    log.info("worker %s started", dispatcher.worker)
+    next_housekeeping = next_day_closing = 0.0
+    while not stop.is_set():
+        if time.monotonic() >= next_housekeeping:
+            run_housekeeping(container)
+            next_housekeeping = time.monotonic() + 3600
+        if time.monotonic() >= next_day_closing:
+            container.day_closing.run()
+            next_day_closing = time.monotonic() + 300
+        if dispatcher.tick() == 0:
+            stop.wait(container.settings.dispatch_interval_seconds)
+    log.info("worker %s stopped", dispatcher.worker)
