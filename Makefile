@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.slots_and_booking
 
 screenshots: $(STAMP) assets
-	$(BIN)/python -m tests.e2e.screenshots
+	$(BIN)/python -m tools.screenshots
 
 wheel: $(STAMP) assets
 	rm -rf dist

@@ -16,9 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.demo_server import demo_server
-from tests.e2e.pages import renewal_until_slot
+from tools.demo_server import demo_server
+from tools.journey import renewal_until_slot
+from tools.live_server import CHROMIUM, CHROMIUM_ARGS
 
 RUNS = 30
 

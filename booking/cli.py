@@ -1,4 +1,4 @@
-"""Command line: `guichet migrate | demo | serve`."""
+"""Command line: `guichet migrate | demo | serve | worker | purge | staff`."""
 
 from __future__ import annotations
 
@@ -14,24 +14,16 @@ from booking.config.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
     from booking.container import Container
+    from booking.web.app import BackgroundJobs
 
 
-def _demo_history(container: Container, months: int) -> str:
-    """Write the demo's past once (`demo --history MONTHS`)."""
-    from sqlalchemy import select
+def _background(container: Container) -> BackgroundJobs | None:
+    """The scheduler `serve` runs beside the web app, unless workers send the messages."""
+    if not container.settings.dispatch_in_serve:
+        return None
+    from booking.worker import start_scheduler
 
-    from booking.demo.past import has_history, months_before, write_history
-    from booking.domain.models import Site
-
-    if not 1 <= months <= 36:
-        return "history: give 1 to 36 months"
-    with container.uow.writing() as session:
-        if has_history(session):
-            return "history: already written"
-        sites = list(session.execute(select(Site).order_by(Site.id)).scalars())
-        first, last = months_before(container.now().date(), months)
-        written = write_history(session, sites, first, last, container.settings.secret_key)
-    return f"history: {written} past visits from {first} to {last}"
+    return lambda: start_scheduler(container)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "demo":
         from booking.config.paths import demo_file
-        from booking.demo.load import load_demo
+        from booking.demo.setup import load_prefecture, write_past
 
-        with container.uow.writing() as session:
-            created = load_demo(session, demo_file(settings), container.catalogue)
+        created = load_prefecture(container.uow, container.catalogue, demo_file(settings))
         print(f"demo loaded: {created}")
         if args.history:
-            print(_demo_history(container, args.history))
+            today = container.now().date()
+            secret = settings.secret_key
+            print(write_past(container.uow, today=today, months=args.history, secret_key=secret))
         if settings.environment == "development":
             staff_cli.add_demo_accounts(container)
             print(staff_cli.demo_accounts_text())
@@ -96,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         host, port = args.host or settings.host, args.port or settings.port
         database = make_url(settings.database_url).render_as_string(hide_password=True)
         try:
-            app = create_app(container, dispatcher=settings.dispatch_in_serve)
+            app = create_app(container, background=_background(container))
         except AssetsMissing as exc:
             print(f"guichet: {exc}", file=sys.stderr)
             return 2
@@ -115,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "purge":
-        from booking.worker import run_housekeeping
-
-        print(f"housekeeping: {run_housekeeping(container)}")
+        print(f"housekeeping: {container.housekeeping.run()}")
         return 0
     if args.command == "worker":
         from booking.worker import run_worker

@@ -21,6 +21,7 @@ from booking.queries.statistics import Statistics
 from booking.use_cases.context import Context
 from booking.use_cases.day_closing import DayClosing
 from booking.use_cases.directory import Directory
+from booking.use_cases.housekeeping import Housekeeping
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
@@ -79,6 +80,10 @@ class Container:
     @cached_property
     def day_closing(self) -> DayClosing:
         return DayClosing(self.context)
+
+    @cached_property
+    def housekeeping(self) -> Housekeeping:
+        return Housekeeping(self.context)
 
     @cached_property
     def desk(self) -> Desk:

@@ -11,7 +11,6 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from booking.container import Container
-from booking.domain.retention import housekeeping
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
 from notifications.twilio_sender import TwilioSender, TwilioSettings
@@ -60,25 +59,7 @@ def build_dispatcher(container: Container) -> Dispatcher:
         quiet_hours=settings.quiet_hours,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
-    return Dispatcher(
-        container.engine, build_senders(container), policy=policy, clock=container.clock
-    )
-
-
-def run_housekeeping(container: Container) -> dict[str, int]:
-    """Anonymise what is past its retention period, drop old idempotency keys."""
-    settings = container.settings
-    with container.uow.writing() as session:
-        done = housekeeping(
-            session,
-            now=container.now(),
-            retention_days=settings.retention_days,
-            idempotency_ttl_hours=settings.idempotency_ttl_hours,
-            audit_retention_days=settings.audit_retention_days,
-        )
-    if any(done.values()):
-        log.info("housekeeping: %s", done)
-    return done
+    return Dispatcher(container.uow, build_senders(container), policy=policy, clock=container.clock)
 
 
 def start_scheduler(container: Container) -> BackgroundScheduler:
@@ -93,7 +74,7 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
         coalesce=True,
         id="dispatch",
     )
-    scheduler.add_job(run_housekeeping, "interval", hours=1, args=[container], id="housekeeping")
+    scheduler.add_job(container.housekeeping.run, "interval", hours=1, id="housekeeping")
     scheduler.add_job(
         container.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
     )
@@ -111,7 +92,7 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
     next_housekeeping = next_day_closing = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
-            run_housekeeping(container)
+            container.housekeeping.run()
             next_housekeeping = time.monotonic() + 3600
         if time.monotonic() >= next_day_closing:
             container.day_closing.run()

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
 
 from notifications.models import Channel, Notification, Status
 from notifications.opt_outs import opt_out, opted_out
@@ -28,6 +27,7 @@ from notifications.rate import take_tokens
 from notifications.schedule import end_of_quiet_hours, in_quiet_hours, retry_delay
 from notifications.senders import Outgoing, Sender, SendError
 from notifications.texts import fallback_subject
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("guichet.dispatcher")
 
@@ -53,7 +53,7 @@ def utc_now() -> datetime:
 class Dispatcher:
     def __init__(
         self,
-        engine: Engine,
+        uow: UnitOfWork,
         senders: Mapping[str, Sender],
         *,
         policy: Policy | None = None,
@@ -61,7 +61,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.engine = engine
+        self.uow = uow
         self.senders = senders
         self.policy = policy or Policy()
         self.worker = worker or worker_name()
@@ -74,7 +74,7 @@ class Dispatcher:
 
     def tick(self) -> int:
         """Claim one batch and process it; returns how many messages were claimed."""
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             claimed = claim(
                 connection, self.worker, self.clock(), self.policy.batch, self.policy.lease
             )
@@ -169,14 +169,14 @@ class Dispatcher:
     def _opted_out(self, phones: set[str]) -> set[str]:
         if not phones:
             return set()
-        with self.engine.connect() as connection:
+        with self.uow.read_connection() as connection:
             return opted_out(connection, phones)
 
     def _sent_today(self, phones: set[str], now: datetime) -> dict[str, int]:
         """SMS handed over to each number in the last 24 hours (the fuse), one query a batch."""
         if not phones:
             return {}
-        with self.engine.connect() as connection:
+        with self.uow.read_connection() as connection:
             rows = connection.execute(
                 select(table.c.recipient, func.count())
                 .where(
@@ -194,7 +194,7 @@ class Dispatcher:
         if rate is None:
             return
         while self._tokens == 0:
-            granted, wait = take_tokens(self.engine, channel, rate, 5, self.clock())
+            granted, wait = take_tokens(self.uow, channel, rate, 5, self.clock())
             self._tokens = granted
             if not granted:
                 self.sleep(min(wait, 1.0))
@@ -210,7 +210,7 @@ class Dispatcher:
         )
 
     def _mark_handed(self, message: Notification, now: datetime) -> bool:
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             result = connection.execute(
                 self._ours(message).values(
                     handed_at=now, lease_until=now + self.policy.lease, updated_at=now
@@ -221,7 +221,7 @@ class Dispatcher:
     def _record_sent(self, message: Notification, provider_id: str) -> None:
         self._outcomes["sent"] += 1
         now = self.clock()
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             connection.execute(
                 self._ours(message).values(
                     status=Status.sent,
@@ -237,7 +237,7 @@ class Dispatcher:
         self._outcomes[str(status)] += 1
         now = self.clock()
         log.info("message %s %s: %s", message.id, status, reason)
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             connection.execute(
                 self._ours(message).values(
                     status=status, error=reason[:300], lease_until=None, updated_at=now
@@ -247,7 +247,7 @@ class Dispatcher:
     def _postpone(self, message: Notification, due: datetime, reason: str | None) -> None:
         self._outcomes["postponed"] += 1
         now = self.clock()
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             connection.execute(
                 self._ours(message).values(
                     status=Status.pending,
@@ -277,11 +277,11 @@ class Dispatcher:
         }
         if handed_back:
             values["handed_at"] = None  # the provider refused: it did not go out
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             connection.execute(self._ours(message).values(**values))
 
     def _record_opt_out(self, phone: str, now: datetime) -> None:
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             opt_out(connection, phone, now, "the number has opted out (STOP)")
 
     def _fall_back_to_email(self, message: Notification, now: datetime) -> None:
@@ -302,7 +302,7 @@ class Dispatcher:
             quiet_hours_apply=False,
             timezone=message.timezone,
         )
-        with self.engine.begin() as connection:
+        with self.uow.write_connection() as connection:
             enqueue(connection, [fallback], now)
 
 

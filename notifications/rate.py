@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
 
 from notifications.models import SendRate
 from storage.inserts import dialect_insert
+from storage.unit_of_work import UnitOfWork
 
 table = SendRate.__table__  # type: ignore[attr-defined]
 
 
 def take_tokens(
-    engine: Engine, channel: str, rate: float, wanted: int, now: datetime
+    uow: UnitOfWork, channel: str, rate: float, wanted: int, now: datetime
 ) -> tuple[int, float]:
     """Take up to `wanted` tokens: (how many were granted, seconds to wait if none were).
 
@@ -22,7 +22,7 @@ def take_tokens(
     (at least one), so no burst can push the rate measured over a minute above `rate`.
     """
     capacity = max(1.0, rate / 20)
-    with engine.begin() as connection:
+    with uow.write_connection() as connection:
         connection.execute(
             dialect_insert(connection)(table)
             .values(channel=channel, tokens=capacity, updated_at=now)

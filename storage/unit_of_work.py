@@ -34,6 +34,13 @@ class UnitOfWork:
                 raise
 
     @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A bare connection in one write transaction, for Core statements (the outbox's
+        dispatcher, the shared sending rate): committed on success, rolled back on error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """Objects read stay readable after the scope (closed, not expired by a rollback)."""
         with self._read_connection() as connection, Session(bind=connection) as session:

@@ -1,4 +1,8 @@
-"""Fixtures: a migrated database on SQLite and on PostgreSQL, container with a settable clock.
+"""Fixtures: a migrated database on SQLite and on PostgreSQL, the container with a settable
+clock, and the application client.
+
+Tests go where their kind says: `unit/` (pure, no database), `integration/` (both engines,
+the app over HTTP through `client`), `e2e/` (Chromium against a live server).
 
 PostgreSQL tests need GUICHET_TEST_POSTGRES_URL; in CI (CI=true) its absence is a failure,
 elsewhere they are skipped.
@@ -10,38 +14,20 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from booking.config.settings import Settings
 from booking.container import Container, build_container
 from booking.demo.builders import add_counter, add_site
 from booking.domain.models import metadata
 from booking.migrate import migrate
 from booking.web.app import create_app
-
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "test-secret-key-0123456789"
-
-
-@dataclass
-class Clock:
-    """A clock the test moves by hand."""
-
-    moment: datetime
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment.astimezone(UTC)
+from tests.support.settings import Clock, make_settings
 
 
 def postgres_admin_url() -> str | None:
@@ -94,17 +80,6 @@ def clock() -> Clock:
     return Clock(datetime(2026, 3, 23, 7, 0, tzinfo=UTC))  # Monday 08:00 in Paris
 
 
-def make_settings(database_url: str, **changes: object) -> Settings:
-    return Settings(
-        database_url=database_url,
-        secret_key=SECRET,
-        procedures_dir=str(ROOT / "config" / "procedures"),
-        demo_file=str(ROOT / "config" / "demo.toml"),
-        argon2_time_cost=1,  # Argon2 itself is tested; the tests need not pay its full cost
-        argon2_memory_kib=1024,
-    ).replace(**changes)
-
-
 @pytest.fixture
 def container(database_url: str, clock: Clock) -> Iterator[Container]:
     built = build_container(make_settings(database_url), clock=clock)
@@ -117,16 +92,17 @@ def engine_name(database_url: str) -> str:
     return "postgres" if database_url.startswith("postgres") else "sqlite"
 
 
-def count(container: Container, sql: str) -> int:
-    with container.engine.connect() as conn:
-        return conn.execute(text(sql)).scalar_one()
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    """The application over `container`, through Litestar's test client: the one way tests
+    talk HTTP to the app (a module sets its data up in fixtures of its own, before)."""
+    with TestClient(create_app(container)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
-def two_sites(container: Container) -> Iterator[TestClient]:
-    """The app over a Paris and a Lyon site, one pickup counter each (the staff tests)."""
+def two_sites(container: Container) -> None:
+    """A Paris and a Lyon site, one pickup counter each (the staff tests)."""
     with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
         add_counter(session, add_site(session, "lyon"), procedures=("residence-permit-pickup",))
-    with TestClient(create_app(container)) as test_client:
-        yield test_client

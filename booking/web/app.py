@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import ResponseHeader
@@ -27,18 +30,25 @@ from booking.web.staff.pages import staff_pages
 from booking.web.text_guard import refuse_nul_characters
 
 
-def create_app(container: Container, *, dispatcher: bool = False) -> Litestar:
-    """The application; with `dispatcher`, it also sends due messages (the embedded default)."""
-    schedulers = []
+class RunningJobs(Protocol):
+    def shutdown(self, wait: bool = True) -> None: ...
 
-    def start_dispatcher() -> None:
-        from booking.worker import start_scheduler
 
-        schedulers.append(start_scheduler(container))
+BackgroundJobs = Callable[[], RunningJobs]
 
-    def stop_dispatcher() -> None:
-        for scheduler in schedulers:
-            scheduler.shutdown(wait=True)
+
+def create_app(container: Container, *, background: BackgroundJobs | None = None) -> Litestar:
+    """The application; with `background`, it also runs the jobs that send due messages (the
+    embedded default: `guichet serve` passes the worker's scheduler)."""
+    running = []
+
+    def start_background() -> None:
+        if background is not None:
+            running.append(background())
+
+    def stop_background() -> None:
+        for jobs in running:
+            jobs.shutdown(wait=True)
 
     version = assets_version()  # refuses to start without the pages' static files
 
@@ -59,8 +69,8 @@ def create_app(container: Container, *, dispatcher: bool = False) -> Litestar:
         return problem_page(request, 500) if is_page(request) else answer
 
     app = Litestar(
-        on_startup=[start_dispatcher] if dispatcher else [],
-        on_shutdown=[stop_dispatcher],
+        on_startup=[start_background],
+        on_shutdown=[stop_background],
         route_handlers=[api_v1, pages, staff_pages, static_router(version)],
         middleware=[request_log],
         before_request=refuse_nul_characters,

@@ -3,29 +3,16 @@ Chromium driven by Playwright, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from booking.container import Container, build_container
 from booking.demo.builders import add_counter, add_site
-from booking.web.app import create_app
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
+from tools.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ALL_WEEK = range(7)
 PROCEDURES = ("residence-permit-renewal", "residence-permit-pickup", "naturalisation-interview")
 
@@ -36,43 +23,6 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, container: Container) -> None:
-        self.container = container
-        self.port = free_port()
-        config = uvicorn.Config(
-            create_app(container),
-            host="127.0.0.1",
-            port=self.port,
-            log_config=None,
-            access_log=False,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import datetime
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
-from tests.e2e.pages import (
+from tools.journey import (
     assert_accessible,
     assert_no_sideways_scroll,
     choose,

@@ -13,11 +13,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from booking.container import Container, build_container
 from booking.demo.builders import add_counter, add_site
-from tests.conftest import Clock, make_settings
-from tests.e2e.conftest import LiveServer
-from tests.e2e.pages import assert_accessible, assert_no_sideways_scroll
-from tests.histories import history, mondays
-from tests.staff import PASSWORD, add_staff
+from tests.support.histories import history, mondays
+from tests.support.settings import Clock, make_settings
+from tests.support.staff import PASSWORD, add_staff
+from tools.journey import assert_accessible, assert_no_sideways_scroll
+from tools.live_server import LiveServer
 
 MANAGER = "manager@paris.test"
 URL = "/staff/stats?site=paris&from=2026-01-01&to=2026-03-22"

@@ -13,11 +13,11 @@ from sqlalchemy import text
 
 from booking.container import Container, build_container
 from booking.demo.builders import add_counter, add_site
-from tests.conftest import Clock, make_settings
-from tests.e2e.conftest import LiveServer
-from tests.e2e.pages import assert_accessible
-from tests.scenarios import PARIS, request
-from tests.staff import PASSWORD, add_staff
+from tests.support.scenarios import PARIS, request
+from tests.support.settings import Clock, make_settings
+from tests.support.staff import PASSWORD, add_staff
+from tools.journey import assert_accessible
+from tools.live_server import LiveServer
 
 TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
 # The pages' layer is the same on both engines, and every use case under these pages is tested

@@ -11,7 +11,6 @@ from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from booking.queries.statistics import DEFAULT_RISK
-from booking.web.shared import figure_tables as figures
 from booking.web.deps import (
     ActorDep,
     StatisticsDep,
@@ -19,6 +18,7 @@ from booking.web.deps import (
     provide_bearer_actor,
 )
 from booking.web.errors import documented_errors
+from booking.web.shared import figure_tables as figures
 from booking.web.shared.figure_tables import TableRequest, parse_day
 
 Grouping = Literal[

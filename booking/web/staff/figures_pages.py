@@ -20,10 +20,10 @@ from booking.domain.models import Site
 from booking.queries.figures import Dashboard, Period
 from booking.queries.statistics import DEFAULT_RISK, GROUPINGS, Statistics
 from booking.use_cases.directory import Directory
-from booking.web.shared import figure_tables as figures
 from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
 from booking.web.rendering import LOCALES, page
+from booking.web.shared import figure_tables as figures
 from booking.web.shared.figure_tables import TableRequest, parse_day
 from booking.web.shared.language import translator
 from booking.web.staff import charts, running

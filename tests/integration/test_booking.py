@@ -1,0 +1,399 @@
+"""Booking use cases on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from booking.container import Container
+from booking.core.errors import Conflict, InvalidRequest, NotFound
+from booking.core.lifecycle import Move, Outcome
+from booking.core.references import manage_token
+from booking.core.slots import cells_of, to_minute
+from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
+from booking.demo.builders import add_counter, add_site
+from booking.domain import appointments
+from booking.domain.appointments import SlotTaken
+from booking.domain.availability import rules_for, search_slots
+from booking.domain.models import Appointment, Counter, CounterLoad
+from booking.domain.occupancy import change_load
+from tests.support.scenarios import PARIS, TUESDAY_9, book, request, setup_site
+from tests.support.settings import SECRET, count
+
+
+def assert_load_matches_live_appointments(container: Container) -> None:
+    """Invariant 1's bookkeeping: every load cell counts exactly the live visits covering it."""
+    with container.uow.writing() as session:
+        loads = {(r.counter_id, r.cell): r.booked for r in session.exec(select(CounterLoad))}
+        expected: dict[tuple[int, int], int] = {}
+        live = select(Appointment).where(Appointment.status.in_(LIVE_STATUSES))
+        for visit in session.exec(live):
+            for cell in cells_of(
+                to_minute(visit.starts_at), visit_minutes(visit), visit.cell_minutes
+            ):
+                key = (visit.counter_id, cell)
+                expected[key] = expected.get(key, 0) + 1
+    assert {key: booked for key, booked in loads.items() if booked} == expected
+
+
+def visit_minutes(visit: Appointment) -> int:
+    return int((visit.ends_at - visit.starts_at).total_seconds()) // 60
+
+
+def test_booking_takes_the_slot_and_shows_it_to_nobody_else(container):
+    setup_site(container)
+    appointment = book(container, request())
+    assert appointment.status == AppointmentStatus.booked
+    assert appointment.phone == "+33612345678"
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=10)
+    with pytest.raises(SlotTaken) as taken:
+        book(container, request(name="Someone Else"))
+    with container.uow.reading() as session:
+        appointments.offer_alternatives(session, taken.value, now=container.now(), count=5)
+    alternatives = taken.value.extra["alternatives"]
+    assert alternatives and all(
+        slot.start != int(TUESDAY_9.timestamp()) // 60 for slot in alternatives
+    )
+    assert_load_matches_live_appointments(container)
+
+
+def test_overlapping_visits_of_different_lengths_are_refused(container):
+    setup_site(container)
+    book(
+        container,
+        request(
+            procedure="naturalisation-interview", start=datetime(2026, 3, 31, 9, 0, tzinfo=PARIS)
+        ),
+    )
+    with pytest.raises(SlotTaken):
+        book(container, request(start=datetime(2026, 3, 31, 9, 30, tzinfo=PARIS)))
+    after = book(container, request(start=datetime(2026, 3, 31, 9, 45, tzinfo=PARIS)))
+    assert after.status == "booked" and after.starts_at == datetime(
+        2026, 3, 31, 9, 45, tzinfo=PARIS
+    )
+    assert count(container, "SELECT count(*) FROM appointment") == 2
+
+
+def test_capacity_two_takes_two_then_refuses(container):
+    setup_site(container, capacity=2)
+    first, second = book(container, request()), book(container, request())
+    assert first.counter_id == second.counter_id
+    with pytest.raises(SlotTaken):
+        book(container, request())
+
+
+def test_the_database_refuses_overbooking_even_without_the_guard(container):
+    setup_site(container)
+    book(container, request())
+    with pytest.raises(IntegrityError), container.uow.writing() as session:
+        row = session.exec(select(CounterLoad)).first()
+        row.booked = row.capacity + 1
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (datetime(2026, 3, 24, 9, 5, tzinfo=PARIS), "not a start time"),
+        (datetime(2026, 3, 28, 9, 0, tzinfo=PARIS), "not a start time"),  # Saturday
+        (datetime(2026, 3, 23, 7, 30, tzinfo=PARIS), "too soon"),  # in the past
+        (datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), "too far"),
+        (datetime(2026, 4, 6, 9, 0, tzinfo=PARIS), "closed"),  # Easter Monday
+    ],
+)
+def test_bad_starts_are_refused_with_the_reason(container, start, message):
+    setup_site(container)
+    with pytest.raises(InvalidRequest) as refused:
+        book(container, request(start=start))
+    assert message in refused.value.detail
+    assert count(container, "SELECT count(*) FROM appointment") == 0
+
+
+def test_web_booking_needs_a_way_to_reach_the_citizen_but_staff_booking_does_not(container):
+    setup_site(container)
+    with pytest.raises(InvalidRequest) as refused:
+        book(container, request(phone=None))
+    assert refused.value.errors[0].field == "phone"
+    desk = book(container, request(phone=None, channel=Channel.desk))
+    assert desk.phone is None and desk.channel == "desk"
+
+
+def test_phone_is_parsed_with_the_site_region(container):
+    setup_site(container)
+    with container.uow.writing() as session:
+        site = add_site(
+            session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
+        )
+        add_counter(session, site)
+    reunion_start = datetime(2026, 3, 24, 9, 0, tzinfo=ZoneInfo("Indian/Reunion"))
+    req = request(start=reunion_start, phone="0692 12 34 56")
+    appointment = book(container, dataclasses.replace(req, site_id="la-reunion"))
+    assert appointment.phone == "+262692123456"
+    with pytest.raises(InvalidRequest):
+        book(
+            container, request(phone="0692 12 34 56")
+        )  # a Réunion mobile is not a metropolitan number
+
+
+def test_reschedule_moves_and_frees_the_old_slot(container):
+    setup_site(container)
+    appointment = book(container, request())
+    new_start = TUESDAY_9 + timedelta(hours=1)
+    with container.uow.writing() as session:
+        moved = appointments.find(session, appointment.reference, lock=True)
+        appointments.reschedule(
+            session, moved, catalogue=container.catalogue, new_start=new_start, now=container.now()
+        )
+    assert moved.reference == appointment.reference and moved.starts_at == new_start
+    again = book(container, request(name="Other"))  # the old time is free again
+    assert again.starts_at == TUESDAY_9 and again.counter_id == appointment.counter_id
+    assert_load_matches_live_appointments(container)
+
+
+def test_reschedule_to_a_full_slot_keeps_the_old_one(container):
+    setup_site(container)
+    mine = book(container, request())
+    book(container, request(start=TUESDAY_9 + timedelta(hours=1), name="Other"))
+    with pytest.raises(SlotTaken), container.uow.writing() as session:
+        moved = appointments.find(session, mine.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=container.catalogue,
+            new_start=TUESDAY_9 + timedelta(hours=1),
+            now=container.now(),
+        )
+    with container.uow.writing() as session:
+        kept = appointments.find(session, mine.reference)
+    assert kept.starts_at == TUESDAY_9 and kept.status == "booked"
+    with pytest.raises(SlotTaken):
+        book(container, request(name="Third"))  # the old slot is still held
+    assert_load_matches_live_appointments(container)
+
+
+def test_reschedule_by_less_than_its_length_on_a_full_counter(container):
+    setup_site(container)
+    interview = book(
+        container,
+        request(
+            procedure="naturalisation-interview", start=datetime(2026, 3, 31, 9, 0, tzinfo=PARIS)
+        ),
+    )
+    with container.uow.writing() as session:
+        moved = appointments.find(session, interview.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=container.catalogue,
+            new_start=datetime(2026, 3, 31, 9, 15, tzinfo=PARIS),
+            now=container.now(),
+        )
+    assert_load_matches_live_appointments(container)
+
+
+def test_cancel_frees_the_slot_and_a_repeat_changes_nothing(container):
+    setup_site(container)
+    appointment = book(container, request())
+    with container.uow.writing() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        assert appointments.cancel(session, found, now=container.now()) is Outcome.apply
+    assert found.status == AppointmentStatus.cancelled_by_citizen and found.cancelled_at
+    with container.uow.writing() as session:
+        again = appointments.find(session, appointment.reference, lock=True)
+        assert appointments.cancel(session, again, now=container.now()) is Outcome.repeat
+        with pytest.raises(Conflict):  # the office cannot cancel what the citizen cancelled
+            appointments.cancel(session, again, now=container.now(), by_office=True)
+    rebooked = book(container, request(name="Other"))
+    assert rebooked.starts_at == TUESDAY_9 and rebooked.status == "booked"
+    assert_load_matches_live_appointments(container)
+
+
+def test_the_capacity_guard_refuses_a_second_seat_in_one_process(container):
+    """Two takes of one cell of a capacity-1 counter: the second is refused by the guarded
+    UPDATE (False), not by the CHECK constraint (an IntegrityError, i.e. a 500)."""
+    setup_site(container)
+    with container.uow.writing() as session:
+        counter = session.exec(select(Counter)).first()
+        cell = (counter.id, counter.capacity, [to_minute(TUESDAY_9)])
+        assert change_load(session, take=cell) is True
+        assert change_load(session, take=cell) is False
+        assert session.exec(select(CounterLoad)).one().booked == 1
+
+
+def test_a_booking_whose_view_of_the_load_is_stale_is_refused_by_the_database(
+    container, monkeypatch
+):
+    """As if two bookings had read the load before either wrote: the Python check sees a free
+    counter both times; the database guard must turn the second into 'just taken'."""
+    setup_site(container)
+    monkeypatch.setattr(appointments, "current_load", lambda session, plan: {})
+    first = book(container, request())
+    with pytest.raises(SlotTaken):
+        book(container, request(name="Second"))
+    assert first.status == "booked"
+    assert count(container, "SELECT count(*) FROM appointment") == 1
+    assert_load_matches_live_appointments(container)
+
+
+def test_counter_moves_are_timestamped_and_ordered(container):
+    setup_site(container)
+    appointment = book(container, request())
+    with container.uow.writing() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        with pytest.raises(Conflict):
+            appointments.transition(session, found, Move.seen, now=container.now())
+    at_nine = TUESDAY_9 + timedelta(minutes=2)
+    with container.uow.writing() as session:
+        found = appointments.find(session, appointment.reference, lock=True)
+        for move in (Move.check_in, Move.call, Move.seen):
+            appointments.transition(session, found, move, now=at_nine)
+    assert found.checked_in_at and found.called_at and found.seen_at and found.status == "seen"
+    other = book(container, request(start=TUESDAY_9 + timedelta(minutes=30)))
+    with container.uow.writing() as session:
+        found = appointments.find(session, other.reference, lock=True)
+        appointments.transition(session, found, Move.no_show, now=TUESDAY_9 + timedelta(minutes=31))
+    assert found.no_show_at is not None
+    assert_load_matches_live_appointments(container)
+
+
+def test_token_and_reference_checks(container):
+    setup_site(container)
+    appointment = book(container, request())
+    token = manage_token(SECRET, appointment.id, appointment.token_version)
+    typed = appointment.reference.lower()[:3] + "-" + appointment.reference.lower()[3:]
+    with container.uow.writing() as session:
+        assert appointments.find_for_citizen(session, typed, token, SECRET).id == appointment.id
+        for bad in (None, "", token[:-1] + ("A" if token[-1] != "A" else "B")):
+            with pytest.raises(NotFound):
+                appointments.find_for_citizen(session, appointment.reference, bad, SECRET)
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(session, "AAA-AAA-AA", token, SECRET)
+        found = appointments.find(session, appointment.reference)
+        found.token_version += 1  # revoking a leaked link
+        session.flush()
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(session, appointment.reference, token, SECRET)
+
+
+def test_slot_search_hides_taken_starts(container):
+    setup_site(container, counters=2)
+    book(container, request())
+    with container.uow.writing() as session:
+        site = appointments.get_site(session, "paris")
+        procedure = container.catalogue.get("residence-permit-pickup")
+        rules = rules_for(procedure, site, container.now())
+        slots = search_slots(session, site, procedure, date(2026, 3, 24), date(2026, 3, 24), rules)
+    assert slots[0].available == 1 and slots[1].available == 2
+
+
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_concurrent_bookings_of_one_slot_give_exactly_capacity_winners(container, capacity):
+    setup_site(container, capacity=capacity)
+
+    def attempt(index: int) -> str:
+        try:
+            book(container, request(name=f"Citizen {index}"))
+            return "booked"
+        except SlotTaken:
+            return "taken"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(attempt, range(40)))
+    assert outcomes.count("booked") == capacity
+    assert count(container, "SELECT count(*) FROM appointment") == capacity
+    assert_load_matches_live_appointments(container)
+
+
+def test_concurrent_bookings_from_several_processes_give_exactly_capacity_winners(container):
+    import multiprocessing
+
+    from tests.support.racers import book_in_process
+
+    setup_site(container, capacity=2)
+    context = multiprocessing.get_context("spawn")
+    args = (
+        container.settings.database_url,
+        container.settings.procedures_dir,
+        TUESDAY_9.isoformat(),
+        container.now().isoformat(),
+        5,
+    )
+    with context.Pool(4) as pool:
+        outcomes = [o for result in pool.starmap(book_in_process, [args] * 4) for o in result]
+    assert outcomes.count("booked") == 2 and outcomes.count("taken") == 18
+    assert count(container, "SELECT count(*) FROM appointment") == 2
+    assert_load_matches_live_appointments(container)
+
+
+def test_concurrent_reschedules_and_cancels_keep_the_load_true(container):
+    setup_site(container, capacity=1, counters=2)
+    booked = [
+        book(container, request(start=TUESDAY_9 + timedelta(minutes=15 * i))) for i in range(6)
+    ]
+
+    def churn(index: int) -> bool:
+        target = TUESDAY_9 + timedelta(hours=1, minutes=15 * (index % 3))
+        try:
+            with container.uow.writing() as session:
+                mine = appointments.find(session, booked[index].reference, lock=True)
+                if index % 2:
+                    appointments.cancel(session, mine, now=container.now())
+                else:
+                    appointments.reschedule(
+                        session,
+                        mine,
+                        catalogue=container.catalogue,
+                        new_start=target,
+                        now=container.now(),
+                    )
+        except (SlotTaken, Conflict):
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        succeeded = list(pool.map(churn, list(range(6)) * 2))
+    # 3 cancels succeed (their repeats answer as before); moves to 3 free times on 2 counters
+    assert succeeded.count(True) >= 3 + 2
+    cancelled = "SELECT count(*) FROM appointment WHERE status = 'cancelled_by_citizen'"
+    assert count(container, cancelled) == 3
+    assert_load_matches_live_appointments(container)
+
+
+def test_each_booking_keeps_its_local_start_and_lead_time_for_the_statistics(container):
+    setup_site(container)
+    with container.uow.writing() as session:
+        site = add_site(
+            session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
+        )
+        add_counter(session, site)
+    reunion = datetime(2026, 3, 27, 13, 30, tzinfo=ZoneInfo("Indian/Reunion"))  # Friday
+    req = request(start=reunion, phone="0692 12 34 56")
+    visit = book(container, dataclasses.replace(req, site_id="la-reunion"))
+    assert (visit.local_date, visit.local_weekday, visit.local_hour, visit.lead_days) == (
+        date(2026, 3, 27),
+        4,
+        13,
+        4,  # booked on Monday 23 March
+    )
+    paris = book(container, request())
+    with container.uow.writing() as session:
+        moved = appointments.find(session, paris.reference, lock=True)
+        appointments.reschedule(
+            session,
+            moved,
+            catalogue=container.catalogue,
+            new_start=datetime(2026, 3, 31, 15, 0, tzinfo=PARIS),  # the Tuesday after DST
+            now=container.now(),
+        )
+    assert (moved.local_date, moved.local_weekday, moved.local_hour, moved.lead_days) == (
+        date(2026, 3, 31),
+        1,
+        15,
+        8,
+    )

@@ -1,0 +1,94 @@
+"""Personal data is anonymised after the retention period; statistics survive (both engines)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from booking.demo.builders import add_counter, add_site
+from booking.domain.models import Appointment, IdempotentRequest
+from booking.web.app import create_app
+from notifications.models import Notification
+from tests.support.settings import count
+
+
+def test_old_appointments_lose_personal_data_but_keep_their_statistics(container, clock):
+    with container.uow.writing() as session:
+        add_counter(session, add_site(session))
+    with TestClient(create_app(container)) as client:
+        for start in ("2026-03-24T09:00:00+01:00", "2026-03-24T10:00:00+01:00"):
+            body = {
+                "site_id": "paris",
+                "procedure_id": "residence-permit-pickup",
+                "start": start,
+                "name": "Amina Diallo",
+                "phone": "06 12 34 56 78",
+                "email": "amina@example.fr",
+                "motive": "Retrait",
+                "declared": ["passport"],
+            }
+            headers = {"Idempotency-Key": start}
+            assert (
+                client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
+            )
+    with container.uow.writing() as session:  # the first visit ended long ago
+        first = session.exec(select(Appointment).order_by(Appointment.id)).first()
+        first.starts_at -= timedelta(days=400)
+        first.ends_at -= timedelta(days=400)
+    clock.set(clock.moment + timedelta(days=2))
+    done = {"anonymised": 1, "idempotency_keys_purged": 2, "audit_events_purged": 0}
+    assert container.housekeeping.run() == done
+    assert set(container.housekeeping.run().values()) == {0}
+    with container.uow.reading() as session:
+        old, recent = session.exec(select(Appointment).order_by(Appointment.id)).all()
+        assert (old.name, old.phone, old.email, old.motive, old.answers) == (
+            None,
+            None,
+            None,
+            None,
+            {},
+        )
+        assert old.anonymised_at is not None
+        assert old.status == "booked" and old.procedure_id == "residence-permit-pickup"
+        assert old.missing_declared == ["pickup-notification", "tax-stamp"]
+        assert recent.name == "Amina Diallo" and recent.phone == "+33612345678"
+        messages = session.exec(select(Notification)).all()
+        gone = [m for m in messages if m.appointment_id == old.id]
+        kept = [m for m in messages if m.appointment_id == recent.id]
+        assert gone and all(
+            m.body == "" and m.recipient == "" and m.attachment is None for m in gone
+        )
+        assert kept and all(m.recipient and m.body for m in kept)
+        assert session.exec(select(IdempotentRequest)).all() == []
+
+
+def test_the_audit_log_is_kept_for_its_configured_time(container, clock):
+    from booking.core.access import Actor
+    from booking.domain import audit
+
+    actor = Actor(1, "agent@paris.test", "agent", frozenset({"paris"}), "127.0.0.1")
+    with container.uow.writing() as session:
+        for days_ago in (800, 10):
+            audit.record(session, actor, "visit.call", now=clock.moment - timedelta(days=days_ago))
+    assert container.housekeeping.run()["audit_events_purged"] == 1
+    assert count(container, "SELECT count(*) FROM audit_event") == 1
+
+
+def test_a_site_may_keep_personal_data_for_less_time(container, clock):
+    from booking.domain.models import Site
+    from tests.support.scenarios import request, setup_site
+
+    setup_site(container)
+    with container.uow.writing() as session:
+        add_counter(session, add_site(session, "lyon"))
+    container.visits.book(request())
+    container.visits.book(dataclasses.replace(request(), site_id="lyon"))
+    clock.set(clock.moment + timedelta(days=40))
+    assert container.housekeeping.run()["anonymised"] == 0  # the service keeps 365 days
+    with container.uow.writing() as session:
+        session.get(Site, "paris").retention_days = 30
+    assert container.housekeeping.run()["anonymised"] == 1  # Paris's only
+    assert count(container, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1
