@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint assets screenshots wheel wheel-check clean
+.PHONY: run test bench bench-smoke lint assets screenshots wheel wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ test: $(STAMP) assets
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2  # two processes: the machine's two cores
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.slots_and_booking
+# Each benchmark prints its figures and ratios; PostgreSQL parts need GUICHET_BENCH_POSTGRES_URL
+# (or GUICHET_TEST_POSTGRES_URL). `bench-smoke` runs every one at a small size (CI runs it).
+BENCHES := slots_and_booking dispatch dashboard pages
+
+bench: $(STAMP) assets
+	for bench in $(BENCHES); do $(BIN)/python -m bench.$$bench || exit 1; done
+
+bench-smoke: $(STAMP) assets
+	for bench in $(BENCHES); do $(BIN)/python -m bench.$$bench --smoke || exit 1; done
 
 screenshots: $(STAMP) assets
 	$(BIN)/python -m tools.screenshots

@@ -144,7 +144,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rated", type=int, default=6_000)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.messages, args.rated, args.rate = 400, 100, 50.0
     admin = os.environ.get("GUICHET_BENCH_POSTGRES_URL") or os.environ.get(
         "GUICHET_TEST_POSTGRES_URL"
     )

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import statistics
 import time
@@ -89,6 +90,9 @@ def weights(base: str) -> tuple[int, int, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
+    most = 3 if parser.parse_args().smoke else RUNS
     with demo_server() as server:
         port = urlsplit(server.url).port or 80
         slot_url, fields, starts = step_urls(server.url)
@@ -114,9 +118,9 @@ def main() -> None:
             ("6 summary", "POST", "/rendez-vous/recapitulatif", urlencode(contact)),
             ("7 confirmation (books)", "POST", "/rendez-vous/confirmation", confirmation),
         ]
-        print(f"Server time per step, median of {RUNS} requests (target <= 50 ms):")
+        print(f"Server time per step, median of {most} requests (target <= 50 ms):")
         for name, method, url, body in steps:
-            runs = min(RUNS, len(starts)) if callable(body) else RUNS
+            runs = min(most, len(starts)) if callable(body) else most
             print(f"    {name:<24} {median_ms(port, method, url, body, runs):6.1f} ms")
         first, repeat, requests = weights(server.url)
         print("Weight of the home page, as Chromium received it:")

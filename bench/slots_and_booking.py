@@ -139,9 +139,12 @@ def start_server(
     url: str, procedures: Path, port: int, bare_body: Path | None = None
 ) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # As a module from the project's root: a script's own folder first on the path would let
+    # a benchmark's file shadow a standard module.
     command = [
         sys.executable,
-        __file__,
+        "-m",
+        "bench.slots_and_booking",
         "serve",
         "--url",
         url,
@@ -153,7 +156,7 @@ def start_server(
     if bare_body:
         command += ["--bare-body", str(bare_body)]
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -357,7 +360,12 @@ def main() -> None:
     server.add_argument("--port", type=int, required=True)
     server.add_argument("--bare-body")
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--slots", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.clients, args.slots = 5, 20, 4
     if args.command == "serve":
         serve(args)
         return
@@ -375,11 +383,11 @@ def main() -> None:
                 bench_search(url, procedures, "PostgreSQL", args.runs)
             finally:
                 drop_postgres(url)
-        bench_race(f"sqlite:///{folder}/race.db", procedures, "SQLite")
+        bench_race(f"sqlite:///{folder}/race.db", procedures, "SQLite", args.clients, args.slots)
         if postgres:
             url = fresh_postgres(postgres)
             try:
-                bench_race(url, procedures, "PostgreSQL")
+                bench_race(url, procedures, "PostgreSQL", args.clients, args.slots)
             finally:
                 drop_postgres(url)
         else:

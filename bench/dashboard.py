@@ -1,4 +1,4 @@
-"""Benchmark of the managers' figures (`python -m bench.statistics`).
+"""Benchmark of the managers' figures (`python -m bench.dashboard`).
 
 1,000,000 past visits over 2 years and 20 sites (with their survey messages), written by
 `booking/history.py`, on SQLite and on PostgreSQL (GUICHET_BENCH_POSTGRES_URL or
@@ -123,7 +123,10 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.visits, args.runs = 5_000, 2
     last = date.today() - timedelta(days=1)
     postgres = os.environ.get("GUICHET_BENCH_POSTGRES_URL") or os.environ.get(
         "GUICHET_TEST_POSTGRES_URL"
