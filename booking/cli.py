@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         created = load_prefecture(container.uow, container.catalogue, demo_file(settings))
         print(f"demo loaded: {created}")
         if args.history:
-            today = container.now().date()
+            today = container.context.today()
             secret = settings.secret_key
             print(write_past(container.uow, today=today, months=args.history, secret_key=secret))
         if settings.environment == "development":

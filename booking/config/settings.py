@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import available_timezones
 
 DEFAULT_FILE = Path("config/settings.toml")
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -28,6 +29,7 @@ class Settings:
     procedures_dir: str = ""  # empty: the catalogue shipped with Guichet
     demo_file: str = ""  # empty: the demo shipped with Guichet
     default_language: str = "fr"
+    default_timezone: str = "Europe/Paris"  # "today" where no site is known
     alternatives_count: int = 5
     idempotency_ttl_hours: int = 24
     retention_days: int = 365
@@ -111,6 +113,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("secret_key must be at least 16 characters long")
     if settings.retention_days < 1:
         raise SettingsError("retention_days must be at least 1")
+    if settings.default_timezone not in available_timezones():
+        raise SettingsError("default_timezone must be an IANA time zone, e.g. Europe/Paris")
     if settings.default_language not in ("fr", "en"):
         raise SettingsError("default_language must be 'fr' or 'en'")
     if not settings.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):

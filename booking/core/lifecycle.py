@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from booking.core.errors import Conflict
 from booking.core.i18n import N_
+from booking.core.statuses import LIVE_STATUSES
 from booking.core.statuses import AppointmentStatus as S
 
 
@@ -72,6 +73,32 @@ def decide(
         if now.astimezone(zone).date() != starts_at.astimezone(zone).date():
             raise Conflict(N_("A visitor can be checked in only on the day of their visit."))
     return Outcome.apply
+
+
+# Two rules about a visit whose time is over and whose outcome nobody recorded, side by side:
+# - the counter's "to record": still live (booked, checked in or called), so staff owe it an
+#   outcome (the agenda marks it);
+# - the figures' "unrecorded": still booked, so nobody knows whether the visitor came. A visit
+#   checked in or called has seen its visitor arrive: the figures count it as seen.
+# `booking/queries/sql.py` spells the second in SQL from the same statuses.
+TO_RECORD_STATUSES = LIVE_STATUSES
+UNRECORDED_STATUSES = (S.booked,)
+ARRIVED_STATUSES = (S.checked_in, S.called)
+
+
+def to_record(status: str, ends_at: datetime, now: datetime) -> bool:
+    """Over, and the counter has not said how it went."""
+    return status in TO_RECORD_STATUSES and ends_at <= now
+
+
+def unrecorded(status: str, ends_at: datetime, now: datetime) -> bool:
+    """Over, and nobody said whether the visitor came (neither present nor absent)."""
+    return status in UNRECORDED_STATUSES and ends_at <= now
+
+
+def changeable(status: str, starts_at: datetime, now: datetime) -> bool:
+    """The citizen may still move or cancel it: booked and not started."""
+    return status in RULES[Move.move_by_citizen][0] and now < starts_at
 
 
 def timestamp_column(move: Move) -> str:

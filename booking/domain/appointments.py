@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from booking.core.clock import local_date
 from booking.core.contacts import ContactError, normalise_email, normalise_phone
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
@@ -42,6 +43,7 @@ from booking.domain.closures import closure_over
 from booking.domain.documents import check_file, remember_version
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.occupancy import change_load
+from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue, Procedure
 
 REFUSAL_MESSAGES = {
@@ -89,16 +91,6 @@ def offer_alternatives(
     free = alternatives(session, site, taken.procedure, taken.start, now, count)
     taken.extra = {"alternatives": free, "timezone": site.timezone}
     return taken
-
-
-def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
-    """The site; unknown is a 404 for a path, or a field error when named in a request body."""
-    site = session.get(Site, site_id)
-    if site is None:
-        if field_name:
-            raise InvalidRequest.for_field(field_name, N_("Unknown site."))
-        raise NotFound(N_("Unknown site."))
-    return site
 
 
 def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> Procedure:
@@ -239,7 +231,7 @@ def book(
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
         procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
     phone, email = contact_details(request, site)
-    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    today = local_date(now, site.timezone)
     file = check_file(
         procedure, request.answers, request.declared, today=today, language=request.language
     )
@@ -289,7 +281,7 @@ def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> N
     appointment.local_date = local.date()
     appointment.local_weekday = local.weekday()
     appointment.local_hour = local.hour
-    appointment.lead_days = (local.date() - now.astimezone(zone).date()).days
+    appointment.lead_days = (local.date() - local_date(now, site.timezone)).days
 
 
 def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
@@ -447,7 +439,7 @@ def next_free_start(
     procedure = get_procedure(catalogue, procedure_id, "procedure_id")
     procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
     rules = rules_for(procedure, site, now)
-    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    today = local_date(now, site.timezone)
     last = rules.last_day if any_day else today
     slots = search_slots(session, site, procedure, today, last, rules)
     return from_minute(slots[0].start) if slots else None

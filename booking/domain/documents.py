@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from booking.core.clock import local_date
 from booking.core.errors import FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.domain.models import Appointment, ChecklistVersion
+from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue, Procedure
 from completeness.evaluation import Checklist, coerce_answers, evaluate
 from completeness.language import ChecklistSpec, parse_checklist
@@ -162,7 +164,8 @@ def record_presented(
     or all but `not_presented` (the quicker entry when only a few are missing)."""
     spec = checklist_for(session, catalogue, appointment)
     answers, _ = coerce_answers(spec, appointment.answers)
-    expected = evaluate(spec, answers, appointment.declared, today=now.date())
+    today = local_date(now, get_site(session, appointment.site_id).timezone)
+    expected = evaluate(spec, answers, appointment.declared, today=today)
     if presented is None:
         presented = [d.id for d in expected.documents if d.id not in not_presented]
     known = {d.id for d in expected.documents} | {g.id for g in expected.groups}
@@ -171,7 +174,7 @@ def record_presented(
         raise InvalidRequest.for_field(
             "presented", N_("Unknown document: {id}."), id=", ".join(unknown)
         )
-    at_counter = evaluate(spec, answers, presented, today=now.date())
+    at_counter = evaluate(spec, answers, presented, today=today)
     appointment.presented = sorted(set(presented))
     appointment.missing_presented = [m.id for m in at_counter.missing]
     appointment.file_complete = not appointment.missing_presented

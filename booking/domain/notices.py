@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from booking.core.references import display_reference, manage_token, management_code
 from booking.domain.documents import personal_list
-from booking.domain.models import Appointment, Site
+from booking.domain.models import Appointment
+from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue
 from notifications.calendar import CalendarVisit, calendar_file, method_of
 from notifications.models import Channel, Kind, Notification
@@ -102,7 +103,7 @@ class Notices:
 
     def seen(self, session: Session, appointment: Appointment, now: datetime) -> None:
         """After a visit marked seen, one satisfaction question by SMS, where the site asks."""
-        site = session.get(Site, appointment.site_id)
+        site = get_site(session, appointment.site_id)
         if not site.survey_enabled or not (appointment.phone and appointment.notify_sms):
             return
         messages = self._messages(session, appointment, Kind.survey, now, now, email=False)
@@ -117,7 +118,7 @@ class Notices:
         enqueue(session, self._messages(session, appointment, kind, now, now), now)
 
     def _remind(self, session: Session, appointment: Appointment, now: datetime) -> None:
-        site = session.get(Site, appointment.site_id)
+        site = get_site(session, appointment.site_id)
         due = reminder_due(appointment.starts_at, site.timezone, site.reminder_hour, now)
         if due is None or due > appointment.starts_at - self.reminder_deadline:
             return  # the visit is sooner than the reminder time: no reminder
@@ -134,7 +135,7 @@ class Notices:
         email: bool = True,
         version: str | None = None,
     ) -> Iterable[Message]:
-        site = session.get(Site, appointment.site_id)
+        site = get_site(session, appointment.site_id)
         procedure = self.catalogue.get(appointment.procedure_id)
         tz = ZoneInfo(site.timezone)
         visit = Visit(
@@ -202,7 +203,7 @@ class Notices:
         documents: list[str],
         now: datetime,
     ) -> CalendarVisit:
-        site = session.get(Site, appointment.site_id)
+        site = get_site(session, appointment.site_id)
         procedure = self.catalogue.get(appointment.procedure_id)
         host = urlsplit(self.links.public_url).hostname or "guichet"
         title = procedure.name.get(appointment.language) if procedure else "Rendez-vous"

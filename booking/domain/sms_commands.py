@@ -14,6 +14,7 @@ from sqlmodel import Session
 from booking.core.errors import Conflict
 from booking.core.lifecycle import Outcome
 from booking.domain import appointments
+from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment
 from booking.domain.notices import Notices
 from notifications.models import Kind, Notification, Status
@@ -32,13 +33,10 @@ def cancel_by_sms(session: Session, notices: Notices, phone: str, body: str, now
     if appointment is None or appointment.phone != phone:
         return False
     try:  # a visit already cancelled, finished or started is left as it is
-        outcome = appointments.cancel(session, appointment, now=now)
+        outcome = cancel_and_tell(session, notices, appointment, now=now)
     except Conflict:
         return False
-    if outcome is Outcome.repeat:
-        return False
-    notices.cancelled(session, appointment, now)
-    return True
+    return outcome is Outcome.apply
 
 
 def record_satisfaction(session: Session, phone: str, body: str, now: datetime) -> bool:

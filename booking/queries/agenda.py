@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from booking.core.access import Actor, Permission
-from booking.core.clock import Clock
-from booking.core.errors import NotFound
-from booking.core.i18n import N_
-from booking.core.statuses import LIVE_STATUSES
+from booking.core.clock import Clock, local_date
+from booking.core.lifecycle import to_record
 from booking.domain import documents
 from booking.domain.models import Appointment, Counter, Site
+from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
 
@@ -57,11 +56,9 @@ class Desk:
         actor.require(Permission.agenda, site_id)
         now = self._clock()
         with self._uow.reading() as session:
-            site = session.get(Site, site_id)
-            if site is None:
-                raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
             zone = ZoneInfo(site.timezone)
-            day = day or now.astimezone(zone).date()
+            day = day or local_date(now, site.timezone)
             begins = datetime.combine(day, time(0), tzinfo=zone)
             ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
             counters = list(
@@ -97,7 +94,7 @@ class Desk:
                     site=site,
                     counter=by_id[visit.counter_id],
                     file_status=documents.file_status(visit),
-                    to_record=visit.status in LIVE_STATUSES and visit.ends_at <= now,
+                    to_record=to_record(visit.status, visit.ends_at, now),
                 )
                 for visit in session.execute(query).scalars()
             ]

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from booking.core.access import Actor, Permission
-from booking.core.clock import Clock
-from booking.core.errors import NotFound
-from booking.core.i18n import N_
-from booking.domain.models import Appointment, Site
+from booking.core.clock import Clock, local_date
+from booking.domain.models import Appointment
+from booking.domain.sites import get_site
 from booking.domain.staff_models import AuditEvent
 from notifications.models import Notification
 from notifications.senders import mask_tokens
@@ -88,11 +87,9 @@ class SiteRecords:
         self, session: Session, site_id: str, day: date | None
     ) -> tuple[datetime, datetime, date]:
         """The site's local day [begins, ends) in UTC; today by default."""
-        site = session.get(Site, site_id)
-        if site is None:
-            raise NotFound(N_("Unknown site."))
+        site = get_site(session, site_id)
         zone = ZoneInfo(site.timezone)
-        day = day or self._clock().astimezone(zone).date()
+        day = day or local_date(self._clock(), site.timezone)
         begins = datetime.combine(day, time(0), tzinfo=zone)
         ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
         return begins, ends, day

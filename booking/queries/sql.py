@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Integer, and_, case, func, or_
 from sqlalchemy.sql.expression import ColumnElement
 
+from booking.core.lifecycle import ARRIVED_STATUSES, UNRECORDED_STATUSES
 from booking.core.statuses import AppointmentStatus
 from booking.domain.models import Appointment
 from storage.date_functions import minutes_between
@@ -38,13 +39,14 @@ def is_seen(now: datetime) -> ColumnElement[bool]:
     """Seen, or checked in or called and now over: the visitor came."""
     return or_(
         Appointment.status == S.seen,
-        and_(Appointment.status.in_((S.checked_in, S.called)), Appointment.ends_at <= now),
+        and_(Appointment.status.in_(ARRIVED_STATUSES), Appointment.ends_at <= now),
     )
 
 
 def is_unrecorded(now: datetime) -> ColumnElement[bool]:
-    """Over, and nobody said whether the visitor came."""
-    return and_(Appointment.status == S.booked, Appointment.ends_at <= now)
+    """`booking.core.lifecycle.unrecorded` in SQL: over, and nobody said whether the visitor
+    came (the counter's "to record" is the other rule, beside it there)."""
+    return and_(Appointment.status.in_(UNRECORDED_STATUSES), Appointment.ends_at <= now)
 
 
 def is_called(now: datetime) -> ColumnElement[bool]:

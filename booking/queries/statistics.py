@@ -18,18 +18,18 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlmodel import Session
 
 from booking.core.access import Actor, Permission
-from booking.core.clock import Clock
-from booking.core.errors import InvalidRequest, NotFound
+from booking.core.clock import Clock, local_date
+from booking.core.errors import InvalidRequest
 from booking.core.i18n import N_
 from booking.core.slots import SiteCalendar, offered_seats
 from booking.domain.availability import SitePlan, load_site_plan
 from booking.domain.models import Appointment, Counter, CounterProcedure, Site
+from booking.domain.sites import get_site
 from booking.queries import sql
 from booking.queries.figures import (
     Affluence,
@@ -185,7 +185,7 @@ class Statistics:
 
     def last_weeks(self, site: Site, weeks: int = 13) -> Period:
         """The default period: the whole weeks up to yesterday in the site's time."""
-        yesterday = self._clock().astimezone(ZoneInfo(site.timezone)).date()
+        yesterday = local_date(self._clock(), site.timezone)
         yesterday -= timedelta(days=1)
         return Period(yesterday - timedelta(weeks=weeks) + timedelta(days=1), yesterday)
 
@@ -208,9 +208,7 @@ def _before(period: Period) -> Period:
 
 
 def _site(session: Session, site_id: str) -> Site:
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFound(N_("Unknown site."))
+    site = get_site(session, site_id)
     return site
 
 

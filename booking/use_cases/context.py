@@ -4,10 +4,10 @@ the procedure catalogue and the notices (the messages each change writes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from booking.config.settings import Settings
-from booking.core.clock import Clock
+from booking.core.clock import Clock, local_date
 from booking.domain.notices import Notices
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
@@ -23,3 +23,7 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def today(self, timezone: str | None = None) -> date:
+        """The local date in a site's zone, or in the default zone where no site is known."""
+        return local_date(self.clock(), timezone or self.settings.default_timezone)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from booking.core.clock import local_date
 from booking.core.errors import InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.slots import Slot, from_minute
@@ -16,6 +17,7 @@ from booking.domain import appointments
 from booking.domain.availability import rules_for, search_slots
 from booking.domain.documents import check_eligibility, evaluate_answers
 from booking.domain.models import Counter, CounterProcedure, Site
+from booking.domain.sites import get_site
 from booking.use_cases.context import Context
 from booking.use_cases.slot_lists import SlotListCache, site_and_revision, slot_list_body
 from completeness.catalogue import Procedure
@@ -49,7 +51,7 @@ class Directory:
     ) -> Checklist:
         """What applies to these answers (given as text), and what is missing from the
         documents declared; bad answers are a 422."""
-        today = self._context.now().date()
+        today = self._context.today()
         return evaluate_answers(procedure, raw_answers, today=today, declared=declared)
 
     async def slots(
@@ -76,7 +78,7 @@ class Directory:
         now = self._context.now()
         if answers:
             site_values, _ = site_and_revision(self._uow, site_id)
-            today = now.astimezone(ZoneInfo(site_values["timezone"])).date()
+            today = local_date(now, site_values["timezone"])
             check_eligibility(procedure, answers, today=today, language=language)
         return await slot_list_body(
             self._uow, self._slot_lists, site_id, procedure, first_day, last_day, now
@@ -98,7 +100,7 @@ class Directory:
             offers = []
             for site in serving:
                 rules = rules_for(procedure, site, now)
-                today = now.astimezone(ZoneInfo(site.timezone)).date()
+                today = local_date(now, site.timezone)
                 slots = search_slots(session, site, procedure, today, rules.last_day, rules)
                 first = from_minute(slots[0].start, ZoneInfo(site.timezone)) if slots else None
                 offers.append(SiteOffer(site, first, rules.last_day))
@@ -114,13 +116,11 @@ class Directory:
             )
 
     def local_today(self, site: Site) -> date:
-        return self._context.now().astimezone(ZoneInfo(site.timezone)).date()
+        return self._context.today(site.timezone)
 
     def site(self, site_id: str) -> Site:
         with self._uow.reading() as session:
-            site = session.get(Site, site_id)
-        if site is None:
-            raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
         return site
 
     def offer(
@@ -133,11 +133,9 @@ class Directory:
             procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
         now = self._context.now()
         with self._uow.reading() as session:
-            site = session.get(Site, site_id)
-            if site is None:
-                raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
             rules = rules_for(procedure, site, now)
-            today = now.astimezone(ZoneInfo(site.timezone)).date()
+            today = local_date(now, site.timezone)
             slots = search_slots(session, site, procedure, max(first, today), last, rules)
         return Offer(site, procedure, slots, today, rules.last_day)
 

@@ -10,12 +10,13 @@ from sqlalchemy import delete, or_, select
 from sqlmodel import Session
 
 from booking.core.access import Actor, Permission
+from booking.core.clock import local_date
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.core.lifecycle import Outcome
 from booking.core.slots import WeeklyWindow, day_starts, fits_the_grid, from_minute, to_minute
 from booking.core.statuses import LIVE_STATUSES
-from booking.domain import appointments, audit, revisions
+from booking.domain import audit, revisions
+from booking.domain.cancellation import cancel_and_tell
 from booking.domain.closures import ClosureRange, counter_of_site, local_range, visits_inside
 from booking.domain.models import (
     Appointment,
@@ -25,6 +26,7 @@ from booking.domain.models import (
     OpeningWindow,
     Site,
 )
+from booking.domain.sites import get_site
 from booking.use_cases.context import Context
 
 
@@ -88,9 +90,7 @@ class SiteAdmin:
     def site(self, actor: Actor, site_id: str) -> Site:
         actor.require(Permission.run_site, site_id)
         with self._uow.reading() as session:
-            site = session.get(Site, site_id)
-        if site is None:
-            raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
         return site
 
     def update_settings(self, actor: Actor, site_id: str, changes: SiteSettings) -> Site:
@@ -102,9 +102,7 @@ class SiteAdmin:
             message = N_("Keep personal data 30 to 3650 days.")
             raise InvalidRequest.for_field("retention_days", message)
         with self._uow.writing() as session:
-            site = session.get(Site, site_id)
-            if site is None:
-                raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
             site.reminder_hour = changes.reminder_hour
             site.survey_enabled = changes.survey_enabled
             site.auto_no_show = changes.auto_no_show
@@ -160,8 +158,7 @@ class SiteAdmin:
             raise InvalidRequest(N_("Some fields are not valid."), errors)
         now = self._context.now()
         with self._uow.writing() as session:
-            if session.get(Site, site_id) is None:
-                raise NotFound(N_("Unknown site."))
+            get_site(session, site_id)
             if spec.id is None:
                 counter = Counter(site_id=site_id, name=spec.name.strip())
             else:
@@ -199,7 +196,7 @@ class SiteAdmin:
         actor.require(Permission.run_site, site_id)
         with self._uow.reading() as session:
             site, counter = self._counter(session, site_id, counter_id)
-            today = self._context.now().astimezone(ZoneInfo(site.timezone)).date()
+            today = self._context.today(site.timezone)
             return [_spec(w) for w in _current(session, counter.id, today)]  # type: ignore[arg-type]
 
     def replace_windows(
@@ -218,10 +215,11 @@ class SiteAdmin:
         actor.require(Permission.run_site, site_id)
         check_windows(windows)
         now = self._context.now()
+        notices = self._context.notices
         with self._uow.writing() as session:
             site, counter = self._counter(session, site_id, counter_id)
             zone = ZoneInfo(site.timezone)
-            today = now.astimezone(zone).date()
+            today = local_date(now, site.timezone)
             planned = [replace(w, valid_from=max(w.valid_from or today, today)) for w in windows]
             revisions.bump(session.connection(), [site.id])
             affected = self._outside(session, counter, planned, now, zone, lock=not dry_run)
@@ -250,10 +248,7 @@ class SiteAdmin:
                 )
             for visit in affected:
                 reason = N_("The opening hours of the counter changed.")
-                if appointments.cancel(session, visit, now=now, by_office=True, reason=reason) is (
-                    Outcome.apply
-                ):
-                    self._context.notices.cancelled(session, visit, now)
+                cancel_and_tell(session, notices, visit, now=now, by_office=True, reason=reason)
             audit.record(
                 session,
                 actor,
@@ -275,7 +270,7 @@ class SiteAdmin:
         with self._uow.reading() as session:
             site, counter = self._counter(session, site_id, counter_id)
         zone = ZoneInfo(site.timezone)
-        today = self._context.now().astimezone(zone).date()
+        today = self._context.today(site.timezone)
         weekly = tuple(
             WeeklyWindow(w.weekday, w.starts, w.ends, w.valid_from or today, w.valid_to)
             for w in windows
@@ -292,9 +287,7 @@ class SiteAdmin:
 
     @staticmethod
     def _counter(session: Session, site_id: str, counter_id: int) -> tuple[Site, Counter]:
-        site = session.get(Site, site_id)
-        if site is None:
-            raise NotFound(N_("Unknown site."))
+        site = get_site(session, site_id)
         counter = counter_of_site(session, site_id, counter_id)
         if counter is None:
             raise NotFound(N_("Unknown counter."))
@@ -339,10 +332,9 @@ class SiteAdmin:
         actor.require(Permission.run_site, site_id)
         reason = request.reason.strip()
         now = self._context.now()
+        notices = self._context.notices
         with self._uow.writing() as session:
-            site = session.get(Site, site_id)
-            if site is None:
-                raise NotFound(N_("Unknown site."))
+            site = get_site(session, site_id)
             closure = self._checked(session, site, request, reason)
             revisions.bump(session.connection(), [site.id])  # bookings racing it wait here
             affected = visits_inside(session, closure, lock=not request.dry_run)
@@ -365,11 +357,7 @@ class SiteAdmin:
             session.add(row)
             session.flush()
             for visit in affected:
-                outcome = appointments.cancel(
-                    session, visit, now=now, by_office=True, reason=reason[:100]
-                )
-                if outcome is Outcome.apply:
-                    self._context.notices.cancelled(session, visit, now)
+                cancel_and_tell(session, notices, visit, now=now, by_office=True, reason=reason)
             audit.record(
                 session,
                 actor,

@@ -22,10 +22,10 @@ import msgspec
 from sqlalchemy import bindparam, select
 
 from booking.core.errors import NotFound
-from booking.core.i18n import N_
 from booking.core.slots import BookingRules, Slot, local_iso
 from booking.domain.availability import rules_for, search_slots, whole_days
 from booking.domain.models import Site, SiteRevision
+from booking.domain.sites import UNKNOWN_SITE
 from completeness.catalogue import Procedure
 from storage.unit_of_work import UnitOfWork
 
@@ -94,7 +94,7 @@ def site_and_revision(uow: UnitOfWork, site_id: str) -> tuple[dict[str, Any], in
     with uow.read_connection() as connection:
         row = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
     if row is None:
-        raise NotFound(N_("Unknown site."))
+        raise NotFound(UNKNOWN_SITE)
     values = row._asdict()
     return values, values.pop("revision") or 0
 

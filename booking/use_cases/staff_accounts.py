@@ -19,6 +19,7 @@ from booking.core.errors import BookingError, InvalidRequest
 from booking.core.i18n import N_
 from booking.domain import audit
 from booking.domain.models import Site
+from booking.domain.sites import get_site
 from booking.domain.staff_models import SignInFailure, StaffMember, StaffSession, StaffSite
 from booking.use_cases.context import Context
 
@@ -69,8 +70,7 @@ class StaffAccounts:
             if session.execute(select(StaffMember).where(StaffMember.email == email)).first():
                 raise InvalidRequest.for_field("email", N_("This account already exists."))
             for site_id in sites:
-                if session.get(Site, site_id) is None:
-                    raise InvalidRequest.for_field("sites", N_("Unknown site."))
+                get_site(session, site_id, field_name="sites")
             member = StaffMember(
                 email=email,
                 password_hash=self._hasher.hash(password),

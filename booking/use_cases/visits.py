@@ -7,7 +7,6 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -16,12 +15,14 @@ from booking.core.access import Actor, Forbidden, Permission
 from booking.core.contacts import phone_key
 from booking.core.errors import BookingError, Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.core.lifecycle import Move, Outcome
+from booking.core.lifecycle import Move, Outcome, changeable, to_record
 from booking.core.references import code_matches, manage_token, management_code
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.domain import appointments, audit, documents, idempotency, repeats
 from booking.domain.appointments import BookingRequest, SlotTaken
+from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment, Counter, Site
+from booking.domain.sites import get_site
 from booking.use_cases.context import Context
 from completeness.evaluation import Checklist
 from notifications.calendar import CalendarVisit
@@ -47,6 +48,7 @@ class VisitView:
     documents: Checklist  # the personal list: what applies to this citizen's answers
     token: str | None = None
     to_record: bool = False  # its time is past and nobody recorded an outcome
+    changeable: bool = False  # the citizen may still move or cancel it (booked, not started)
 
     @property
     def file_status(self) -> str:
@@ -126,7 +128,7 @@ class Visits:
     def check_contacts(self, request: BookingRequest) -> None:
         """Refuse, field by field, contact details a booking would refuse (before the summary)."""
         with self._uow.reading() as session:
-            site = appointments.get_site(session, request.site_id, field_name="site_id")
+            site = get_site(session, request.site_id, field_name="site_id")
             appointments.contact_details(request, site)
 
     def return_visit(self, reference: str, *, actor: Actor) -> VisitView:
@@ -282,8 +284,8 @@ class Visits:
         """Cancel, free the slot, and tell the citizen why through the channels they chose."""
         with self._uow.writing() as session:
             appointment = self._staffs(session, reference, actor)
-            reason = reason.strip()[:100]
             self._cancel(session, appointment, by_office=True, reason=reason)
+            reason = appointment.cancel_reason
             self._audit(session, actor, "visit.cancel_by_office", appointment, reason=reason)
             return self._view(session, appointment)
 
@@ -344,12 +346,10 @@ class Visits:
     def _cancel(
         self, session: Session, appointment: Appointment, *, by_office: bool, reason: str | None
     ) -> None:
-        now = self._now()
-        outcome = appointments.cancel(
-            session, appointment, now=now, by_office=by_office, reason=reason
+        notices = self._context.notices
+        cancel_and_tell(
+            session, notices, appointment, now=self._now(), by_office=by_office, reason=reason
         )
-        if outcome is Outcome.apply:
-            self._context.notices.cancelled(session, appointment, now)
 
     def _move(
         self,
@@ -411,16 +411,24 @@ class Visits:
     def _view(
         self, session: Session, appointment: Appointment, *, with_token: bool = False
     ) -> VisitView:
-        site = session.get(Site, appointment.site_id)
+        site = get_site(session, appointment.site_id)
         counter = session.get(Counter, appointment.counter_id)
-        today = self._now().astimezone(ZoneInfo(site.timezone)).date()
+        today = self._context.today(site.timezone)
         checklist = documents.personal_list(session, self._catalogue, appointment, today=today)
         token = None
         if with_token:
             secret = self._context.settings.secret_key
             token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
-        to_record = appointment.status in LIVE_STATUSES and appointment.ends_at <= self._now()
-        return VisitView(appointment, site, counter, checklist, token, to_record)
+        now, status = self._now(), appointment.status
+        return VisitView(
+            appointment,
+            site,
+            counter,
+            checklist,
+            token,
+            to_record=to_record(status, appointment.ends_at, now),
+            changeable=changeable(status, appointment.starts_at, now),
+        )
 
     @contextmanager
     def _offering_alternatives(self) -> Iterator[None]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from booking.core.errors import Conflict
-from booking.core.lifecycle import Move, Outcome, decide
+from booking.core.lifecycle import Move, Outcome, changeable, decide, to_record, unrecorded
 from booking.core.statuses import AppointmentStatus as S
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -107,3 +107,33 @@ def test_an_unrecorded_past_visit_stays_out_of_the_citizens_reach():
         assert "started" in refused.value.detail
     no_show = decide(Move.no_show, S.booked, starts_at=START, now=NEXT_DAY, timezone="Europe/Paris")
     assert no_show is Outcome.apply
+
+
+# "to record" (the counter's) and "unrecorded" (the figures'): two rules, side by side.
+OVER = START + timedelta(minutes=15)
+AFTER = OVER + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("status", "owed", "unknown"),
+    [
+        (S.booked, True, True),
+        (S.checked_in, True, False),  # the visitor came: the figures count it as seen
+        (S.called, True, False),
+        (S.seen, False, False),
+        (S.no_show, False, False),
+        (S.cancelled_by_citizen, False, False),
+        (S.cancelled_by_office, False, False),
+    ],
+)
+def test_to_record_and_unrecorded_differ_for_an_arrived_visitor(status, owed, unknown):
+    assert to_record(status, OVER, AFTER) is owed
+    assert unrecorded(status, OVER, AFTER) is unknown
+    assert not to_record(status, OVER, START) and not unrecorded(status, OVER, START)
+
+
+def test_only_a_booked_visit_not_started_is_changeable_by_the_citizen():
+    assert changeable(S.booked, START, DAY_BEFORE)
+    assert not changeable(S.booked, START, START)
+    assert not changeable(S.checked_in, START, DAY_BEFORE)
+    assert not changeable(S.cancelled_by_citizen, START, DAY_BEFORE)

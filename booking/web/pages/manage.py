@@ -116,7 +116,7 @@ def _visit_page(
         "manage/visit.html",
         view=view,
         start=start,
-        can_change=appointment.status == "booked" and start > datetime.now(start.tzinfo),
+        can_change=view.changeable,
         live=appointment.status in LIVE,
         documents=documents_to_bring(view.documents, language),
         procedure=directory.procedure(appointment.procedure_id),

@@ -1,0 +1,22 @@
+"""Finding a site: the one lookup every use case and query makes, with the one answer for an
+unknown site."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from booking.core.errors import InvalidRequest, NotFound
+from booking.core.i18n import N_
+from booking.domain.models import Site
+
+UNKNOWN_SITE = N_("Unknown site.")
+
+
+def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
+    """The site; unknown is a 404 for a path, or a field error when named in a request body."""
+    site = session.get(Site, site_id)
+    if site is None:
+        if field_name:
+            raise InvalidRequest.for_field(field_name, UNKNOWN_SITE)
+        raise NotFound(UNKNOWN_SITE)
+    return site

@@ -1,0 +1,60 @@
+"""Rules written once and read from several places agree wherever they are read: the figures'
+"unrecorded" in SQL and in Python, the site's revision bumped by bookings and by changes of its
+configuration, "today" in the default zone where no site is known."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+
+from booking.core.lifecycle import unrecorded
+from booking.core.statuses import AppointmentStatus
+from booking.demo.builders import add_closure
+from booking.domain.models import Appointment, Site, SiteRevision
+from booking.queries import sql
+from tests.support.scenarios import TUESDAY_9, request, setup_site
+
+
+def test_the_figures_unrecorded_is_the_cores_rule_in_sql(container, clock):
+    setup_site(container, capacity=len(AppointmentStatus))
+    for _ in AppointmentStatus:
+        container.visits.book(request())
+    with container.engine.begin() as conn:
+        for number, status in enumerate(AppointmentStatus, start=1):
+            conn.execute(
+                text("UPDATE appointment SET status = :s WHERE id = :id"),
+                {"s": status.value, "id": number},
+            )
+    now = TUESDAY_9 + timedelta(hours=1)
+    with container.uow.reading() as session:
+        visits = list(session.execute(select(Appointment)).scalars())
+        in_sql = set(
+            session.execute(select(Appointment.id).where(sql.is_unrecorded(now))).scalars()
+        )
+    in_python = {v.id for v in visits if unrecorded(v.status, v.ends_at, now)}
+    assert in_sql == in_python == {1}  # the booked one only
+
+
+def revision(container) -> int:
+    with container.uow.reading() as session:
+        row = session.get(SiteRevision, "paris")
+        return row.revision if row else 0
+
+
+def test_a_booking_and_a_closure_each_bump_the_sites_revision(container, clock):
+    setup_site(container)
+    before = revision(container)
+    container.visits.book(request())
+    after_booking = revision(container)
+    assert after_booking > before
+    with container.uow.writing() as session:  # a configuration change, through the ORM
+        paris = session.get(Site, "paris")
+        add_closure(session, paris, TUESDAY_9 + timedelta(days=1), TUESDAY_9 + timedelta(days=2))
+    assert revision(container) > after_booking
+
+
+def test_today_without_a_site_is_the_default_zones(container, clock):
+    clock.set(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))  # already 2027 in Paris
+    assert container.context.today().isoformat() == "2027-01-01"
+    assert container.context.today("America/Cayenne").isoformat() == "2026-12-31"
