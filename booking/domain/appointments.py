@@ -6,15 +6,15 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from booking.core.booking_request import MOTIVE_LENGTH, NAME_LENGTH, BookingRequest
 from booking.core.clock import local_date
 from booking.core.contacts import ContactError, normalise_email, normalise_phone
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
@@ -54,23 +54,6 @@ REFUSAL_MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class BookingRequest:
-    site_id: str
-    procedure_id: str
-    start: datetime
-    name: str
-    phone: str | None = None
-    email: str | None = None
-    motive: str | None = None
-    answers: dict[str, Any] = field(default_factory=dict)
-    declared: tuple[str, ...] = ()
-    notify: tuple[str, ...] | None = None  # "sms", "email"; None: every contact given
-    language: str = "fr"
-    channel: Channel = Channel.web
-    return_of: int | None = None  # the visit this one comes back for (a return visit)
-
-
 class SlotTaken(Conflict):
     """The start was free when shown but is full now.
 
@@ -105,6 +88,12 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
     errors = []
     if not request.name.strip():
         errors.append(FieldError("name", N_("Give your name.")))
+    elif len(request.name.strip()) > NAME_LENGTH:
+        message = N_("Give a name of at most {count} characters.")
+        errors.append(FieldError("name", message, {"count": NAME_LENGTH}))
+    if request.motive and len(request.motive.strip()) > MOTIVE_LENGTH:
+        message = N_("Keep the note for the counter to at most {count} characters.")
+        errors.append(FieldError("motive", message, {"count": MOTIVE_LENGTH}))
     phone = email = None
     if request.phone:
         try:

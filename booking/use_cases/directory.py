@@ -15,7 +15,7 @@ from booking.core.i18n import N_
 from booking.core.slots import Slot, from_minute
 from booking.domain import appointments
 from booking.domain.availability import rules_for, search_slots
-from booking.domain.documents import check_eligibility, evaluate_answers
+from booking.domain.documents import check_eligibility, check_file, evaluate_answers
 from booking.domain.models import Counter, CounterProcedure, Site
 from booking.domain.sites import get_site
 from booking.use_cases.context import Context
@@ -53,6 +53,22 @@ class Directory:
         documents declared; bad answers are a 422."""
         today = self._context.today()
         return evaluate_answers(procedure, raw_answers, today=today, declared=declared)
+
+    def check_file(
+        self,
+        site_id: str,
+        procedure_id: str,
+        raw_answers: Mapping[str, str],
+        declared: Collection[str],
+        language: str,
+    ) -> None:
+        """The booking's own checklist gate, asked before the booking (the documents step):
+        the same refusals, with the same fields (`answers.<question>`, `declared`)."""
+        procedure = self.procedure(procedure_id)
+        with self._uow.reading() as session:
+            timezone = get_site(session, site_id).timezone
+        today = self._context.today(timezone)
+        check_file(procedure, raw_answers, declared, today=today, language=language)
 
     async def slots(
         self,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from booking.core.access import Actor, Forbidden, Permission
+from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
 from booking.core.errors import BookingError, Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
@@ -19,7 +20,7 @@ from booking.core.lifecycle import Move, Outcome, changeable, to_record
 from booking.core.references import code_matches, manage_token, management_code
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.domain import appointments, audit, documents, idempotency, repeats
-from booking.domain.appointments import BookingRequest, SlotTaken
+from booking.domain.appointments import SlotTaken
 from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.sites import get_site

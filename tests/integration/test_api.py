@@ -390,3 +390,11 @@ def test_concurrent_retries_with_one_idempotency_key_book_once(client, container
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["reference"] for r in responses}) == 1
     assert count(container, "SELECT count(*) FROM appointment") == 1
+
+
+def test_the_note_for_the_counter_holds_1000_characters_in_the_api_too(client):
+    assert_error_shape(
+        client.post("/api/v1/appointments", json=booking(motive="a" * 1001)), 422, "motive"
+    )
+    booked = client.post("/api/v1/appointments", json=booking(motive="b" * 1000))
+    assert booked.status_code == 201 and booked.json()["motive"] == "b" * 1000

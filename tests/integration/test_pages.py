@@ -67,3 +67,25 @@ def test_every_page_sends_no_referrer(client, container):
     container.visits.book(request())
     for path in ("/", "/accessibilite", "/r/retrouver", "/staff/login"):
         assert client.get(path).headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_note_for_the_counter_is_refused_beyond_1000_characters_never_cut(client, container):
+    form = {
+        "procedure": "residence-permit-pickup",
+        "site": "paris",
+        "start": TUESDAY_9.isoformat(),
+        "doc": ["pickup-notification", "passport", "tax-stamp"],
+        "name": "Amina Diallo",
+        "phone": "06 12 34 56 78",
+    }
+    headers = {"Accept-Language": "fr"}
+    too_long = client.post(
+        "/rendez-vous/recapitulatif", data={**form, "motive": "a" * 1001}, headers=headers
+    )
+    assert too_long.status_code == 422
+    assert "La note pour le guichet ne peut dépasser 1000 caractères" in too_long.text
+    assert "a" * 1001 in too_long.text  # what was typed is kept, whole
+    summary = client.post(
+        "/rendez-vous/recapitulatif", data={**form, "motive": "b" * 1000}, headers=headers
+    )
+    assert summary.status_code == 200 and "b" * 1000 in summary.text

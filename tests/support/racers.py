@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from booking.container import build_container
+from booking.core.booking_request import BookingRequest
 from booking.domain import appointments
-from booking.domain.appointments import BookingRequest, SlotTaken
+from booking.domain.appointments import SlotTaken
 
 
 def book_in_process(

@@ -7,9 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from booking.container import Container
+from booking.core.booking_request import BookingRequest
 from booking.demo.builders import add_counter, add_site
 from booking.domain import appointments
-from booking.domain.appointments import BookingRequest
 from booking.domain.models import Appointment
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -14,41 +13,17 @@ from msgspec import Meta
 
 from booking.core.errors import InvalidRequest
 from booking.core.i18n import N_
-from booking.use_cases.visits import BookingRequest, IdempotencyKey
+from booking.use_cases.visits import IdempotencyKey
+from booking.web.api.booking_body import AppointmentCreate, booking_request
 from booking.web.api.presenters import visit_json
 from booking.web.deps import Reference, TokenHeader, VisitsDep
 from booking.web.downloads import calendar_response
 from booking.web.errors import documented_errors, request_language
-
-Answer = str | bool | int | float | None
-
-
-class AppointmentCreate(msgspec.Struct, forbid_unknown_fields=True):
-    site_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    procedure_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    start: Annotated[str, Meta(min_length=1, max_length=40, description="ISO 8601 with UTC offset")]
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
-    phone: Annotated[str, Meta(max_length=40)] | None = None
-    email: Annotated[str, Meta(max_length=254)] | None = None
-    motive: Annotated[str, Meta(max_length=1000)] | None = None
-    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Answer], Meta(max_length=100)] = {}
-    declared: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)] = []
-    notify: Annotated[list[Literal["sms", "email"]], Meta(max_length=2)] | None = None
+from booking.web.shared.dates import required_moment
 
 
 class Reschedule(msgspec.Struct, forbid_unknown_fields=True):
     start: Annotated[str, Meta(min_length=1, max_length=40)]
-
-
-def parse_start(text: str) -> datetime:
-    message = N_("Give the start as an ISO 8601 date and time with its UTC offset.")
-    try:
-        start = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidRequest.for_field("start", message) from None
-    if start.tzinfo is None:
-        raise InvalidRequest.for_field("start", message)
-    return start
 
 
 @post(
@@ -70,24 +45,12 @@ def create_appointment(
     if not data.name.strip():
         raise InvalidRequest.for_field("name", N_("Give your name."))
     language = request_language(request)
-    booking_request = BookingRequest(
-        site_id=data.site_id,
-        procedure_id=data.procedure_id,
-        start=parse_start(data.start),
-        name=data.name,
-        phone=data.phone,
-        email=data.email,
-        motive=data.motive,
-        answers=dict(data.answers),
-        declared=tuple(data.declared),
-        notify=tuple(data.notify) if data.notify is not None else None,
-        language=language,
-    )
+    wanted = booking_request(data, start=required_moment(data.start), language=language)
     key = None
     if idempotency_key:
         digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
         key = IdempotencyKey(idempotency_key, digest)
-    view = visits.book(booking_request, key=key)
+    view = visits.book(wanted, key=key)
     return Response(visit_json(view, language), status_code=HTTP_201_CREATED)
 
 
@@ -139,5 +102,5 @@ def reschedule_appointment(
     data: JSONBody[Reschedule],
     token: TokenHeader = None,
 ) -> dict[str, Any]:
-    view = visits.reschedule(reference, token, parse_start(data.start))
+    view = visits.reschedule(reference, token, required_moment(data.start))
     return visit_json(view, request_language(request))

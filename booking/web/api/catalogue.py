@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
-from booking.core.errors import InvalidRequest
-from booking.core.i18n import N_
 from booking.web.api.checklists import checklist_json
 from booking.web.api.presenters import procedure_json, site_json
 from booking.web.deps import DirectoryDep, OptionalQuery
 from booking.web.errors import documented_errors, request_language
-
-
-def parse_day(text: str | None, field_name: str) -> date:
-    message = N_("Give a date as YYYY-MM-DD.")
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        raise InvalidRequest.for_field(field_name, message) from None
+from booking.web.shared.dates import required_date
 
 
 def answers_in_query(request: Request, reserved: set[str]) -> dict[str, str]:
@@ -52,8 +42,8 @@ async def site_slots(
     body = await directory.slots(
         site_id,
         procedure or "",
-        parse_day(first, "from"),
-        parse_day(last, "to"),
+        required_date(first, "from"),
+        required_date(last, "to"),
         answers=answers_in_query(request, reserved={"procedure", "from", "to", "lang"}),
         language=request_language(request),
     )

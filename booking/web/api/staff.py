@@ -4,8 +4,8 @@ routes need no CSRF token."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -15,14 +15,14 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta
 
+from booking.core.booking_request import BookingRequest
 from booking.core.errors import InvalidRequest
 from booking.core.i18n import N_
 from booking.core.references import display_reference
-from booking.core.statuses import Channel
 from booking.queries.agenda import AgendaRow
 from booking.use_cases.site_admin import ClosureRequest, CounterSpec, WindowSpec
-from booking.use_cases.visits import BookingRequest, VisitView
-from booking.web.api.appointments import Answer, parse_start
+from booking.use_cases.visits import VisitView
+from booking.web.api.booking_body import StaffBooking, booking_request
 from booking.web.api.presenters import affected_json, appointment_json, visit_json
 from booking.web.deps import (
     ActorDep,
@@ -38,6 +38,7 @@ from booking.web.deps import (
     provide_bearer_actor,
 )
 from booking.web.errors import documented_errors
+from booking.web.shared.dates import parse_date, parse_time, required_moment
 
 Reference = Annotated[str, PathParameter(max_length=40)]
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -47,23 +48,6 @@ STAFF_ERRORS = documented_errors(400, 401, 403, 404, 409, 422)
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, Meta(min_length=1, max_length=254)]
     password: Annotated[str, Meta(min_length=1, max_length=200)]
-
-
-class StaffBooking(msgspec.Struct, forbid_unknown_fields=True):
-    """The public booking's body, with the channel and the citizen's language."""
-
-    site_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    procedure_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
-    channel: Literal["phone", "desk", "intermediary"]
-    start: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
-    language: Literal["fr", "en"] = "fr"
-    phone: Annotated[str, Meta(max_length=40)] | None = None
-    email: Annotated[str, Meta(max_length=254)] | None = None
-    motive: Annotated[str, Meta(max_length=1000)] | None = None
-    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Answer], Meta(max_length=100)] = {}
-    declared: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)] = []
-    notify: Annotated[list[Literal["sms", "email"]], Meta(max_length=2)] | None = None
 
 
 class Cancellation(msgspec.Struct, forbid_unknown_fields=True):
@@ -113,13 +97,6 @@ def staff_logout(request: Request, actor: ActorDep, staff: StaffDep) -> None:
     staff.sign_out(bearer_token(request) or "")
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise InvalidRequest.for_field("date", N_("Give a date as YYYY-MM-DD.")) from None
-
-
 @get(
     "/sites/{site_id:str}/agenda",
     sync_to_thread=True,
@@ -134,7 +111,7 @@ def agenda(
     counter: Annotated[int | None, QueryParameter(ge=1)] = None,
 ) -> dict[str, Any]:
     """The site's local day (today by default), every status, in time order."""
-    found = desk.agenda(actor, site_id, _day(day), counter_id=counter)
+    found = desk.agenda(actor, site_id, parse_date(day, "date"), counter_id=counter)
     return {"date": found.day.isoformat(), "appointments": [row_json(r) for r in found.rows]}
 
 
@@ -227,20 +204,7 @@ def documents_presented(
 
 
 def _staff_request(data: StaffBooking, start: datetime) -> BookingRequest:
-    return BookingRequest(
-        site_id=data.site_id,
-        procedure_id=data.procedure_id,
-        start=start,
-        name=data.name,
-        phone=data.phone,
-        email=data.email,
-        motive=data.motive,
-        answers=dict(data.answers),
-        declared=tuple(data.declared),
-        notify=tuple(data.notify) if data.notify is not None else None,
-        language=data.language,
-        channel=Channel(data.channel),
-    )
+    return booking_request(data, start=start, language=data.language, channel=data.channel)
 
 
 def _booked(view: VisitView, language: str) -> Response[dict[str, Any]]:
@@ -268,7 +232,7 @@ def book_on_behalf(
     if data.start is None:
         request = _staff_request(data, datetime.now(UTC))
         return _booked(visits.walk_in(request, actor=actor), data.language)
-    request = _staff_request(data, parse_start(data.start))
+    request = _staff_request(data, required_moment(data.start))
     return _booked(visits.book(request, actor=actor), data.language)
 
 
@@ -281,13 +245,6 @@ class ClosureBody(msgspec.Struct, forbid_unknown_fields=True):
     counter_id: int | None = None
     dry_run: bool = False
     cancel_affected: bool = False
-
-
-def _parsed(parse, text: str | None, field: str, message: str):  # type: ignore[no-untyped-def]
-    try:
-        return parse(text) if text is not None else None
-    except ValueError:
-        raise InvalidRequest.for_field(field, message) from None
 
 
 @post(
@@ -303,13 +260,11 @@ def add_closure(
     """Close a counter or the whole site, days (inclusive) or hours, with a reason. Booked
     visits inside answer 409 with `affected`, unless `cancel_affected`: then they are cancelled
     by the office and told, in one transaction with the closure. `dry_run` saves nothing."""
-    day, clock = date.fromisoformat, time.fromisoformat
-    date_message, time_message = N_("Give a date as YYYY-MM-DD."), N_("Give a time as HH:MM.")
     request = ClosureRequest(
-        start_date=_parsed(day, data.start_date, "start_date", date_message),
-        end_date=_parsed(day, data.end_date, "end_date", date_message),
-        start_time=_parsed(clock, data.start_time, "start_time", time_message),
-        end_time=_parsed(clock, data.end_time, "end_time", time_message),
+        start_date=parse_date(data.start_date, "start_date"),
+        end_date=parse_date(data.end_date, "end_date"),
+        start_time=parse_time(data.start_time, "start_time"),
+        end_time=parse_time(data.end_time, "end_time"),
         reason=data.reason,
         counter_id=data.counter_id,
         dry_run=data.dry_run,
@@ -452,15 +407,13 @@ def replace_counter_windows(
     """Replace the counter's windows from today on (replaced ones end yesterday). Booked
     visits left outside, or on a grid that moved under them, answer 409 with `affected`
     unless `cancel_affected`; `dry_run` saves nothing."""
-    day, clock = date.fromisoformat, time.fromisoformat
-    date_message, time_message = N_("Give a date as YYYY-MM-DD."), N_("Give a time as HH:MM.")
     specs = [
         WindowSpec(
             weekday=w.weekday,
-            starts=_parsed(clock, w.start, f"windows[{i}].start", time_message),
-            ends=_parsed(clock, w.end, f"windows[{i}].end", time_message),
-            valid_from=_parsed(day, w.valid_from, f"windows[{i}].valid_from", date_message),
-            valid_to=_parsed(day, w.valid_to, f"windows[{i}].valid_to", date_message),
+            starts=parse_time(w.start, f"windows[{i}].start"),
+            ends=parse_time(w.end, f"windows[{i}].end"),
+            valid_from=parse_date(w.valid_from, f"windows[{i}].valid_from"),
+            valid_to=parse_date(w.valid_to, f"windows[{i}].valid_to"),
         )
         for i, w in enumerate(data.windows)
     ]
@@ -493,7 +446,7 @@ def site_messages(
 ) -> dict[str, Any]:
     """The site's outbox for a local due date, with delivery status; tokens are masked. With
     the console sender (the embedded default) this is what citizens would receive."""
-    found, messages = records.messages(actor, site_id, _day(day))
+    found, messages = records.messages(actor, site_id, parse_date(day, "date"))
     return {
         "date": found.isoformat(),
         "messages": [
@@ -526,7 +479,7 @@ def site_audit(
     day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
 ) -> dict[str, Any]:
     """Who did what at the site on a local day, and from which address."""
-    found, events = records.audit(actor, site_id, _day(day))
+    found, events = records.audit(actor, site_id, parse_date(day, "date"))
     return {
         "date": found.isoformat(),
         "events": [

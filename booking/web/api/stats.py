@@ -19,7 +19,8 @@ from booking.web.deps import (
 )
 from booking.web.errors import documented_errors
 from booking.web.shared import figure_tables as figures
-from booking.web.shared.figure_tables import TableRequest, parse_day
+from booking.web.shared.dates import required_date
+from booking.web.shared.figure_tables import TableRequest
 
 Grouping = Literal[
     "site", "counter", "procedure", "weekday", "hour", "lead_time", "channel", "reminder"
@@ -35,7 +36,7 @@ STATS = {
 
 
 def _asked(site: str, first: str, last: str, by: str | None = None, **more: Any) -> TableRequest:
-    return TableRequest(site, parse_day(first, "from"), parse_day(last, "to"), by, **more)
+    return TableRequest(site, required_date(first, "from"), required_date(last, "to"), by, **more)
 
 
 def _range(asked: TableRequest) -> dict[str, Any]:

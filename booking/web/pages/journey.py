@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,16 +17,18 @@ from litestar.params import RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from booking.core.booking_request import BookingRequest
 from booking.core.errors import BookingError, Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.use_cases.directory import Offer
-from booking.use_cases.visits import BookingRequest, IdempotencyKey
+from booking.use_cases.visits import IdempotencyKey
 from booking.web.deps import DirectoryDep, VisitsDep
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import alternative_starts, documents_to_bring, steps
 from booking.web.rendering import page
+from booking.web.shared.dates import parse_date, parse_moment, parse_month, required_moment
 from booking.web.shared.forms import contact_form, form_items, journey_of
 
 SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
@@ -96,20 +99,14 @@ def declare_documents(request: Request, directory: DirectoryDep) -> Template | R
         checklist = directory.checklist(procedure, {}, journey.declared)
         errors = [FieldError(f"q_{e.field}", N_("This answer is not valid.")) for e in exc.errors]
     if submitted and not errors:
-        errors += [
-            FieldError(f"q_{question}", N_("Answer this question."))
-            for question in checklist.unanswered
-        ]
-        if checklist.ineligible is not None:
-            ineligible = checklist.ineligible.get(request_language(request))
-            errors.append(
-                FieldError(f"q_{procedure.checklist.eligibility[0].question}", ineligible)
+        language = request_language(request)
+        try:
+            directory.check_file(
+                journey.site, procedure.id, journey.answers, journey.declared, language
             )
-        if not errors and checklist.missing and procedure.checklist.gate == "block":
-            errors.append(
-                FieldError("documents", N_("Some required documents are missing from your file."))
-            )
-        if not errors:
+        except InvalidRequest as exc:
+            errors = [_documents_field(error) for error in exc.errors]
+        else:
             return Redirect(journey.url(SLOT), status_code=HTTP_303_SEE_OTHER)
     return page(
         request,
@@ -123,6 +120,13 @@ def declare_documents(request: Request, directory: DirectoryDep) -> Template | R
         back=journey.url(SITE),
         steps=steps(3),
     )
+
+
+def _documents_field(error: FieldError) -> FieldError:
+    """The booking's field names, as the documents page names its inputs."""
+    if error.field.startswith("answers."):
+        return replace(error, field="q_" + error.field.removeprefix("answers."))
+    return replace(error, field="documents")
 
 
 @get(SLOT, sync_to_thread=True)
@@ -159,7 +163,7 @@ def slot_page(
     **context: Any,
 ) -> Template:
     """The days with free slots of one month and the times of the chosen day."""
-    month = _month(request.query_params.get("month"))
+    month = parse_month(request.query_params.get("month"))
     first = month or directory.local_today(directory.site(journey.site)).replace(day=1)
     offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
     nothing_before_horizon = False
@@ -170,9 +174,10 @@ def slot_page(
             offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
         nothing_before_horizon = not later.slots
     days = _days(offer)
-    chosen = _day(request.query_params.get("day")) or (min(days) if days else None)
-    if journey.start:
-        chosen = datetime.fromisoformat(journey.start).date()
+    chosen = parse_date(request.query_params.get("day")) or (min(days) if days else None)
+    start = parse_moment(journey.start, field=None)
+    if start is not None:
+        chosen = start.date()
     base = journey.fields(without=("start",)) if base is None else base
 
     def month_url(month_start: date) -> str:
@@ -210,20 +215,6 @@ def _days(offer: Offer) -> dict[date, list[datetime]]:
         local = offer.local(slot)
         days.setdefault(local.date(), []).append(local)
     return days
-
-
-def _month(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(f"{text}-01") if text else None
-    except ValueError:
-        return None
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _month_end(first: date) -> date:
@@ -269,18 +260,17 @@ def _contact_page(
 
 
 def _booking_request(request: Request, journey: Journey, typed: dict) -> BookingRequest:
-    notify = tuple(n for n in ("sms", "email") if n in typed.get("notify", ()))
-    return BookingRequest(
+    return BookingRequest.of(
         site_id=journey.site,
         procedure_id=journey.procedure,
-        start=datetime.fromisoformat(journey.start),
+        start=required_moment(journey.start),  # a tampered form: a 422, never a 500
         name=typed.get("name", ""),
-        phone=typed.get("phone") or None,
-        email=typed.get("email") or None,
-        motive=typed.get("motive") or None,
-        answers=dict(journey.answers),
+        phone=typed.get("phone"),
+        email=typed.get("email"),
+        motive=typed.get("motive"),
+        answers=journey.answers,
         declared=journey.declared,
-        notify=notify or None,
+        notify=typed.get("notify") or None,  # nothing ticked: every contact given
         language=request_language(request),
     )
 

@@ -31,6 +31,7 @@ from booking.web.pages.journey import slot_page
 from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import STATUS_LABELS, alternative_starts, documents_to_bring
 from booking.web.rendering import page
+from booking.web.shared.dates import parse_moment
 from booking.web.shared.forms import form_items
 
 Reference = Annotated[str, PathParameter(max_length=40)]
@@ -219,9 +220,8 @@ def move_visit(
 ) -> Template | Redirect:
     form = dict(form_items(body))
     token = _token(request)
-    try:
-        start = datetime.fromisoformat(form.get("start", ""))
-    except ValueError:
+    start = parse_moment(form.get("start"), field=None)
+    if start is None:
         view = _session_view(request, visits, reference)
         if view is None:
             return _expired(reference)

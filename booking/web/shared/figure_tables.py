@@ -12,8 +12,6 @@ from typing import Any
 from litestar import Request, Response
 
 from booking.core.access import Actor
-from booking.core.errors import InvalidRequest
-from booking.core.i18n import N_
 from booking.queries.figures import (
     Affluence,
     Attendance,
@@ -142,13 +140,6 @@ def csv_response(
         writer.writerow(["" if row[c] is None else row[c] for c in columns])
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
     return Response(out.getvalue().encode(), media_type="text/csv", headers=headers)
-
-
-def parse_day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidRequest.for_field(field, N_("Give a date as YYYY-MM-DD.")) from None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from litestar import Request
 
 from booking.web.pages.journey_state import Journey
 
-CONTACT_FIELDS = {"name": 200, "phone": 40, "email": 254, "motive": 300, "key": 64}
+# Fields kept to a bounded length as typed; the note for the counter is not cut: a longer one is
+# refused with a message (`booking.core.booking_request.MOTIVE_LENGTH`).
+CONTACT_FIELDS = {"name": 200, "phone": 40, "email": 254, "key": 64}
 
 
 def journey_of(request: Request) -> Journey:
@@ -27,6 +29,8 @@ def contact_form(items: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in items:
         if key in CONTACT_FIELDS:
             typed[key] = value.strip()[: CONTACT_FIELDS[key]]
+        elif key == "motive":
+            typed[key] = value.strip()
         elif key == "notify" and value in ("sms", "email"):
             typed["notify"].append(value)
     return typed

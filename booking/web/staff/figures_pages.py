@@ -4,7 +4,6 @@ form, and every table as CSV from the session (the JSON API's columns)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,8 @@ from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
 from booking.web.rendering import LOCALES, page
 from booking.web.shared import figure_tables as figures
-from booking.web.shared.figure_tables import TableRequest, parse_day
+from booking.web.shared.dates import parse_date, required_date
+from booking.web.shared.figure_tables import TableRequest
 from booking.web.shared.language import translator
 from booking.web.staff import charts, running
 from completeness.catalogue import Catalogue
@@ -52,10 +52,6 @@ LEAD_TIME_LABELS = {
 CHANNEL_LABELS = {"web": N_("Online"), **running.CHANNELS}
 
 
-def _day(text: str | None, field: str) -> date | None:
-    return parse_day(text, field) if text else None
-
-
 def _risk(text: str | None) -> float:
     try:
         return float(text.replace(",", ".")) if text else DEFAULT_RISK
@@ -81,7 +77,9 @@ def _choices(
         chosen = directory.site(site)  # unknown: 404; not theirs: the use case's 403
     chosen = chosen or sites[0]
     default = statistics.last_weeks(chosen)
-    period = Period(_day(first, "from") or default.first, _day(last, "to") or default.last)
+    period = Period(
+        parse_date(first, "from") or default.first, parse_date(last, "to") or default.last
+    )
     return sites, chosen.id, period
 
 
@@ -190,7 +188,9 @@ def table_csv(
     """One table of the dashboard as a CSV file, the JSON API's columns."""
     if table not in figures.TABLES:
         raise NotFound(N_("No such table."))
-    asked = TableRequest(site, parse_day(first, "from"), parse_day(last, "to"), by, _risk(risk))
+    asked = TableRequest(
+        site, required_date(first, "from"), required_date(last, "to"), by, _risk(risk)
+    )
     name = f"guichet-{site}-{table}-{asked.first.isoformat()}-{asked.last.isoformat()}.csv"
     return figures.table_csv(statistics, actor, table, asked, filename=name)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -36,6 +35,7 @@ from booking.web.pages.presenting import (
     documents_to_bring,
 )
 from booking.web.rendering import page
+from booking.web.shared.dates import parse_date
 from booking.web.shared.forms import form_items
 from booking.web.staff import figures_pages, running, site_pages
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
@@ -108,13 +108,6 @@ def staff_home(request: Request, actor: ActorDep) -> Template | Redirect:
     return page(request, "staff/home.html", actor=actor, sites=sites, Permission=Permission)
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @get("/sites/{site_id:str}/agenda", sync_to_thread=True, opt={"permission": "agenda"})
 def agenda_page(request: Request, site_id: SiteId, actor: ActorDep, desk: DeskDep) -> Template:
     return _agenda(request, site_id, actor, desk)
@@ -134,7 +127,7 @@ def _agenda(
     agenda = desk.agenda(
         actor,
         site_id,
-        _day(query.get("date")),
+        parse_date(query.get("date")),
         counter_id=int(counter) if counter and counter.isdigit() else None,
         search=query.get("q", "")[:100],
     )

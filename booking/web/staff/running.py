@@ -4,7 +4,6 @@ site's closures."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from booking.core.access import Actor
+from booking.core.booking_request import BookingRequest
 from booking.core.errors import BookingError, FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.core.statuses import Channel
@@ -25,11 +25,12 @@ from booking.use_cases.site_admin import (
     SiteAdmin,
     WindowSpec,
 )
-from booking.use_cases.visits import BookingRequest, VisitView
+from booking.use_cases.visits import VisitView
 from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep, VisitsDep
 from booking.web.errors import request_language
 from booking.web.pages.presenting import FILE_LABELS, documents_to_bring
 from booking.web.rendering import page
+from booking.web.shared.dates import parse_date, parse_moment, parse_time
 from booking.web.shared.forms import form_items
 from booking.web.staff.session import check_csrf
 
@@ -41,13 +42,6 @@ CHANNELS = {
 }
 COUNTER = {"permission": "counter"}
 RUN_SITE = {"permission": "run_site"}
-
-
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 @get("/sites/{site_id:str}/reserver", sync_to_thread=True, opt=COUNTER)
@@ -70,7 +64,7 @@ def _booking_page(
     site = directory.site(site_id)
     procedures = list(directory.catalogue)
     chosen = directory.catalogue.get(typed.get("procedure", "")) or procedures[0]
-    day = _date(typed.get("day")) or directory.local_today(site)
+    day = parse_date(typed.get("day")) or directory.local_today(site)
     offer = directory.offer(site_id, chosen.id, day, day, staff=True)
     return page(
         request,
@@ -109,25 +103,20 @@ def book_for_someone_now(
     declared = [value for key, value in items if key == "doc"]
     answers = {k.removeprefix("q_"): v for k, v in items if k.startswith("q_") and v}
     typed = {**form, "_declared": declared}  # type: ignore[dict-item]
-    errors: list[FieldError] = []
-    try:
-        start = datetime.fromisoformat(form.get("start", ""))
-    except ValueError:
-        errors = [FieldError("start", N_("Choose a time."))]
-    if not errors:
-        booking = BookingRequest(
+    start = parse_moment(form.get("start"), field=None)
+    errors = [] if start else [FieldError("start", N_("Choose a time."))]
+    if start:
+        booking = BookingRequest.of(
             site_id=site_id,
             procedure_id=form.get("procedure", ""),
             start=start,
-            name=form.get("name", "").strip()[:200],
-            phone=form.get("phone") or None,
-            email=form.get("email") or None,
+            name=form.get("name", ""),
+            phone=form.get("phone"),
+            email=form.get("email"),
             answers=answers,
-            declared=tuple(declared),
-            language=form.get("language") if form.get("language") in ("fr", "en") else "fr",
-            channel=Channel(form.get("channel"))
-            if form.get("channel") in CHANNELS
-            else Channel.phone,
+            declared=declared,
+            language=form.get("language"),
+            channel=form.get("channel") if form.get("channel") in CHANNELS else Channel.phone,
         )
         try:
             view = visits.book(booking, actor=actor)
@@ -176,13 +165,6 @@ def _closures_page(
     )
 
 
-def _time(text: str | None) -> time | None:
-    try:
-        return time.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @post(
     "/sites/{site_id:str}/fermetures",
     sync_to_thread=True,
@@ -200,8 +182,8 @@ def add_closure(
     form = dict(form_items(body))
     check_csrf(actor, form.get("csrf"))
     start, end = (
-        _date(form.get("start_date")),
-        _date(form.get("end_date") or form.get("start_date")),
+        parse_date(form.get("start_date")),
+        parse_date(form.get("end_date") or form.get("start_date")),
     )
     if start is None or end is None:
         error = FieldError("start_date", N_("Give a date as YYYY-MM-DD."))
@@ -210,8 +192,8 @@ def add_closure(
     closing = ClosureRequest(
         start_date=start,
         end_date=end,
-        start_time=_time(form.get("start_time")),
-        end_time=_time(form.get("end_time")),
+        start_time=parse_time(form.get("start_time")),
+        end_time=parse_time(form.get("end_time")),
         reason=form.get("reason", ""),
         counter_id=int(counter) if counter.isdigit() else None,
         cancel_affected=form.get("cancel_affected") == "1",
@@ -258,7 +240,7 @@ def _window_rows(items: list[tuple[str, str]]) -> tuple[list[WindowSpec], list[F
         cell = {key: (values[row] if row < len(values) else "") for key, values in columns.items()}
         if not cell.get("start") and not cell.get("end"):
             continue
-        starts, ends = _time(cell.get("start")), _time(cell.get("end"))
+        starts, ends = parse_time(cell.get("start")), parse_time(cell.get("end"))
         if starts is None or ends is None or not cell.get("weekday", "").isdigit():
             errors.append(FieldError(f"row-{row}", N_("Give the day and both times, as HH:MM.")))
             continue
@@ -267,8 +249,8 @@ def _window_rows(items: list[tuple[str, str]]) -> tuple[list[WindowSpec], list[F
                 int(cell["weekday"]),
                 starts,
                 ends,
-                _date(cell.get("valid_from")),
-                _date(cell.get("valid_to")),
+                parse_date(cell.get("valid_from")),
+                parse_date(cell.get("valid_to")),
             )
         )
     return specs, errors

@@ -4,7 +4,6 @@ each staff member's own password."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, time
 from typing import Annotated
 
 from litestar import Request, get, post
@@ -18,7 +17,9 @@ from booking.core.i18n import N_
 from booking.use_cases.site_admin import SiteSettings
 from booking.web.deps import ActorDep, RecordsDep, SettingsDep, SiteAdminDep, StaffDep
 from booking.web.rendering import page
+from booking.web.shared.dates import parse_date, required_time
 from booking.web.shared.forms import form_items
+from booking.web.shared.numbers import parse_whole_number
 from booking.web.staff.session import check_csrf
 
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -65,35 +66,24 @@ def save_settings(
 ) -> Template | Redirect:
     form = dict(form_items(body))
     check_csrf(actor, form.get("csrf"))
-    hour, keep = form.get("reminder_hour", ""), form.get("retention_days", "")
-    try:
-        closes = time.fromisoformat(form.get("day_closes_at", "18:00"))
-    except ValueError:
-        closes = None
     errors = []
-    if closes is None:
-        errors = [FieldError("day_closes_at", N_("Give a time as HH:MM."))]
-    elif hour and not hour.isdigit():
-        errors = [FieldError("reminder_hour", N_("An hour is 0 to 23."))]
-    elif keep and not keep.isdigit():
-        errors = [FieldError("retention_days", N_("Keep personal data 30 to 3650 days."))]
-    else:
-        try:
-            site_admin.update_settings(
-                actor,
-                site_id,
-                SiteSettings(
-                    reminder_hour=int(hour) if hour else None,
-                    survey_enabled=form.get("survey_enabled") == "1",
-                    auto_no_show=form.get("auto_no_show") == "1",
-                    day_closes_at=closes,
-                    retention_days=int(keep) if keep else None,
-                ),
-            )
-        except BookingError as exc:
-            if exc.status_code in (401, 403):
-                raise
-            errors = _errors(exc)
+    try:
+        closes = required_time(form.get("day_closes_at", "18:00"), "day_closes_at")
+        site_admin.update_settings(
+            actor,
+            site_id,
+            SiteSettings(
+                reminder_hour=parse_whole_number(form.get("reminder_hour"), "reminder_hour"),
+                survey_enabled=form.get("survey_enabled") == "1",
+                auto_no_show=form.get("auto_no_show") == "1",
+                day_closes_at=closes,
+                retention_days=parse_whole_number(form.get("retention_days"), "retention_days"),
+            ),
+        )
+    except BookingError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        errors = _errors(exc)
     if errors:
         site = site_admin.site(actor, site_id)
         return page(
@@ -168,19 +158,12 @@ def staff_action(
     return _staff_page(request, site_id, actor, staff, notice=notice, password=password)
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @get("/sites/{site_id:str}/messages", sync_to_thread=True, opt=RUN_SITE)
 def messages_page(
     request: Request, site_id: SiteId, actor: ActorDep, records: RecordsDep
 ) -> Template:
     """The site's outbox of a day: with the console sender, what citizens would receive."""
-    day, messages = records.messages(actor, site_id, _day(request.query_params.get("date")))
+    day, messages = records.messages(actor, site_id, parse_date(request.query_params.get("date")))
     return page(
         request, "staff/messages.html", actor=actor, site_id=site_id, day=day, messages=messages
     )
@@ -188,7 +171,7 @@ def messages_page(
 
 @get("/sites/{site_id:str}/journal", sync_to_thread=True, opt=RUN_SITE)
 def audit_page(request: Request, site_id: SiteId, actor: ActorDep, records: RecordsDep) -> Template:
-    day, events = records.audit(actor, site_id, _day(request.query_params.get("date")))
+    day, events = records.audit(actor, site_id, parse_date(request.query_params.get("date")))
     return page(request, "staff/audit.html", actor=actor, site_id=site_id, day=day, events=events)
 
 
