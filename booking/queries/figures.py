@@ -3,11 +3,29 @@ interval) computed from them. No SQL here."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from booking.queries.maths import Rate, wilson
+
+
+class Grouping(enum.StrEnum):
+    """How the attendance figures may be grouped: the one list the queries, the API and the
+    dashboard share."""
+
+    site = "site"
+    counter = "counter"
+    procedure = "procedure"
+    weekday = "weekday"
+    hour = "hour"
+    lead_time = "lead_time"
+    channel = "channel"
+    reminder = "reminder"
+
+
+COMPLETENESS_GROUPINGS = (Grouping.procedure, Grouping.counter)
 
 
 @dataclass(frozen=True)

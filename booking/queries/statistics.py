@@ -32,6 +32,7 @@ from booking.domain.models import Appointment, Counter, CounterProcedure, Site
 from booking.domain.sites import get_site
 from booking.queries import sql
 from booking.queries.figures import (
+    COMPLETENESS_GROUPINGS,
     Affluence,
     Attendance,
     AttendanceReport,
@@ -39,6 +40,7 @@ from booking.queries.figures import (
     Completeness,
     Dashboard,
     Fill,
+    Grouping,
     Headline,
     Period,
     Repeats,
@@ -71,17 +73,16 @@ def _sent(kind: Kind):  # type: ignore[no-untyped-def]
     )
 
 
-GROUPINGS: dict[str, Callable[[], Any]] = {
-    "site": lambda: Appointment.site_id,
-    "counter": lambda: Appointment.counter_id,
-    "procedure": lambda: Appointment.procedure_id,
-    "weekday": lambda: Appointment.local_weekday,
-    "hour": lambda: Appointment.local_hour,
-    "lead_time": _lead_time,
-    "channel": lambda: Appointment.channel,
-    "reminder": lambda: case((_sent(Kind.reminder), True), else_=False),
+GROUPINGS: dict[Grouping, Callable[[], Any]] = {
+    Grouping.site: lambda: Appointment.site_id,
+    Grouping.counter: lambda: Appointment.counter_id,
+    Grouping.procedure: lambda: Appointment.procedure_id,
+    Grouping.weekday: lambda: Appointment.local_weekday,
+    Grouping.hour: lambda: Appointment.local_hour,
+    Grouping.lead_time: _lead_time,
+    Grouping.channel: lambda: Appointment.channel,
+    Grouping.reminder: lambda: case((_sent(Kind.reminder), True), else_=False),
 }
-COMPLETENESS_GROUPINGS = ("procedure", "counter")
 
 
 class Statistics:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -139,6 +139,20 @@ class Directory:
             site = get_site(session, site_id)
         return site
 
+    def month(self, site_id: str, procedure_id: str, month: date | None = None) -> MonthOffer:
+        """The free starts of a month (its first day); without one, of the current month, or
+        of the first month with a free start when the current one is full."""
+        first = month or self.local_today(self.site(site_id)).replace(day=1)
+        offer = self.offer(site_id, procedure_id, first, month_end(first))
+        nothing_before_horizon = False
+        if month is None and not offer.slots:
+            later = self.offer(site_id, procedure_id, first, offer.last_day)
+            if later.slots:
+                first = later.local(later.slots[0]).date().replace(day=1)
+                offer = self.offer(site_id, procedure_id, first, month_end(first))
+            nothing_before_horizon = not later.slots
+        return MonthOffer(offer, first, nothing_before_horizon)
+
     def offer(
         self, site_id: str, procedure_id: str, first: date, last: date, *, staff: bool = False
     ) -> Offer:
@@ -154,6 +168,22 @@ class Directory:
             today = local_date(now, site.timezone)
             slots = search_slots(session, site, procedure, max(first, today), last, rules)
         return Offer(site, procedure, slots, today, rules.last_day)
+
+
+@dataclass(frozen=True)
+class MonthOffer:
+    offer: Offer  # the free starts of the month shown
+    month: date  # its first day
+    nothing_before_horizon: bool  # no free start at all up to the horizon
+
+
+def month_end(first: date) -> date:
+    return shift_month(first, 1) - timedelta(days=1)
+
+
+def shift_month(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -290,29 +290,46 @@ class Visits:
             self._audit(session, actor, "visit.cancel_by_office", appointment, reason=reason)
             return self._view(session, appointment)
 
+    def counter_move(
+        self,
+        reference: str,
+        move: Move,
+        *,
+        actor: Actor | None = None,
+        counter_id: int | None = None,
+    ) -> VisitView:
+        """One of the counter's moves: check in; call (to a given counter of the site, or the
+        one booked); seen (where the site asks, one satisfaction SMS follows); no-show."""
+        then: Callable[[Session, Appointment, datetime], None] | None = None
+        if move is Move.call:
+
+            def to_counter(session: Session, appointment: Appointment, now: datetime) -> None:
+                counter = session.get(Counter, counter_id) if counter_id else None
+                if counter_id and (counter is None or counter.site_id != appointment.site_id):
+                    raise InvalidRequest.for_field("counter_id", N_("Unknown counter."))
+                appointment.called_counter_id = counter_id or appointment.counter_id
+                session.add(appointment)
+
+            then = to_counter
+        elif move is Move.seen:
+            then = self._context.notices.seen
+        elif move not in (Move.check_in, Move.no_show):
+            raise ValueError(f"not a counter move: {move}")
+        return self._move(reference, move, actor, then=then)
+
     def check_in(self, reference: str, *, actor: Actor | None = None) -> VisitView:
-        return self._move(reference, Move.check_in, actor)
+        return self.counter_move(reference, Move.check_in, actor=actor)
 
     def call(
         self, reference: str, *, actor: Actor | None = None, counter_id: int | None = None
     ) -> VisitView:
-        """Call the visitor, to a given counter of the site or to the one booked."""
-
-        def to_counter(session: Session, appointment: Appointment, now: datetime) -> None:
-            counter = session.get(Counter, counter_id) if counter_id else None
-            if counter_id and (counter is None or counter.site_id != appointment.site_id):
-                raise InvalidRequest.for_field("counter_id", N_("Unknown counter."))
-            appointment.called_counter_id = counter_id or appointment.counter_id
-            session.add(appointment)
-
-        return self._move(reference, Move.call, actor, then=to_counter)
+        return self.counter_move(reference, Move.call, actor=actor, counter_id=counter_id)
 
     def mark_seen(self, reference: str, *, actor: Actor | None = None) -> VisitView:
-        """Seen at the counter; where the site asks, one satisfaction SMS follows."""
-        return self._move(reference, Move.seen, actor, then=self._context.notices.seen)
+        return self.counter_move(reference, Move.seen, actor=actor)
 
     def mark_no_show(self, reference: str, *, actor: Actor | None = None) -> VisitView:
-        return self._move(reference, Move.no_show, actor)
+        return self.counter_move(reference, Move.no_show, actor=actor)
 
     def record_documents(
         self,

@@ -39,6 +39,7 @@ from booking.web.deps import (
 )
 from booking.web.errors import documented_errors
 from booking.web.shared.dates import parse_date, parse_time, required_moment
+from booking.web.shared.moves import COUNTER_MOVES, CounterMove
 
 Reference = Annotated[str, PathParameter(max_length=40)]
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -115,7 +116,9 @@ def agenda(
     return {"date": found.day.isoformat(), "appointments": [row_json(r) for r in found.rows]}
 
 
-def _move(name: str, path: str):  # type: ignore[no-untyped-def]
+def _move(counter_move: CounterMove):  # type: ignore[no-untyped-def]
+    path = counter_move.path
+
     @post(
         f"/appointments/{{reference:str}}/{path}",
         status_code=200,
@@ -125,13 +128,13 @@ def _move(name: str, path: str):  # type: ignore[no-untyped-def]
         name=f"staff-{path}",
     )
     def handler(reference: Reference, actor: ActorDep, visits: VisitsDep) -> dict[str, Any]:
-        return row_json(getattr(visits, name)(reference, actor=actor))
+        return row_json(visits.counter_move(reference, counter_move.move, actor=actor))
 
     handler.__doc__ = f"{path.replace('-', ' ').capitalize()}: a move the visit's rules allow."
     return handler
 
 
-check_in = _move("check_in", "check-in")
+check_in = _move(COUNTER_MOVES["check-in"])
 
 
 class CallBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -157,8 +160,8 @@ def call(
     return row_json(visits.call(reference, actor=actor, counter_id=counter_id))
 
 
-seen = _move("mark_seen", "seen")
-no_show = _move("mark_no_show", "no-show")
+seen = _move(COUNTER_MOVES["seen"])
+no_show = _move(COUNTER_MOVES["no-show"])
 
 
 @post(

@@ -10,6 +10,7 @@ from litestar import Request, Router, get
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
+from booking.queries.figures import Grouping
 from booking.queries.statistics import DEFAULT_RISK
 from booking.web.deps import (
     ActorDep,
@@ -22,9 +23,6 @@ from booking.web.shared import figure_tables as figures
 from booking.web.shared.dates import required_date
 from booking.web.shared.figure_tables import TableRequest
 
-Grouping = Literal[
-    "site", "counter", "procedure", "weekday", "hour", "lead_time", "channel", "reminder"
-]
 SiteParam = Annotated[str, QueryParameter(max_length=64)]
 FromParam = Annotated[str, QueryParameter(name="from", max_length=10)]
 ToParam = Annotated[str, QueryParameter(name="to", max_length=10)]
@@ -51,7 +49,7 @@ def attendance(
     site: SiteParam,
     first: FromParam,
     last: ToParam,
-    by: Annotated[Grouping, QueryParameter()] = "site",
+    by: Annotated[Grouping, QueryParameter()] = Grouping.site,
 ) -> Any:
     """No-shows by site, counter, procedure, weekday, hour, lead time, channel or reminder,
     over local dates [from, to], with the previous period of equal length beside it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from booking.core.booking_request import BookingRequest
 from booking.core.errors import BookingError, Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
-from booking.use_cases.directory import Offer
+from booking.use_cases.directory import Offer, shift_month
 from booking.use_cases.visits import IdempotencyKey
 from booking.web.deps import DirectoryDep, VisitsDep
 from booking.web.downloads import calendar_response
@@ -163,16 +163,10 @@ def slot_page(
     **context: Any,
 ) -> Template:
     """The days with free slots of one month and the times of the chosen day."""
-    month = parse_month(request.query_params.get("month"))
-    first = month or directory.local_today(directory.site(journey.site)).replace(day=1)
-    offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
-    nothing_before_horizon = False
-    if month is None and not offer.slots:  # this month is full: show the next free one
-        later = directory.offer(journey.site, journey.procedure, first, offer.last_day)
-        if later.slots:
-            first = later.local(later.slots[0]).date().replace(day=1)
-            offer = directory.offer(journey.site, journey.procedure, first, _month_end(first))
-        nothing_before_horizon = not later.slots
+    shown = directory.month(
+        journey.site, journey.procedure, parse_month(request.query_params.get("month"))
+    )
+    offer, first = shown.offer, shown.month
     days = _days(offer)
     chosen = parse_date(request.query_params.get("day")) or (min(days) if days else None)
     start = parse_moment(journey.start, field=None)
@@ -191,11 +185,11 @@ def slot_page(
         offer=offer,
         month=first,
         days=sorted(days),
-        previous_month=_shift(first, -1) if first > offer.today.replace(day=1) else None,
-        next_month=_shift(first, 1) if _shift(first, 1) <= offer.last_day else None,
+        previous_month=shift_month(first, -1) if first > offer.today.replace(day=1) else None,
+        next_month=shift_month(first, 1) if shift_month(first, 1) <= offer.last_day else None,
         day=chosen,
         times=days.get(chosen, []) if chosen else [],
-        nothing_before_horizon=nothing_before_horizon,
+        nothing_before_horizon=shown.nothing_before_horizon,
         action=action,
         method=method,
         hidden_fields=hidden if hidden is not None else journey.fields(without=("start",)),
@@ -215,15 +209,6 @@ def _days(offer: Offer) -> dict[date, list[datetime]]:
         local = offer.local(slot)
         days.setdefault(local.date(), []).append(local)
     return days
-
-
-def _month_end(first: date) -> date:
-    return _shift(first, 1) - timedelta(days=1)
-
-
-def _shift(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @get(CONTACT, sync_to_thread=True)

@@ -8,7 +8,6 @@ from typing import Any
 
 from booking.core.errors import BookingError
 from booking.core.i18n import N_
-from booking.core.lifecycle import RULES, Move
 from booking.core.slots import local_iso
 from completeness.evaluation import Checklist
 
@@ -87,20 +86,3 @@ FILE_LABELS = {
     "declared_complete": N_("Declared complete"),
     "declared_incomplete": N_("Declared incomplete"),
 }
-MOVE_LABELS = {
-    "check-in": N_("Check in"),
-    "call": N_("Call"),
-    "seen": N_("Seen"),
-    "no-show": N_("Missed"),
-}
-_COUNTER_MOVES = {
-    "check-in": Move.check_in,
-    "call": Move.call,
-    "seen": Move.seen,
-    "no-show": Move.no_show,
-}
-
-
-def counter_moves(status: str) -> list[str]:
-    """The counter's moves that the visit's rules allow from this status."""
-    return [key for key, move in _COUNTER_MOVES.items() if status in RULES[move][0]]

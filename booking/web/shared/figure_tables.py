@@ -13,13 +13,14 @@ from litestar import Request, Response
 
 from booking.core.access import Actor
 from booking.queries.figures import (
+    COMPLETENESS_GROUPINGS,
     Affluence,
     Attendance,
     CapacityAdvice,
     Completeness,
     Waiting,
 )
-from booking.queries.statistics import COMPLETENESS_GROUPINGS, DEFAULT_RISK, Statistics
+from booking.queries.statistics import DEFAULT_RISK, Statistics
 
 ATTENDANCE_COLUMNS = (
     "key",

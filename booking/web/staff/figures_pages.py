@@ -16,8 +16,8 @@ from booking.core.access import Actor
 from booking.core.errors import FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.domain.models import Site
-from booking.queries.figures import Dashboard, Period
-from booking.queries.statistics import DEFAULT_RISK, GROUPINGS, Statistics
+from booking.queries.figures import Dashboard, Grouping, Period
+from booking.queries.statistics import DEFAULT_RISK, Statistics
 from booking.use_cases.directory import Directory
 from booking.web.deps import ActorDep, DirectoryDep, StatisticsDep
 from booking.web.errors import request_language
@@ -32,14 +32,14 @@ from completeness.catalogue import Catalogue
 STATISTICS = {"permission": "statistics"}
 Text = Annotated[str | None, QueryParameter(max_length=64)]
 GROUPING_LABELS = {
-    "site": N_("Site"),
-    "counter": N_("Counter"),
-    "procedure": N_("Procedure"),
-    "weekday": N_("Weekday"),
-    "hour": N_("Hour of the day"),
-    "lead_time": N_("Booked how long before"),
-    "channel": N_("Booking channel"),
-    "reminder": N_("Day-before reminder"),
+    Grouping.site: N_("Site"),
+    Grouping.counter: N_("Counter"),
+    Grouping.procedure: N_("Procedure"),
+    Grouping.weekday: N_("Weekday"),
+    Grouping.hour: N_("Hour of the day"),
+    Grouping.lead_time: N_("Booked how long before"),
+    Grouping.channel: N_("Booking channel"),
+    Grouping.reminder: N_("Day-before reminder"),
 }
 LEAD_TIME_LABELS = {
     "0": N_("The same day"),
@@ -147,7 +147,7 @@ def dashboard_page(
         "period": period,
         "by": grouping,
         "risk": risk or "",
-        "groupings": [(key, GROUPING_LABELS[key]) for key in GROUPINGS],
+        "groupings": [(key.value, GROUPING_LABELS[key]) for key in Grouping],
         "by_label": translator(language)(GROUPING_LABELS.get(grouping, grouping)),
         "errors": errors,
         "d": dashboard,

@@ -29,25 +29,18 @@ from booking.web.deps import (
 from booking.web.errors import request_language
 from booking.web.pages.presenting import (
     FILE_LABELS,
-    MOVE_LABELS,
     STATUS_LABELS,
-    counter_moves,
     documents_to_bring,
 )
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date
 from booking.web.shared.forms import form_items
+from booking.web.shared.moves import COUNTER_MOVES, allowed_moves
 from booking.web.staff import figures_pages, running, site_pages
 from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
 
 SiteId = Annotated[str, PathParameter(max_length=64)]
 Reference = Annotated[str, PathParameter(max_length=40)]
-MOVES = {
-    "check-in": ("check_in", N_("Checked in.")),
-    "call": ("call", N_("Called to the counter.")),
-    "seen": ("mark_seen", N_("Marked as seen.")),
-    "no-show": ("mark_no_show", N_("Marked as missed.")),
-}
 
 
 @get("/login", sync_to_thread=False, opt={"public": True})
@@ -132,7 +125,7 @@ def _agenda(
         search=query.get("q", "")[:100],
     )
     partial = request.headers.get("x-fragment") == "agenda"
-    done = MOVES.get(query.get("done", ""), (None, None))[1]
+    made = COUNTER_MOVES.get(query.get("done", ""))
     return page(
         request,
         "staff/agenda_rows.html" if partial else "staff/agenda.html",
@@ -142,12 +135,10 @@ def _agenda(
         actor=actor,
         search=query.get("q", ""),
         counter=counter or "",
-        done=done,
+        done=made.done if made else None,
         status_labels=STATUS_LABELS,
         file_labels=FILE_LABELS,
-        move_labels=MOVE_LABELS,
-        allowed_moves=counter_moves,
-        moves=MOVES,
+        allowed_moves=allowed_moves,
         run_site=Permission.run_site,
         procedure_names={p.id: p.name.get(request_language(request)) for p in desk.catalogue},
         back_to=_without_notice(request),
@@ -181,10 +172,10 @@ def move_visit(
     back = form.get("back", "")
     if not back.startswith(f"/staff/sites/{site_id}/agenda"):
         back = f"/staff/sites/{site_id}/agenda"
-    if move not in MOVES:
+    if move not in COUNTER_MOVES:
         raise BookingError(N_("Not found."))
     try:
-        getattr(visits, MOVES[move][0])(reference, actor=actor)
+        visits.counter_move(reference, COUNTER_MOVES[move].move, actor=actor)
     except BookingError as exc:
         if exc.status_code in (401, 403):
             raise
