@@ -26,7 +26,7 @@ from booking.web.errors import (
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
 from booking.web.request_log import request_log
-from booking.web.staff.pages import staff_pages
+from booking.web.staff.router import staff_pages
 from booking.web.text_guard import refuse_nul_characters
 
 

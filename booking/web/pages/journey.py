@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from booking.core.booking_request import BookingRequest
-from booking.core.errors import BookingError, Conflict, FieldError, InvalidRequest
+from booking.core.errors import Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.use_cases.directory import Offer, shift_month
 from booking.use_cases.visits import IdempotencyKey
@@ -29,15 +29,15 @@ from booking.web.pages.journey_state import Journey
 from booking.web.pages.presenting import alternative_starts, documents_to_bring, steps
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date, parse_moment, parse_month, required_moment
-from booking.web.shared.forms import contact_form, form_items, journey_of
+from booking.web.shared.forms import contact_form, field_errors, form_items
 
 SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
 CONTACT, SUMMARY = "/rendez-vous/coordonnees", "/rendez-vous/recapitulatif"
 CONFIRM, CALENDAR = "/rendez-vous/confirmation", "/rendez-vous/calendrier"
 
 
-def _errors(exc: BookingError) -> list[FieldError]:
-    return exc.errors or [FieldError("", exc.detail, exc.params)]
+def journey_of(request: Request) -> Journey:
+    return Journey.read(request.query_params.multi_items())
 
 
 @get("/", sync_to_thread=False)
@@ -270,7 +270,7 @@ def summary(
     try:
         visits.check_contacts(booking)
     except InvalidRequest as exc:
-        return _contact_page(request, directory, journey, typed, _errors(exc))
+        return _contact_page(request, directory, journey, typed, field_errors(exc))
     site = directory.site(journey.site)
     return page(
         request,
@@ -314,7 +314,7 @@ def confirm(
             hidden=[*journey.fields(without=("start",)), *_contact_hidden(typed)],
         )
     except InvalidRequest as exc:
-        return _contact_page(request, directory, journey, typed, _errors(exc))
+        return _contact_page(request, directory, journey, typed, field_errors(exc))
     language = request_language(request)
     return page(
         request,

@@ -29,10 +29,11 @@ from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.journey import slot_page
 from booking.web.pages.journey_state import Journey
-from booking.web.pages.presenting import STATUS_LABELS, alternative_starts, documents_to_bring
+from booking.web.pages.presenting import alternative_starts, documents_to_bring
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_moment
 from booking.web.shared.forms import form_items
+from booking.web.shared.labels import STATUS_LABELS
 
 Reference = Annotated[str, PathParameter(max_length=40)]
 COOKIE = "guichet_visit"

@@ -21,17 +21,6 @@ STEPS = (
 )
 
 
-STATUS_LABELS = {
-    "booked": N_("Booked"),
-    "checked_in": N_("Arrived"),
-    "called": N_("At the counter"),
-    "seen": N_("Seen"),
-    "no_show": N_("Missed"),
-    "cancelled_by_citizen": N_("Cancelled"),
-    "cancelled_by_office": N_("Cancelled by the prefecture"),
-}
-
-
 @dataclass(frozen=True)
 class Steps:
     current: int
@@ -78,11 +67,3 @@ def alternative_starts(exc: BookingError) -> list[datetime]:
         datetime.fromisoformat(local_iso(slot.start, timezone))
         for slot in exc.extra.get("alternatives", [])
     ]
-
-
-FILE_LABELS = {
-    "complete": N_("Complete"),
-    "incomplete": N_("Incomplete"),
-    "declared_complete": N_("Declared complete"),
-    "declared_incomplete": N_("Declared incomplete"),
-}

@@ -9,11 +9,13 @@ from booking.core.i18n import N_
 from booking.web.deps import DEPENDENCIES
 from booking.web.pages import journey, legal, manage
 from booking.web.rendering import page
+from booking.web.shared.csrf import csrf_guard
 
 pages = Router(
     path="/",
     route_handlers=[*journey.ROUTES, *manage.ROUTES, *legal.ROUTES],
     dependencies=DEPENDENCIES,
+    guards=[csrf_guard],
     include_in_schema=False,
     request_max_body_size=64 * 1024,
 )

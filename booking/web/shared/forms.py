@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from litestar import Request
-
-from booking.web.pages.journey_state import Journey
+from booking.core.errors import BookingError, FieldError
 
 # Fields kept to a bounded length as typed; the note for the counter is not cut: a longer one is
 # refused with a message (`booking.core.booking_request.MOTIVE_LENGTH`).
 CONTACT_FIELDS = {"name": 200, "phone": 40, "email": 254, "key": 64}
-
-
-def journey_of(request: Request) -> Journey:
-    return Journey.read(request.query_params.multi_items())
 
 
 def form_items(body: bytes) -> list[tuple[str, str]]:
@@ -34,3 +28,8 @@ def contact_form(items: list[tuple[str, Any]]) -> dict[str, Any]:
         elif key == "notify" and value in ("sms", "email"):
             typed["notify"].append(value)
     return typed
+
+
+def field_errors(exc: BookingError) -> list[FieldError]:
+    """An error's fields, or its summary as one error of no field, for a page to show."""
+    return exc.errors or [FieldError("", exc.detail, exc.params)]

@@ -1,15 +1,13 @@
-"""The pages' staff session: an HttpOnly cookie, and the CSRF token every form must echo."""
+"""The pages' staff session: an HttpOnly cookie (its CSRF token is checked by
+`booking.web.shared.csrf`, for every form at once)."""
 
 from __future__ import annotations
-
-import hmac
 
 from litestar import Request
 from litestar.datastructures import Cookie
 
 from booking.config.settings import Settings
-from booking.core.access import Actor, Forbidden
-from booking.core.i18n import N_
+from booking.core.access import Actor
 from booking.web.deps import client_address, container_of
 
 COOKIE = "guichet_staff"
@@ -39,8 +37,3 @@ def provide_page_actor(request: Request) -> Actor:
     )
     request.state.actor = actor
     return actor
-
-
-def check_csrf(actor: Actor, sent: str | None) -> None:
-    if not sent or not hmac.compare_digest(actor.csrf.encode(), sent.encode()):
-        raise Forbidden(N_("This form has expired: reload the page and try again."))

@@ -25,11 +25,12 @@ from booking.web.rendering import LOCALES, page
 from booking.web.shared import figure_tables as figures
 from booking.web.shared.dates import parse_date, required_date
 from booking.web.shared.figure_tables import TableRequest
+from booking.web.shared.labels import STAFF_CHANNEL_LABELS
 from booking.web.shared.language import translator
-from booking.web.staff import charts, running
+from booking.web.staff import charts
+from booking.web.staff.paths import STATISTICS
 from completeness.catalogue import Catalogue
 
-STATISTICS = {"permission": "statistics"}
 Text = Annotated[str | None, QueryParameter(max_length=64)]
 GROUPING_LABELS = {
     Grouping.site: N_("Site"),
@@ -49,7 +50,7 @@ LEAD_TIME_LABELS = {
     "15-30": N_("15 to 30 days before"),
     "31+": N_("31 days or more before"),
 }
-CHANNEL_LABELS = {"web": N_("Online"), **running.CHANNELS}
+CHANNEL_LABELS = {"web": N_("Online"), **STAFF_CHANNEL_LABELS}
 
 
 def _risk(text: str | None) -> float:

@@ -1,4 +1,5 @@
-"""Staff pages: sign in and out, the day's agenda of a site with one button a move."""
+"""The day's agenda of a site (refreshing itself unless in use), the moves made at the counter
+from it, and a visit's printable convocation."""
 
 from __future__ import annotations
 
@@ -6,102 +7,30 @@ from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from litestar import Request, Router, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.core.access import Actor, NotSignedIn, Permission
-from booking.core.errors import BookingError, FieldError
+from booking.core.access import Actor, Permission
+from booking.core.errors import BookingError
 from booking.core.i18n import N_
-from booking.use_cases.staff_accounts import TooManyAttempts
 from booking.web.deps import (
-    DEPENDENCIES,
     ActorDep,
     DeskDep,
-    SettingsDep,
-    StaffDep,
     VisitsDep,
-    client_address,
-    permission_guard,
 )
 from booking.web.errors import request_language
-from booking.web.pages.presenting import (
-    FILE_LABELS,
-    STATUS_LABELS,
-    documents_to_bring,
-)
+from booking.web.pages.presenting import documents_to_bring
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date
 from booking.web.shared.forms import form_items
+from booking.web.shared.labels import FILE_LABELS, STATUS_LABELS
 from booking.web.shared.moves import COUNTER_MOVES, allowed_moves
-from booking.web.staff import figures_pages, running, site_pages
-from booking.web.staff.session import COOKIE, check_csrf, provide_page_actor, session_cookie
-
-SiteId = Annotated[str, PathParameter(max_length=64)]
-Reference = Annotated[str, PathParameter(max_length=40)]
+from booking.web.staff.paths import AGENDA, COUNTER, Reference, SiteId
 
 
-@get("/login", sync_to_thread=False, opt={"public": True})
-def login_page(request: Request) -> Template:
-    return page(request, "staff/login.html", errors=[], email="")
-
-
-@post("/login", sync_to_thread=True, status_code=200, opt={"public": True})
-def sign_in(
-    request: Request, body: RawBody, staff: StaffDep, settings: SettingsDep
-) -> Template | Redirect:
-    form = dict(form_items(body))
-    email = form.get("email", "")[:254]
-    try:
-        signed = staff.sign_in(
-            email,
-            form.get("password", "")[:200],
-            address=client_address(request, settings),
-            kind="cookie",
-        )
-    except (NotSignedIn, TooManyAttempts) as exc:
-        error = FieldError("password", exc.detail)
-        return page(
-            request,
-            "staff/login.html",
-            status_code=exc.status_code,
-            errors=[error],
-            email=email,
-        )
-    max_age = settings.staff_session_hours * 3600
-    return Redirect(
-        "/staff/",
-        status_code=HTTP_303_SEE_OTHER,
-        cookies=[session_cookie(settings, signed.token, max_age)],
-    )
-
-
-@post("/logout", sync_to_thread=True, status_code=200)
-def sign_out(
-    request: Request, body: RawBody, actor: ActorDep, staff: StaffDep, settings: SettingsDep
-) -> Redirect:
-    check_csrf(actor, dict(form_items(body)).get("csrf"))
-    staff.sign_out(request.cookies.get(COOKIE, ""))
-    return Redirect(
-        "/staff/login",
-        status_code=HTTP_303_SEE_OTHER,
-        cookies=[session_cookie(settings, "", 0)],
-    )
-
-
-@get("/", sync_to_thread=False)
-def staff_home(request: Request, actor: ActorDep) -> Template | Redirect:
-    sites = sorted(actor.sites)
-    if actor.may(Permission.agenda) and len(sites) == 1:
-        return Redirect(f"/staff/sites/{sites[0]}/agenda", status_code=HTTP_303_SEE_OTHER)
-    if actor.may(Permission.statistics) and not actor.may(Permission.agenda):
-        return Redirect("/staff/stats", status_code=HTTP_303_SEE_OTHER)  # a manager
-    return page(request, "staff/home.html", actor=actor, sites=sites, Permission=Permission)
-
-
-@get("/sites/{site_id:str}/agenda", sync_to_thread=True, opt={"permission": "agenda"})
+@get("/sites/{site_id:str}/agenda", sync_to_thread=True, opt=AGENDA)
 def agenda_page(request: Request, site_id: SiteId, actor: ActorDep, desk: DeskDep) -> Template:
     return _agenda(request, site_id, actor, desk)
 
@@ -155,7 +84,7 @@ def _without_notice(request: Request) -> str:
     "/sites/{site_id:str}/visits/{reference:str}/{move:str}",
     sync_to_thread=True,
     status_code=200,
-    opt={"permission": "counter"},
+    opt=COUNTER,
 )
 def move_visit(
     request: Request,
@@ -168,7 +97,6 @@ def move_visit(
     desk: DeskDep,
 ) -> Redirect | Template:
     form = dict(form_items(body))
-    check_csrf(actor, form.get("csrf"))
     back = form.get("back", "")
     if not back.startswith(f"/staff/sites/{site_id}/agenda"):
         back = f"/staff/sites/{site_id}/agenda"
@@ -187,7 +115,7 @@ def move_visit(
     )
 
 
-@get("/convocations/{reference:str}", sync_to_thread=True, opt={"permission": "counter"})
+@get("/convocations/{reference:str}", sync_to_thread=True, opt=COUNTER)
 def convocation(
     request: Request, reference: Reference, actor: ActorDep, visits: VisitsDep, desk: DeskDep
 ) -> Template:
@@ -207,21 +135,4 @@ def convocation(
     )
 
 
-staff_pages = Router(
-    path="/staff",
-    route_handlers=[
-        *running.ROUTES,
-        *site_pages.ROUTES,
-        *figures_pages.ROUTES,
-        login_page,
-        sign_in,
-        sign_out,
-        staff_home,
-        agenda_page,
-        move_visit,
-        convocation,
-    ],
-    dependencies={**DEPENDENCIES, "actor": Provide(provide_page_actor, sync_to_thread=True)},
-    guards=[permission_guard(provide_page_actor)],
-    include_in_schema=False,
-)
+ROUTES = [agenda_page, move_visit, convocation]
