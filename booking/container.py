@@ -18,10 +18,12 @@ from booking.domain.revisions import register_revision_hook
 from booking.queries.agenda import Desk
 from booking.queries.records import SiteRecords
 from booking.queries.statistics import Statistics
+from booking.use_cases.closures import Closures
 from booking.use_cases.context import Context
 from booking.use_cases.day_closing import DayClosing
 from booking.use_cases.directory import Directory
 from booking.use_cases.housekeeping import Housekeeping
+from booking.use_cases.opening_hours import OpeningHours
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
@@ -76,6 +78,14 @@ class Container:
     @cached_property
     def site_admin(self) -> SiteAdmin:
         return SiteAdmin(self.context)
+
+    @cached_property
+    def closures(self) -> Closures:
+        return Closures(self.context)
+
+    @cached_property
+    def opening_hours(self) -> OpeningHours:
+        return OpeningHours(self.context)
 
     @cached_property
     def day_closing(self) -> DayClosing:

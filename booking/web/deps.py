@@ -19,7 +19,9 @@ from booking.core.access import Actor, Permission
 from booking.queries.agenda import Desk
 from booking.queries.records import SiteRecords
 from booking.queries.statistics import Statistics
+from booking.use_cases.closures import Closures
 from booking.use_cases.directory import Directory
+from booking.use_cases.opening_hours import OpeningHours
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
@@ -111,6 +113,14 @@ def provide_site_admin(request: Request) -> SiteAdmin:
     return container_of(request).site_admin
 
 
+def provide_closures(request: Request) -> Closures:
+    return container_of(request).closures
+
+
+def provide_opening_hours(request: Request) -> OpeningHours:
+    return container_of(request).opening_hours
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "visits": Provide(provide_visits, sync_to_thread=False),
@@ -119,6 +129,8 @@ DEPENDENCIES = {
     "staff": Provide(provide_staff, sync_to_thread=False),
     "desk": Provide(provide_desk, sync_to_thread=False),
     "site_admin": Provide(provide_site_admin, sync_to_thread=False),
+    "closures": Provide(provide_closures, sync_to_thread=False),
+    "opening_hours": Provide(provide_opening_hours, sync_to_thread=False),
     "records": Provide(provide_records, sync_to_thread=False),
     "statistics": Provide(provide_statistics, sync_to_thread=False),
 }
@@ -127,6 +139,8 @@ SettingsDep = NamedDependency[SkipValidation[Settings]]
 StaffDep = NamedDependency[SkipValidation[StaffAccounts]]
 DeskDep = NamedDependency[SkipValidation[Desk]]
 SiteAdminDep = NamedDependency[SkipValidation[SiteAdmin]]
+ClosuresDep = NamedDependency[SkipValidation[Closures]]
+OpeningHoursDep = NamedDependency[SkipValidation[OpeningHours]]
 RecordsDep = NamedDependency[SkipValidation[SiteRecords]]
 StatisticsDep = NamedDependency[SkipValidation[Statistics]]
 ActorDep = NamedDependency[SkipValidation[Actor]]

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from booking.core.errors import InvalidRequest
 from booking.domain import appointments, revisions
 from booking.domain.models import Closure
-from booking.use_cases.site_admin import ClosureRequest
+from booking.use_cases.closures import ClosureRequest
 from tests.support.scenarios import TUESDAY_9, request
 from tests.support.settings import count
 from tests.support.staff import PASSWORD, add_everyone, bearer
@@ -98,7 +98,7 @@ def test_a_booking_racing_a_closure_is_listed_or_refused(container, engine_name,
         )
         done: list[object] = []
         closer = threading.Thread(
-            target=lambda: done.append(container.site_admin.add_closure(actor, "paris", closing))
+            target=lambda: done.append(container.closures.add_closure(actor, "paris", closing))
         )
         closer.start()
         closer.join(1.0)

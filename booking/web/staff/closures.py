@@ -11,11 +11,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from booking.core.errors import FieldError, InvalidRequest
 from booking.core.i18n import N_
-from booking.use_cases.site_admin import (
-    AffectedVisits,
-    ClosureRequest,
-)
-from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep
+from booking.use_cases.affected_visits import AffectedVisits
+from booking.use_cases.closures import ClosureRequest
+from booking.web.deps import ActorDep, ClosuresDep, DirectoryDep
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date, parse_time
 from booking.web.shared.forms import form_items
@@ -66,7 +64,7 @@ def add_closure(
     body: RawBody,
     actor: ActorDep,
     directory: DirectoryDep,
-    site_admin: SiteAdminDep,
+    closures: ClosuresDep,
 ) -> Template | Redirect:
     form = dict(form_items(body))
     start, end = (
@@ -87,7 +85,7 @@ def add_closure(
         cancel_affected=form.get("cancel_affected") == "1",
     )
     try:
-        site_admin.add_closure(actor, site_id, closing)
+        closures.add_closure(actor, site_id, closing)
     except AffectedVisits as exc:
         return _closures_page(
             request, site_id, actor, directory, form, [], exc.extra["affected"], 409

@@ -14,14 +14,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from booking.core.access import Actor
 from booking.core.errors import FieldError, InvalidRequest
 from booking.core.i18n import N_
+from booking.use_cases.affected_visits import AffectedVisits
 from booking.use_cases.directory import Directory
-from booking.use_cases.site_admin import (
-    AffectedVisits,
-    CounterSpec,
-    SiteAdmin,
-    WindowSpec,
-)
-from booking.web.deps import ActorDep, DirectoryDep, SiteAdminDep
+from booking.use_cases.opening_hours import WindowSpec
+from booking.use_cases.site_admin import CounterSpec, SiteAdmin
+from booking.web.deps import ActorDep, DirectoryDep, OpeningHoursDep, SiteAdminDep
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date, parse_time
 from booking.web.shared.forms import form_items
@@ -80,9 +77,9 @@ def windows_page(
     counter_id: Annotated[int, PathParameter(ge=1)],
     actor: ActorDep,
     directory: DirectoryDep,
-    site_admin: SiteAdminDep,
+    opening_hours: OpeningHoursDep,
 ) -> Template:
-    windows = site_admin.windows(actor, site_id, counter_id)
+    windows = opening_hours.windows(actor, site_id, counter_id)
     return _windows_page(request, site_id, counter_id, actor, directory, windows)
 
 
@@ -122,7 +119,7 @@ def save_windows(
     body: RawBody,
     actor: ActorDep,
     directory: DirectoryDep,
-    site_admin: SiteAdminDep,
+    opening_hours: OpeningHoursDep,
 ) -> Template | Redirect:
     items = form_items(body)
     form = dict(items)
@@ -133,7 +130,7 @@ def save_windows(
         )
     saving = form.get("action") == "save"
     try:
-        outcome = site_admin.replace_windows(
+        outcome = opening_hours.replace_windows(
             actor,
             site_id,
             counter_id,
@@ -142,7 +139,7 @@ def save_windows(
             cancel_affected=form.get("cancel_affected") == "1",
         )
     except AffectedVisits as exc:
-        preview = site_admin.preview(actor, site_id, counter_id, specs)
+        preview = opening_hours.preview(actor, site_id, counter_id, specs)
         preview = replace(preview, affected=exc.extra["affected"])
         return _windows_page(
             request, site_id, counter_id, actor, directory, specs, preview=preview, status_code=409
@@ -164,7 +161,7 @@ def save_windows(
             status_code=HTTP_303_SEE_OTHER,
         )
     preview = replace(
-        site_admin.preview(actor, site_id, counter_id, specs), affected=outcome.affected
+        opening_hours.preview(actor, site_id, counter_id, specs), affected=outcome.affected
     )
     return _windows_page(request, site_id, counter_id, actor, directory, specs, preview=preview)
 
