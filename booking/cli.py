@@ -26,7 +26,7 @@ def _background(container: Container) -> BackgroundJobs | None:
     return lambda: start_scheduler(container)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guichet", description="Guichet booking service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -44,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="send due messages (run several for scale-out)")
     commands.add_parser("purge", help="anonymise personal data past its retention period")
     staff_cli.add_commands(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -64,58 +68,73 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"guichet: {exc}", file=sys.stderr)
         return 2
-    if args.command == "demo":
-        from booking.config.paths import demo_file
-        from booking.demo.setup import load_prefecture, write_past
+    commands = {
+        "demo": _demo,
+        "staff": staff_cli.run,
+        "serve": _serve,
+        "purge": _purge,
+        "worker": _worker,
+    }
+    return commands[args.command](args, container)
 
-        created = load_prefecture(container.uow, container.catalogue, demo_file(settings))
-        print(f"demo loaded: {created}")
-        if args.history:
-            today = container.context.today()
-            secret = settings.secret_key
-            print(write_past(container.uow, today=today, months=args.history, secret_key=secret))
-        if settings.environment == "development":
-            staff_cli.add_demo_accounts(container)
-            print(staff_cli.demo_accounts_text())
-        return 0
-    if args.command == "staff":
-        return staff_cli.run(args, container)
-    if args.command == "serve":
-        import uvicorn
 
-        from booking.web.app import create_app
-        from booking.web.rendering import AssetsMissing
+def _demo(args: argparse.Namespace, container: Container) -> int:
+    from booking.config.paths import demo_file
+    from booking.demo.setup import load_prefecture, write_past
 
-        host, port = args.host or settings.host, args.port or settings.port
-        database = make_url(settings.database_url).render_as_string(hide_password=True)
-        try:
-            app = create_app(container, background=_background(container))
-        except AssetsMissing as exc:
-            print(f"guichet: {exc}", file=sys.stderr)
-            return 2
-        print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
-        if settings.environment == "development" and container.staff.exists(
-            staff_cli.DEMO_ACCOUNTS[0][0]
-        ):
-            print(staff_cli.demo_accounts_text(), flush=True)
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_config=None,  # our logging: one line a request, without query strings
-            access_log=False,
-            log_level=settings.log_level,
-        )
-        return 0
-    if args.command == "purge":
-        print(f"housekeeping: {container.housekeeping.run()}")
-        return 0
-    if args.command == "worker":
-        from booking.worker import run_worker
+    settings = container.settings
+    created = load_prefecture(container.uow, container.catalogue, demo_file(settings))
+    print(f"demo loaded: {created}")
+    if args.history:
+        today = container.context.today()
+        secret = settings.secret_key
+        print(write_past(container.uow, today=today, months=args.history, secret_key=secret))
+    if settings.environment == "development":
+        staff_cli.add_demo_accounts(container)
+        print(staff_cli.demo_accounts_text())
+    return 0
 
-        run_worker(container)
-        return 0
-    return 1
+
+def _serve(args: argparse.Namespace, container: Container) -> int:
+    import uvicorn
+
+    from booking.web.app import create_app
+    from booking.web.rendering import AssetsMissing
+
+    settings = container.settings
+    host, port = args.host or settings.host, args.port or settings.port
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        app = create_app(container, background=_background(container))
+    except AssetsMissing as exc:
+        print(f"guichet: {exc}", file=sys.stderr)
+        return 2
+    print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
+    if settings.environment == "development" and container.staff.exists(
+        staff_cli.DEMO_ACCOUNTS[0][0]
+    ):
+        print(staff_cli.demo_accounts_text(), flush=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # our logging: one line a request, without query strings
+        access_log=False,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+def _purge(_args: argparse.Namespace, container: Container) -> int:
+    print(f"housekeeping: {container.housekeeping.run()}")
+    return 0
+
+
+def _worker(_args: argparse.Namespace, container: Container) -> int:
+    from booking.worker import run_worker
+
+    run_worker(container)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Running the dispatcher: senders chosen by settings, an APScheduler tick or a worker loop."""
+"""The background work of an entry point: the dispatcher with the senders the settings choose,
+and the periodic jobs (housekeeping, closing of the day), ticked by APScheduler inside
+`guichet serve` or looped by `guichet worker`."""
 
 from __future__ import annotations
 

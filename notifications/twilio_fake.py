@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
+NOT_FOUND = {"code": 20404, "message": "not found", "status": 404}
 
 
 class FakeTwilio:
@@ -46,6 +47,58 @@ class FakeTwilio:
         with self.lock:
             return [m["body"] for m in self.messages if m["to"] == number]
 
+    def create(self, account: str, form: dict[str, str]) -> tuple[int, dict]:
+        """What Twilio answers a message's creation: (status, JSON payload)."""
+        to = form.get("To", "")
+        if not to:
+            return 400, {"code": 21604, "message": "'To' is required", "status": 400}
+        if self.delay:
+            time.sleep(self.delay)
+        with self.lock:
+            if to in self.refuse:
+                code = self.refuse[to]
+                return 400, {"code": code, "message": f"error {code}", "status": 400}
+            if self.flaky.get(to, 0) > 0:
+                self.flaky[to] -= 1
+                return 503, {"code": 20503, "message": "unavailable", "status": 503}
+            message = {
+                "sid": "SM" + uuid.uuid4().hex,
+                "account_sid": account,
+                "to": to,
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form.get("Body", ""),
+                "status": "queued",
+                "status_callback": form.get("StatusCallback"),
+                "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+                "date_sent": None,
+                "date_updated": None,
+                "direction": "outbound-api",
+                "num_segments": "1",
+                "error_code": None,
+                "error_message": None,
+                "received_at": time.monotonic(),
+            }
+            self.messages.append(message)
+        return 201, message
+
+    def listing(self, path: str, query: dict[str, str]) -> dict:
+        """A page of the messages sent to `To`, newest first."""
+        with self.lock:
+            listed = [m for m in self.messages if m["to"] == query.get("To", m["to"])]
+        listed = list(reversed(listed))[: int(query.get("PageSize", 50))]
+        return {
+            "messages": listed,
+            "uri": path,
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": len(listed),
+            "start": 0,
+            "end": len(listed),
+        }
+
     def _handler(self):  # type: ignore[no-untyped-def]
         fake = self
 
@@ -64,7 +117,7 @@ class FakeTwilio:
             def do_POST(self) -> None:
                 match = PATH.match(urlsplit(self.path).path)
                 if not match:
-                    self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                    self._answer(404, NOT_FOUND)
                     return
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
@@ -72,64 +125,14 @@ class FakeTwilio:
                     self.close_connection = True
                     return
                 form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                to = form.get("To", "")
-                if not to:
-                    self._answer(400, {"code": 21604, "message": "'To' is required", "status": 400})
-                    return
-                if fake.delay:
-                    time.sleep(fake.delay)
-                with fake.lock:
-                    if to in fake.refuse:
-                        code = fake.refuse[to]
-                        self._answer(400, {"code": code, "message": f"error {code}", "status": 400})
-                        return
-                    if fake.flaky.get(to, 0) > 0:
-                        fake.flaky[to] -= 1
-                        self._answer(503, {"code": 20503, "message": "unavailable", "status": 503})
-                        return
-                    message = {
-                        "sid": "SM" + uuid.uuid4().hex,
-                        "account_sid": match["account"],
-                        "to": to,
-                        "from": form.get("From"),
-                        "messaging_service_sid": form.get("MessagingServiceSid"),
-                        "body": form.get("Body", ""),
-                        "status": "queued",
-                        "status_callback": form.get("StatusCallback"),
-                        "date_created": format_datetime(datetime.now(UTC), usegmt=True),
-                        "date_sent": None,
-                        "date_updated": None,
-                        "direction": "outbound-api",
-                        "num_segments": "1",
-                        "error_code": None,
-                        "error_message": None,
-                        "received_at": time.monotonic(),
-                    }
-                    fake.messages.append(message)
-                self._answer(201, message)
+                self._answer(*fake.create(match["account"], form))
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 if not PATH.match(url.path):
-                    self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                    self._answer(404, NOT_FOUND)
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                with fake.lock:
-                    listed = [m for m in fake.messages if m["to"] == query.get("To", m["to"])]
-                listed = list(reversed(listed))[: int(query.get("PageSize", 50))]
-                self._answer(
-                    200,
-                    {
-                        "messages": listed,
-                        "uri": url.path,
-                        "first_page_uri": url.path,
-                        "next_page_uri": None,
-                        "previous_page_uri": None,
-                        "page": 0,
-                        "page_size": len(listed),
-                        "start": 0,
-                        "end": len(listed),
-                    },
-                )
+                self._answer(200, fake.listing(url.path, query))
 
         return Handler

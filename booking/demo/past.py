@@ -130,48 +130,33 @@ def _visit(
     if come_back and rng.random() < 0.5 and (local.date() - come_back[0][0]).days >= 7:
         key, repeat = come_back.pop(0)[1], True
     key = key or phone_key(secret, f"+336{rng.randrange(10**8):08d}")
-    row: dict = {
-        "reference": f"{PREFIX}{number:02d}{running:09d}",
-        "token_version": 1,
-        "site_id": site.id,
-        "counter_id": counter_id,
-        "procedure_id": procedure_id,
-        "starts_at": starts,
-        "ends_at": starts + timedelta(minutes=step),
-        "cell_minutes": step,
-        "status": "booked",
+    row = _blank_row(site, number, running, counter_id, step, procedure_id, starts, local, lead)
+    row |= {
         "channel": _pick(rng, CHANNELS),
         "language": "fr" if rng.random() < 0.9 else "en",
-        "notify_sms": True,
-        "notify_email": False,
-        "answers": {},
-        "declared": [],
-        "missing_declared": [],
         "created_at": booked_at,
-        "updated_at": starts,
-        "rescheduled_count": 0,
-        "code_failures": 0,
-        "local_date": local.date(),
-        "local_weekday": weekday,
-        "local_hour": local.hour,
-        "lead_days": lead,
-        "cancelled_late": False,
         "phone_key": key,
         "repeat_of_incomplete": repeat,
-        "survey_asked_at": None,
-        "anonymised_at": starts,  # a past without names: only what the figures keep
-        "checked_in_at": None,
-        "called_at": None,
-        "wait_seconds": None,
-        "seen_at": None,
-        "no_show_at": None,
-        "cancelled_at": None,
-        "file_checked_at": None,
-        "file_complete": None,
-        "satisfaction": None,
-        "satisfaction_at": None,
     }
-    messages = []
+    messages = _what_happened(row, site, weekday, lead, rng, shape, come_back)
+    if site.reminder_hour is not None and lead >= 1 and rng.random() < 0.8:
+        messages.append(_message(row, "reminder", starts - timedelta(hours=15)))
+    return row, messages
+
+
+def _what_happened(
+    row: dict,
+    site: Site,
+    weekday: int,
+    lead: int,
+    rng: random.Random,
+    shape: Shape,
+    come_back: list[tuple[date, str]],
+) -> list[dict]:
+    """Cancelled, unrecorded, missed or seen (with its wait, file and survey): the row's
+    outcome, and the survey message it caused."""
+    starts, step, key = row["starts_at"], row["cell_minutes"], row["phone_key"]
+    messages: list[dict] = []
     draw = rng.random()
     no_show = shape.base_no_show + WEEKDAY_NO_SHOW[weekday]
     no_show += 0.09 if lead > 14 else -0.05 if lead == 0 else 0.0
@@ -198,7 +183,7 @@ def _visit(
             "file_complete": complete,
         }
         if not complete and rng.random() < shape.comes_back:
-            come_back.append((local.date(), key))
+            come_back.append((row["local_date"], key))
         if site.survey_enabled:
             asked = called + timedelta(minutes=step)
             row["survey_asked_at"] = asked
@@ -206,9 +191,57 @@ def _visit(
             if rng.random() < shape.reply:
                 score = rng.choices((1, 2, 3, 4, 5), (0.05, 0.07, 0.15, 0.38, 0.35))[0]
                 row |= {"satisfaction": score, "satisfaction_at": called + timedelta(hours=2)}
-    if site.reminder_hour is not None and lead >= 1 and rng.random() < 0.8:
-        messages.append(_message(row, "reminder", starts - timedelta(hours=15)))
-    return row, messages
+    return messages
+
+
+def _blank_row(
+    site: Site,
+    number: int,
+    running: int,
+    counter_id: int,
+    step: int,
+    procedure_id: str,
+    starts: datetime,
+    local: datetime,
+    lead: int,
+) -> dict:
+    """A past visit's columns before anything happened to it."""
+    return {
+        "reference": f"{PREFIX}{number:02d}{running:09d}",
+        "token_version": 1,
+        "site_id": site.id,
+        "counter_id": counter_id,
+        "procedure_id": procedure_id,
+        "starts_at": starts,
+        "ends_at": starts + timedelta(minutes=step),
+        "cell_minutes": step,
+        "status": "booked",
+        "notify_sms": True,
+        "notify_email": False,
+        "answers": {},
+        "declared": [],
+        "missing_declared": [],
+        "updated_at": starts,
+        "rescheduled_count": 0,
+        "code_failures": 0,
+        "local_date": local.date(),
+        "local_weekday": local.weekday(),
+        "local_hour": local.hour,
+        "lead_days": lead,
+        "cancelled_late": False,
+        "survey_asked_at": None,
+        "anonymised_at": starts,  # a past without names: only what the figures keep
+        "checked_in_at": None,
+        "called_at": None,
+        "wait_seconds": None,
+        "seen_at": None,
+        "no_show_at": None,
+        "cancelled_at": None,
+        "file_checked_at": None,
+        "file_complete": None,
+        "satisfaction": None,
+        "satisfaction_at": None,
+    }
 
 
 def _message(row: dict, kind: str, at: datetime) -> dict:

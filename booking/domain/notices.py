@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from booking.core.clock import local_date
 from booking.core.references import display_reference, manage_token, management_code
 from booking.domain.documents import personal_list
-from booking.domain.models import Appointment
+from booking.domain.models import Appointment, Site
 from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue
 from notifications.calendar import CalendarVisit, calendar_file, method_of
@@ -136,21 +137,7 @@ class Notices:
         version: str | None = None,
     ) -> Iterable[Message]:
         site = get_site(session, appointment.site_id)
-        procedure = self.catalogue.get(appointment.procedure_id)
-        tz = ZoneInfo(site.timezone)
-        visit = Visit(
-            site_name=site.name,
-            site_address=site.address,
-            starts_local=appointment.starts_at.astimezone(tz),
-            reference=display_reference(appointment.reference),
-            procedure_name=procedure.name.get(appointment.language) if procedure else "",
-            manage_link=self.links.manage(appointment),
-            documents_link=self.links.documents(appointment),
-            language=appointment.language,
-            reason=appointment.cancel_reason if kind == Kind.cancellation else None,
-            book_link=self.links.book(),
-            code=self.links.code(appointment),
-        )
+        visit = self._visit(site, appointment, kind)
         version = version or appointment.rescheduled_count
         key = f"appointment:{appointment.id}:{kind}:{version}"
         latest = (
@@ -179,7 +166,7 @@ class Notices:
                 **common,
             )
         if email and appointment.email and appointment.notify_email:
-            today = now.astimezone(tz).date()
+            today = local_date(now, site.timezone)
             checklist = personal_list(session, self.catalogue, appointment, today=today)
             labels = [d.label.get(appointment.language) for d in checklist.documents]
             subject, body = email_text(kind, visit, labels)
@@ -194,6 +181,23 @@ class Notices:
                 attachment_method=method_of(event),
                 **common,
             )
+
+    def _visit(self, site: Site, appointment: Appointment, kind: Kind) -> Visit:
+        """What the texts of a message say about the visit."""
+        procedure = self.catalogue.get(appointment.procedure_id)
+        return Visit(
+            site_name=site.name,
+            site_address=site.address,
+            starts_local=appointment.starts_at.astimezone(ZoneInfo(site.timezone)),
+            reference=display_reference(appointment.reference),
+            procedure_name=procedure.name.get(appointment.language) if procedure else "",
+            manage_link=self.links.manage(appointment),
+            documents_link=self.links.documents(appointment),
+            language=appointment.language,
+            reason=appointment.cancel_reason if kind == Kind.cancellation else None,
+            book_link=self.links.book(),
+            code=self.links.code(appointment),
+        )
 
     def calendar(
         self,

@@ -16,16 +16,16 @@ from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
 from booking.core.errors import BookingError, Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.core.lifecycle import Move, Outcome, changeable, to_record
-from booking.core.references import code_matches, manage_token, management_code
+from booking.core.lifecycle import Move, Outcome
+from booking.core.references import code_matches, management_code
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.domain import appointments, audit, documents, idempotency, repeats
 from booking.domain.appointments import SlotTaken
 from booking.domain.cancellation import cancel_and_tell
-from booking.domain.models import Appointment, Counter, Site
+from booking.domain.models import Appointment, Counter
 from booking.domain.sites import get_site
 from booking.use_cases.context import Context
-from completeness.evaluation import Checklist
+from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
 
 NO_MATCH = N_("No appointment matches this reference and code.")
@@ -37,23 +37,6 @@ ONE_DAY = timedelta(days=1)
 
 class TooManyTries(BookingError):
     status_code = 429
-
-
-@dataclass(frozen=True)
-class VisitView:
-    """An appointment with what presenting it needs; `token` only right after booking."""
-
-    appointment: Appointment
-    site: Site
-    counter: Counter
-    documents: Checklist  # the personal list: what applies to this citizen's answers
-    token: str | None = None
-    to_record: bool = False  # its time is past and nobody recorded an outcome
-    changeable: bool = False  # the citizen may still move or cancel it (booked, not started)
-
-    @property
-    def file_status(self) -> str:
-        return documents.file_status(self.appointment)
 
 
 @dataclass(frozen=True)
@@ -429,24 +412,7 @@ class Visits:
     def _view(
         self, session: Session, appointment: Appointment, *, with_token: bool = False
     ) -> VisitView:
-        site = get_site(session, appointment.site_id)
-        counter = session.get(Counter, appointment.counter_id)
-        today = self._context.today(site.timezone)
-        checklist = documents.personal_list(session, self._catalogue, appointment, today=today)
-        token = None
-        if with_token:
-            secret = self._context.settings.secret_key
-            token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
-        now, status = self._now(), appointment.status
-        return VisitView(
-            appointment,
-            site,
-            counter,
-            checklist,
-            token,
-            to_record=to_record(status, appointment.ends_at, now),
-            changeable=changeable(status, appointment.starts_at, now),
-        )
+        return visit_view(self._context, session, appointment, with_token=with_token)
 
     @contextmanager
     def _offering_alternatives(self) -> Iterator[None]:

@@ -1,4 +1,5 @@
-"""Booking use cases on a real database (SQLite and PostgreSQL)."""
+"""Booking on a real database (SQLite and PostgreSQL): the domain's guard against double
+booking under concurrent requests, the visit's rules, the messages each change writes."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 from booking.core.references import display_reference
 from booking.core.slots import Slot, local_iso, to_minute
 from booking.domain.models import Appointment, Counter, Site
-from booking.use_cases.visits import VisitView
+from booking.use_cases.visit_views import VisitView
 from booking.web.api.checklists import documents_to_bring
 from completeness.catalogue import Procedure
 

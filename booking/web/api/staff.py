@@ -18,7 +18,7 @@ from booking.core.booking_request import BookingRequest
 from booking.core.errors import InvalidRequest
 from booking.core.i18n import N_
 from booking.queries.agenda import AgendaRow
-from booking.use_cases.visits import VisitView
+from booking.use_cases.visit_views import VisitView
 from booking.web.api.booking_body import StaffBooking, booking_request
 from booking.web.api.paths import STAFF_ERRORS, Reference, SiteId
 from booking.web.api.presenters import appointment_json, visit_json

@@ -23,7 +23,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.use_cases.visits import TooManyTries, VisitView
+from booking.use_cases.visit_views import VisitView
+from booking.use_cases.visits import TooManyTries
 from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language

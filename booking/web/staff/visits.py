@@ -11,7 +11,7 @@ from booking.core.access import Actor
 from booking.core.errors import BookingError
 from booking.core.i18n import N_
 from booking.use_cases.directory import Directory
-from booking.use_cases.visits import VisitView
+from booking.use_cases.visit_views import VisitView
 from booking.web.deps import ActorDep, DirectoryDep, VisitsDep
 from booking.web.errors import request_language
 from booking.web.pages.presenting import documents_to_bring
