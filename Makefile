@@ -19,6 +19,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 assets: node_modules/.package-lock.json
 	$(PYTHON) -m booking.web.build_assets
 
+# The demo runs in development (its published secret, the demo's staff accounts), on loopback.
+run: export GUICHET_ENVIRONMENT ?= development
 run: $(STAMP) assets
 	$(BIN)/guichet migrate
 	$(BIN)/guichet demo --history 6

@@ -63,6 +63,7 @@ def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
+        "GUICHET_ENVIRONMENT": "development",
         "GUICHET_DATABASE_URL": url,
         "GUICHET_SMS_BACKEND": "twilio",
         "GUICHET_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from booking import staff_cli
 from booking.config.logs import configure_logging
-from booking.config.settings import SettingsError, load_settings
+from booking.config.settings import DEV_SECRET, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from booking.container import Container
@@ -103,6 +104,13 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
 
     settings = container.settings
     host, port = args.host or settings.host, args.port or settings.port
+    if settings.secret_key == DEV_SECRET and not _loopback(host):
+        print(
+            f"guichet: the published development secret_key may serve only on a loopback"
+            f" address (127.0.0.1, ::1, localhost), not {host}: set GUICHET_SECRET_KEY",
+            file=sys.stderr,
+        )
+        return 2
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
         app = create_app(container, background=_background(container))
@@ -120,9 +128,21 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
         port=port,
         log_config=None,  # our logging: one line a request, without query strings
         access_log=False,
+        # Only `forwarded_allow_ips` decides whom to believe about the client's address, in
+        # one place (booking.web.deps.client_address): uvicorn must not trust loopback itself.
+        proxy_headers=False,
         log_level=settings.log_level,
     )
     return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _purge(_args: argparse.Namespace, container: Container) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from booking.config.paths import procedures_dir
 from booking.config.settings import Settings
 from booking.core.clock import Clock
+from booking.domain.credentials import Keys
 from booking.domain.notices import Links, Notices
 from booking.domain.revisions import register_revision_hook
 from booking.queries.agenda import Desk
@@ -50,14 +51,18 @@ class Container:
         self.uow = UnitOfWork(self.engine)
 
     @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.settings.secret_key, self.settings.previous_keys)
+
+    @cached_property
     def notices(self) -> Notices:
-        links = Links(self.settings.public_url, self.settings.secret_key)
+        links = Links(self.settings.public_url)
         deadline = timedelta(hours=self.settings.reminder_deadline_hours)
         return Notices(self.catalogue, links, deadline)
 
     @cached_property
     def context(self) -> Context:
-        return Context(self.uow, self.clock, self.settings, self.catalogue, self.notices)
+        return Context(self.uow, self.clock, self.settings, self.catalogue, self.notices, self.keys)
 
     @cached_property
     def visits(self) -> Visits:

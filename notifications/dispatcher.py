@@ -14,11 +14,12 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 
 from notifications.models import Channel, Notification, Status
 from notifications.opt_outs import opt_out, opted_out
@@ -50,12 +51,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# What fills the secrets a stored message only marks (a visit's link, its code): by message's
+# appointment id, marker -> value, read when the message is sent.
+SecretValues = Callable[[Connection, Collection[int]], Mapping[int, Mapping[str, str]]]
+
+
 class Dispatcher:
     def __init__(
         self,
         uow: UnitOfWork,
         senders: Mapping[str, Sender],
         *,
+        secrets: SecretValues | None = None,
         policy: Policy | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -63,6 +70,8 @@ class Dispatcher:
     ) -> None:
         self.uow = uow
         self.senders = senders
+        self.secrets = secrets
+        self._secret_values: Mapping[int, Mapping[str, str]] = {}
         self.policy = policy or Policy()
         self.worker = worker or worker_name()
         self.clock = clock
@@ -79,6 +88,7 @@ class Dispatcher:
                 connection, self.worker, self.clock(), self.policy.batch, self.policy.lease
             )
         phones = {m.recipient for m in claimed if m.channel == Channel.sms}
+        self._secret_values = self._secrets_of(claimed)
         self._opted = self._opted_out(phones)
         self._today = self._sent_today(phones, self.clock())
         self._outcomes.clear()
@@ -133,7 +143,7 @@ class Dispatcher:
         if sender is None:
             self._finish(message, Status.failed, f"no sender for channel {message.channel}")
             return
-        outgoing = _outgoing(message)
+        outgoing = _outgoing(message, self._secret_values.get(message.appointment_id or 0, {}))
         if message.handed_at is not None and message.provider_id is None:
             try:
                 already = sender.find_sent(outgoing)
@@ -165,6 +175,13 @@ class Dispatcher:
             self._today[message.recipient] = self._today.get(message.recipient, 0) + 1
 
     # Checks -----------------------------------------------------------------------------
+
+    def _secrets_of(self, claimed: list[Notification]) -> Mapping[int, Mapping[str, str]]:
+        ids = {m.appointment_id for m in claimed if m.appointment_id is not None}
+        if self.secrets is None or not ids:
+            return {}
+        with self.uow.read_connection() as connection:
+            return self.secrets(connection, ids)
 
     def _opted_out(self, phones: set[str]) -> set[str]:
         if not phones:
@@ -306,14 +323,23 @@ class Dispatcher:
             enqueue(connection, [fallback], now)
 
 
-def _outgoing(message: Notification) -> Outgoing:
+def _outgoing(message: Notification, secrets: Mapping[str, str]) -> Outgoing:
+    """The message as it leaves: its markers filled with the secrets as they are now."""
     return Outgoing(
         id=message.id,  # type: ignore[arg-type]
         channel=message.channel,
         recipient=message.recipient,
-        body=message.body,
+        body=_filled(message.body, secrets),
         subject=message.subject,
-        attachment=message.attachment,
+        attachment=_filled(message.attachment, secrets),
         attachment_method=message.attachment_method,
         handed_at=message.handed_at,
     )
+
+
+def _filled(text: str | None, secrets: Mapping[str, str]) -> str | None:
+    if text is None:
+        return None
+    for marker, value in secrets.items():
+        text = text.replace(marker, value)
+    return text

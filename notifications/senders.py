@@ -12,11 +12,13 @@ from typing import Protocol
 
 log = logging.getLogger("guichet.notifications")
 SECRET_FRAGMENT = re.compile(r"#[A-Za-z0-9_-]{8,}")
+SECRET_MARKER = re.compile(r"\[\[\w+\]\]")
 
 
 def mask_tokens(body: str) -> str:
-    """A message as staff and logs may see it: manage tokens (link fragments) masked."""
-    return SECRET_FRAGMENT.sub("#…", body)
+    """A message as staff and logs may see it: manage tokens (link fragments) and the markers
+    of secrets filled only when sent, masked."""
+    return SECRET_MARKER.sub("…", SECRET_FRAGMENT.sub("#…", body))
 
 
 @dataclass(frozen=True)

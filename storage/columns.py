@@ -26,7 +26,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+def utc_column(*, nullable: bool = False, index: bool = False, primary_key: bool = False) -> Any:
     """A SQLModel field stored as a UTC instant."""
     default: dict[str, Any] = {"default": None} if nullable else {}
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **default)
+    column = Column(UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key)
+    return Field(sa_column=column, **default)

@@ -22,7 +22,10 @@ def demo_server(database_url: str | None = None, history_months: int = 0) -> Ite
     with tempfile.TemporaryDirectory(prefix="guichet-demo-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'demo.db'}"
         migrate(url)
-        container = build_container(Settings(database_url=url, secret_key="demo-secret-0123456789"))
+        settings = Settings(
+            database_url=url, secret_key="demo-secret-0123456789", environment="development"
+        )
+        container = build_container(settings)
         load_prefecture(container.uow, container.catalogue, CONFIG / "demo.toml")
         if history_months:
             today = container.now().date()

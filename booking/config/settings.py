@@ -22,7 +22,8 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str = "sqlite:///var/guichet.db"
     secret_key: str = DEV_SECRET
-    environment: str = "development"
+    previous_secret_keys: str = ""  # comma-separated: they still verify links already sent
+    environment: str = "production"
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -61,6 +62,10 @@ class Settings:
     # Argon2 cost of staff passwords (argon2-cffi's defaults, RFC 9106's low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+
+    @property
+    def previous_keys(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.previous_secret_keys.split(",") if k.strip())
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -111,6 +116,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("secret_key: set GUICHET_SECRET_KEY to a private value in production")
     if len(settings.secret_key) < 16:
         raise SettingsError("secret_key must be at least 16 characters long")
+    if any(len(key) < 16 for key in settings.previous_keys):
+        raise SettingsError("previous_secret_keys: each key must be at least 16 characters long")
     if settings.retention_days < 1:
         raise SettingsError("retention_days must be at least 1")
     if settings.default_timezone not in available_timezones():

@@ -1,8 +1,9 @@
-"""Human references (K7Q-4M2-XP) and the secret manage tokens derived from them.
+"""Human references (K7Q-4M2-XP) and the secret manage tokens and codes derived for them.
 
-The token is never stored: it is an HMAC of the appointment id and a token version under the
-server's secret, so messages sent later can carry the manage link, and bumping the version
-revokes a leaked one.
+Neither is stored: each is an HMAC, under the server's secret, of the appointment's id, its
+token version and a random salt kept on the visit. The salt means that knowing the secret and
+a reference is not enough to forge a link; a new salt revokes the old link; several secrets
+may verify (a secret being rolled in), the first one issues.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud or copied from paper without doubt.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -35,24 +37,49 @@ def normalise_reference(text: str) -> str | None:
     return cleaned
 
 
-def manage_token(secret_key: str, appointment_id: int, version: int) -> str:
-    message = f"appointment:{appointment_id}:{version}".encode()
+def new_salt() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _message(kind: str, appointment_id: int, version: int, salt: str | None) -> bytes:
+    suffix = f":{salt}" if salt else ""  # visits booked before salts: id and version only
+    return f"{kind}:{appointment_id}:{version}{suffix}".encode()
+
+
+def manage_token(
+    secret_key: str, appointment_id: int, version: int, salt: str | None = None
+) -> str:
+    message = _message("appointment", appointment_id, version, salt)
     digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:12]).decode()  # 96 bits, 16 characters
 
 
-def token_matches(secret_key: str, appointment_id: int, version: int, given: str | None) -> bool:
-    expected = manage_token(secret_key, appointment_id, version)
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+def token_matches(
+    secret_keys: Sequence[str],
+    appointment_id: int,
+    version: int,
+    salt: str | None,
+    given: str | None,
+) -> bool:
+    if not given:
+        return False
+    return any(
+        hmac.compare_digest(
+            manage_token(key, appointment_id, version, salt).encode(), given.encode()
+        )
+        for key in secret_keys
+    )
 
 
 CODE_LENGTH = 8
 
 
-def management_code(secret_key: str, appointment_id: int, version: int) -> str:
+def management_code(
+    secret_key: str, appointment_id: int, version: int, salt: str | None = None
+) -> str:
     """An 8-character code from the reference alphabet, printed in every message: with the
     reference it opens the visit where a link cannot be followed (no JavaScript, paper)."""
-    message = f"code:{appointment_id}:{version}".encode()
+    message = _message("code", appointment_id, version, salt)
     number = int.from_bytes(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:8])
     letters = []
     for _ in range(CODE_LENGTH):
@@ -61,9 +88,19 @@ def management_code(secret_key: str, appointment_id: int, version: int) -> str:
     return "".join(letters)
 
 
-def code_matches(secret_key: str, appointment_id: int, version: int, given: str | None) -> bool:
+def code_matches(
+    secret_keys: Sequence[str],
+    appointment_id: int,
+    version: int,
+    salt: str | None,
+    given: str | None,
+) -> bool:
     if not given:
         return False
     typed = "".join(ch for ch in given.upper() if ch not in "- ").translate(_CONFUSABLE)
-    expected = management_code(secret_key, appointment_id, version)
-    return hmac.compare_digest(expected.encode(), typed.encode())
+    return any(
+        hmac.compare_digest(
+            management_code(key, appointment_id, version, salt).encode(), typed.encode()
+        )
+        for key in secret_keys
+    )

@@ -223,7 +223,6 @@ def _blank_row(
         "missing_declared": [],
         "updated_at": starts,
         "rescheduled_count": 0,
-        "code_failures": 0,
         "local_date": local.date(),
         "local_weekday": local.weekday(),
         "local_hour": local.hour,

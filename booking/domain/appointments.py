@@ -20,7 +20,7 @@ from booking.core.contacts import ContactError, normalise_email, normalise_phone
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.lifecycle import RULES, Move, Outcome, decide, timestamp_column, wait_seconds
-from booking.core.references import new_reference, normalise_reference, token_matches
+from booking.core.references import new_reference, new_salt, normalise_reference
 from booking.core.slots import (
     Refusal,
     Slot,
@@ -31,6 +31,7 @@ from booking.core.slots import (
     to_minute,
 )
 from booking.core.statuses import LIVE_STATUSES, Channel
+from booking.domain import credentials
 from booking.domain.availability import (
     SitePlan,
     closure_reason,
@@ -40,6 +41,7 @@ from booking.domain.availability import (
     search_slots,
 )
 from booking.domain.closures import closure_over
+from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.occupancy import change_load
@@ -234,6 +236,7 @@ def book(
         raise SlotTaken(site.id, procedure, start)
     appointment = Appointment(
         reference=new_reference(),
+        token_salt=new_salt(),
         site_id=site.id,
         counter_id=counter.id,  # type: ignore[arg-type]
         procedure_id=procedure.id,
@@ -309,19 +312,35 @@ def find(session: Session, reference: str, *, lock: bool = False) -> Appointment
     return session.execute(query).scalar_one_or_none()
 
 
+class WrongCredentials(NotFound):
+    """An unknown reference, a wrong link or a wrong code: all look the same (404)."""
+
+
 def find_for_citizen(
-    session: Session, reference: str, token: str | None, secret_key: str, *, lock: bool = False
+    session: Session, reference: str, token: str | None, keys: Keys, *, lock: bool = False
 ) -> Appointment:
-    """The appointment if the token fits; an unknown reference and a bad token look the same."""
+    """The appointment if the link's token fits (the first use of a renewed link makes it the
+    only one); an unknown reference and a wrong token look the same."""
     appointment = find(session, reference, lock=lock)
-    if appointment is None or not token_matches(
-        secret_key,
-        appointment.id,
-        appointment.token_version,
-        token,  # type: ignore[arg-type]
-    ):
-        raise NotFound(N_("No appointment matches this reference and link."))
-    return appointment
+    match = None if appointment is None else credentials.token_match(keys, appointment, token)
+    if match is None:
+        raise WrongCredentials(N_("No appointment matches this reference and link."))
+    if match is credentials.Match.renewed:
+        credentials.promote(appointment)  # type: ignore[arg-type]
+        session.add(appointment)
+    return appointment  # type: ignore[return-value]
+
+
+def find_with_code(session: Session, reference: str, code: str, keys: Keys) -> Appointment:
+    """The appointment if its management code fits (locked: a renewed code is promoted)."""
+    appointment = find(session, reference, lock=True)
+    match = None if appointment is None else credentials.code_match(keys, appointment, code)
+    if match is None:
+        raise WrongCredentials(N_("No appointment matches this reference and code."))
+    if match is credentials.Match.renewed:
+        credentials.promote(appointment)  # type: ignore[arg-type]
+        session.add(appointment)
+    return appointment  # type: ignore[return-value]
 
 
 def _decide(session: Session, appointment: Appointment, move: Move, now: datetime) -> Outcome:

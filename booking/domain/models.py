@@ -179,8 +179,10 @@ class Appointment(SQLModel, table=True):
     # (booking/repeats.py keeps it true as visits are booked, moved and files recorded).
     repeat_of_incomplete: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Wrong management codes typed for this visit; past a few, the code is refused for a while.
-    code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    code_locked_until: datetime | None = utc_column(nullable=True)
+    # The manage link's and code's salt (random, so knowing the server's secret and a visit's
+    # id is not enough to forge them); a new link waits in `next_token_salt` until first used.
+    token_salt: str | None = Field(default=None, max_length=32)
+    next_token_salt: str | None = Field(default=None, max_length=32)
 
 
 class ChecklistVersion(SQLModel, table=True):
@@ -224,3 +226,13 @@ class IdempotentRequest(SQLModel, table=True):
 
 # The staff side's tables belong to the same metadata (migrations, tests, the purge).
 from booking.domain import staff_models  # noqa: E402, F401
+
+
+class RateLimit(SQLModel, table=True):
+    """How many times a key (an action and a client address, a phone, an account) was counted
+    in a fixed window: every limit lives here, so every process counts the same."""
+
+    __tablename__ = "rate_limit"
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = utc_column(primary_key=True)
+    count: int = 0

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from booking.core.clock import local_date
-from booking.core.references import display_reference, manage_token, management_code
+from booking.core.references import display_reference
+from booking.domain.credentials import CODE_MARKER, TOKEN_MARKER
 from booking.domain.documents import personal_list
 from booking.domain.models import Appointment, Site
 from booking.domain.sites import get_site
@@ -31,25 +32,25 @@ from notifications.texts import Visit, email_text, sms_text
 
 @dataclass(frozen=True)
 class Links:
-    public_url: str
-    secret_key: str
+    """The links a message carries. A visit's token and code are markers in the stored body,
+    filled in by the dispatcher when it sends (`credentials.message_secrets`): nothing in the
+    outbox opens a visit, and a queued reminder carries the link as it is when it leaves."""
 
-    def _token(self, appointment: Appointment) -> str:
-        return manage_token(self.secret_key, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+    public_url: str
 
     def manage(self, appointment: Appointment) -> str:
         # The token travels in the fragment: browsers never send it to a server or a log.
-        return f"{self.public_url.rstrip('/')}/r/{appointment.reference}#{self._token(appointment)}"
+        return f"{self.public_url.rstrip('/')}/r/{appointment.reference}#{TOKEN_MARKER}"
 
     def code(self, appointment: Appointment) -> str:
-        return management_code(self.secret_key, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+        return CODE_MARKER
 
     def book(self) -> str:
         return f"{self.public_url.rstrip('/')}/"
 
     def documents(self, appointment: Appointment) -> str:
         base = self.public_url.rstrip("/")
-        return f"{base}/r/{appointment.reference}/pieces#{self._token(appointment)}"
+        return f"{base}/r/{appointment.reference}/pieces#{TOKEN_MARKER}"
 
 
 @dataclass(frozen=True)

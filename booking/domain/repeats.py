@@ -5,6 +5,7 @@ instead of searching every visit's past."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, select, update
@@ -17,16 +18,19 @@ from storage.date_functions import days_between
 REPEAT_WINDOW_DAYS = 60
 
 
-def follows_incomplete_file(session: Session, appointment: Appointment) -> bool:
-    """An incomplete file of the same phone at the same site in the 60 days before."""
-    if appointment.phone_key is None or appointment.local_date is None:
+def follows_incomplete_file(
+    session: Session, appointment: Appointment, phone_keys: Collection[str]
+) -> bool:
+    """An incomplete file of the same phone (`phone_keys`: its key under every accepted
+    secret) at the same site in the 60 days before."""
+    if not phone_keys or appointment.local_date is None:
         return False
     day = appointment.local_date
     found = session.execute(
         select(Appointment.id)
         .where(
             Appointment.site_id == appointment.site_id,
-            Appointment.phone_key == appointment.phone_key,
+            Appointment.phone_key.in_(phone_keys),
             Appointment.file_complete.is_(False),
             Appointment.local_date >= day - timedelta(days=REPEAT_WINDOW_DAYS),
             Appointment.local_date < day,
@@ -36,22 +40,22 @@ def follows_incomplete_file(session: Session, appointment: Appointment) -> bool:
     return found is not None
 
 
-def mark(session: Session, appointment: Appointment) -> None:
+def mark(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:
     """On booking or moving a visit."""
-    appointment.repeat_of_incomplete = follows_incomplete_file(session, appointment)
+    appointment.repeat_of_incomplete = follows_incomplete_file(session, appointment, phone_keys)
 
 
-def refresh_after(session: Session, appointment: Appointment) -> None:
+def refresh_after(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:
     """Once a file is recorded (complete or not): the same phone's visits in the 60 days
     after it, at the same site, are repeats or not again."""
-    if appointment.phone_key is None or appointment.local_date is None:
+    if not phone_keys or appointment.local_date is None:
         return
     day = appointment.local_date
     later = Appointment.__table__  # type: ignore[attr-defined]
     earlier = aliased(Appointment)
     incomplete_before = exists().where(
         earlier.site_id == later.c.site_id,
-        earlier.phone_key == later.c.phone_key,
+        earlier.phone_key.in_(phone_keys),
         earlier.file_complete.is_(False),
         days_between(earlier.local_date, later.c.local_date).between(1, REPEAT_WINDOW_DAYS),
     )
@@ -60,7 +64,7 @@ def refresh_after(session: Session, appointment: Appointment) -> None:
         .where(
             and_(
                 later.c.site_id == appointment.site_id,
-                later.c.phone_key == appointment.phone_key,
+                later.c.phone_key.in_(phone_keys),
                 later.c.local_date > day,
                 later.c.local_date <= day + timedelta(days=REPEAT_WINDOW_DAYS),
             )

@@ -1,5 +1,5 @@
 """What every use case is given, and nothing more: the unit of work, the clock, the settings,
-the procedure catalogue and the notices (the messages each change writes)."""
+the procedure catalogue, the notices (the messages each change writes) and the secrets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from booking.config.settings import Settings
 from booking.core.clock import Clock, local_date
+from booking.domain.credentials import Keys
 from booking.domain.notices import Notices
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
@@ -20,6 +21,7 @@ class Context:
     settings: Settings
     catalogue: Catalogue
     notices: Notices
+    keys: Keys  # the secret that issues links and codes, and those that still verify
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from booking.core.lifecycle import changeable, to_record
-from booking.core.references import manage_token
-from booking.domain import documents
+from booking.domain import credentials, documents
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.sites import get_site
 from booking.use_cases.context import Context
@@ -41,10 +40,7 @@ def visit_view(
     counter = session.get(Counter, appointment.counter_id)
     today = context.today(site.timezone)
     checklist = documents.personal_list(session, context.catalogue, appointment, today=today)
-    token = None
-    if with_token:
-        secret = context.settings.secret_key
-        token = manage_token(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+    token = credentials.token(context.keys, appointment) if with_token else None
     now, status = context.now(), appointment.status
     return VisitView(
         appointment,

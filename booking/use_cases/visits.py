@@ -14,29 +14,23 @@ from sqlmodel import Session
 from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
-from booking.core.errors import BookingError, Conflict, InvalidRequest, NotFound
+from booking.core.errors import Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.lifecycle import Move, Outcome
-from booking.core.references import code_matches, management_code
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
-from booking.domain import appointments, audit, documents, idempotency, repeats
+from booking.domain import appointments, audit, credentials, documents, idempotency, repeats
 from booking.domain.appointments import SlotTaken
 from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment, Counter
 from booking.domain.sites import get_site
+from booking.use_cases.citizen_access import LOCAL, guarded, may_resend_link
 from booking.use_cases.context import Context
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
 
-NO_MATCH = N_("No appointment matches this reference and code.")
-CODE_TRIES = 5
-CODE_LOCK = timedelta(minutes=15)
 LINKS_A_DAY = 3
 ONE_DAY = timedelta(days=1)
-
-
-class TooManyTries(BookingError):
-    status_code = 429
+UNKNOWN_REFERENCE = N_("No appointment has this reference.")
 
 
 @dataclass(frozen=True)
@@ -91,10 +85,8 @@ class Visits:
                 appointment = appointments.book(
                     session, catalogue=self._catalogue, request=request, now=now
                 )
-                appointment.phone_key = phone_key(
-                    self._context.settings.secret_key, appointment.phone
-                )
-                repeats.mark(session, appointment)
+                appointment.phone_key = phone_key(self._context.keys.current, appointment.phone)
+                self._mark_repeat(session, appointment)
                 self._context.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)
                 if reserved is not None:
@@ -119,10 +111,7 @@ class Visits:
         """A visitor missing a document comes back: the next free time for the same
         procedure at the same site, answers and contacts copied, linked to this visit."""
         with self._uow.reading() as session:
-            first = appointments.find(session, reference)
-            if first is None:
-                raise NotFound(N_("No appointment has this reference."))
-            actor.require(Permission.counter, first.site_id)
+            first = self._staffs(session, reference, actor, lock=False)
             tomorrow = self._now() + timedelta(days=1)
             start = appointments.next_free_start(
                 session, self._catalogue, first.site_id, first.procedure_id, tomorrow, any_day=True
@@ -157,11 +146,7 @@ class Visits:
     def for_staff(self, reference: str, actor: Actor) -> VisitView:
         """A visit as the counter sees it (one of the actor's sites)."""
         with self._uow.reading() as session:
-            appointment = appointments.find(session, reference)
-            if appointment is None:
-                raise NotFound(N_("No appointment has this reference."))
-            actor.require(Permission.counter, appointment.site_id)
-            return self._view(session, appointment)
+            return self._view(session, self._staffs(session, reference, actor, lock=False))
 
     def walk_in(self, request: BookingRequest, *, actor: Actor) -> VisitView:
         """Someone at the desk now: the next free start today, booked for them."""
@@ -174,13 +159,17 @@ class Visits:
             raise Conflict(N_("Nothing is free today for this procedure."))
         return self.book(replace(request, start=start, channel=Channel.desk), actor=actor)
 
-    def show(self, reference: str, token: str | None) -> VisitView:
-        with self._uow.reading() as session:
-            return self._view(session, self._citizens(session, reference, token))
+    def show(self, reference: str, token: str | None, *, address: str = LOCAL) -> VisitView:
+        with guarded(self._context, address), self._uow.reading() as session:
+            appointment = self._citizens(session, reference, token)
+            view = self._view(session, appointment)
+        return self._persist_renewal(view)
 
-    def calendar(self, reference: str, token: str | None, language: str) -> VisitCalendar:
+    def calendar(
+        self, reference: str, token: str | None, language: str, *, address: str = LOCAL
+    ) -> VisitCalendar:
         """The visit as a calendar event (a CANCEL once it is cancelled)."""
-        with self._uow.reading() as session:
+        with guarded(self._context, address), self._uow.reading() as session:
             appointment = self._citizens(session, reference, token)
             view = self._view(session, appointment)
             cancelled = appointment.status in (
@@ -191,58 +180,47 @@ class Visits:
             event = self._context.notices.calendar(
                 session, appointment, cancelled, labels, self._now()
             )
+        self._persist_renewal(view)
         return VisitCalendar(event, f"{appointment.reference}.ics")
 
-    def reschedule(self, reference: str, token: str | None, new_start: datetime) -> VisitView:
+    def reschedule(
+        self, reference: str, token: str | None, new_start: datetime, *, address: str = LOCAL
+    ) -> VisitView:
         """Move the visit; the old slot is kept until the new one is taken."""
-        with self._offering_alternatives(), self._uow.writing() as session:
+        with (
+            guarded(self._context, address),
+            self._offering_alternatives(),
+            self._uow.writing() as session,
+        ):
             appointment = self._citizens(session, reference, token, lock=True)
             now = self._now()
             appointments.reschedule(
                 session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
             )
-            repeats.mark(session, appointment)
+            self._mark_repeat(session, appointment)
             self._context.notices.moved(session, appointment, now)
             return self._view(session, appointment)
 
-    def cancel(self, reference: str, token: str | None) -> VisitView:
-        with self._uow.writing() as session:
+    def cancel(self, reference: str, token: str | None, *, address: str = LOCAL) -> VisitView:
+        with guarded(self._context, address), self._uow.writing() as session:
             appointment = self._citizens(session, reference, token, lock=True)
             self._cancel(session, appointment, by_office=False, reason=None)
             return self._view(session, appointment)
 
-    def open_with_code(self, reference: str, code: str) -> VisitView:
-        """The visit for its reference and management code (where no link can be followed).
+    def open_with_code(self, reference: str, code: str, *, address: str = LOCAL) -> VisitView:
+        """The visit, with its link's token, for its reference and management code (where no
+        link can be followed); an unknown reference and a wrong code look the same."""
+        with guarded(self._context, address), self._uow.writing() as session:
+            appointment = appointments.find_with_code(session, reference, code, self._context.keys)
+            return self._view(session, appointment, with_token=True)
 
-        After CODE_TRIES wrong codes the visit's code is refused for CODE_LOCK, whatever is
-        typed; an unknown reference and a wrong code look the same."""
-        secret = self._context.settings.secret_key
-        with self._uow.writing() as session:
-            appointment = appointments.find(session, reference, lock=True)
-            if appointment is None:
-                raise NotFound(NO_MATCH)
-            now = self._now()
-            locked = appointment.code_locked_until
-            if locked is not None and locked > now:
-                raise TooManyTries(N_("Too many wrong codes: try again in a quarter of an hour."))
-            right = code_matches(secret, appointment.id, appointment.token_version, code)  # type: ignore[arg-type]
-            if right:
-                appointment.code_failures = 0
-                appointment.code_locked_until = None
-            else:
-                appointment.code_failures += 1
-                if appointment.code_failures >= CODE_TRIES:
-                    appointment.code_failures = 0
-                    appointment.code_locked_until = now + CODE_LOCK
-            session.add(appointment)
-        if not right:  # committed: the failure counts even though the answer is an error
-            raise NotFound(NO_MATCH)
-        return self._booked(appointment.reference)
-
-    def resend_link(self, reference: str) -> None:
-        """Send the manage link and code again to the contacts of the booking, at most
-        LINKS_A_DAY times a day. Says nothing either way: whether a reference exists is not
-        told to whoever asks."""
+    def resend_link(self, reference: str, *, address: str = LOCAL) -> None:
+        """A new link and code sent to the contacts of the booking (the old ones work until
+        the new link is first used), at most LINKS_A_DAY times a day and 10 times an hour
+        from one address. Says nothing either way: whether a reference exists is not told to
+        whoever asks."""
+        if not may_resend_link(self._context, address):
+            return
         with self._uow.writing() as session:
             appointment = appointments.find(session, reference, lock=True)
             if appointment is None or appointment.status not in LIVE_STATUSES:
@@ -250,12 +228,12 @@ class Visits:
             now = self._now()
             notices = self._context.notices
             if notices.links_sent_since(session, appointment, now - ONE_DAY) < LINKS_A_DAY:
+                credentials.renew(appointment)
+                session.add(appointment)
                 notices.link(session, appointment, now)
 
     def management_code(self, view: VisitView) -> str:
-        appointment = view.appointment
-        secret = self._context.settings.secret_key
-        return management_code(secret, appointment.id, appointment.token_version)  # type: ignore[arg-type]
+        return credentials.code(self._context.keys, view.appointment)
 
     # The office -------------------------------------------------------------------------
 
@@ -333,7 +311,7 @@ class Visits:
                 now=self._now(),
                 not_presented=not_presented,
             )
-            repeats.refresh_after(session, appointment)
+            repeats.refresh_after(session, appointment, self._phone_keys(appointment))
             self._audit(
                 session, actor, "visit.documents", appointment, presented=appointment.presented
             )
@@ -391,15 +369,39 @@ class Visits:
     def _citizens(
         self, session: Session, reference: str, token: str | None, *, lock: bool = False
     ) -> Appointment:
-        secret = self._context.settings.secret_key
-        return appointments.find_for_citizen(session, reference, token, secret, lock=lock)
+        keys = self._context.keys
+        return appointments.find_for_citizen(session, reference, token, keys, lock=lock)
 
-    def _staffs(self, session: Session, reference: str, actor: Actor | None = None) -> Appointment:
-        appointment = appointments.find(session, reference, lock=True)
-        if appointment is None:
-            raise NotFound(N_("No appointment has this reference."))
-        if actor is not None:
-            actor.require(Permission.counter, appointment.site_id)
+    def _phone_keys(self, appointment: Appointment) -> tuple[str, ...]:
+        """The visit's phone under every accepted secret (a secret being rolled in keeps the
+        repeats of the figures)."""
+        if appointment.phone is None:
+            return (appointment.phone_key,) if appointment.phone_key else ()
+        return tuple(phone_key(key, appointment.phone) for key in self._context.keys.all)  # type: ignore[misc]
+
+    def _mark_repeat(self, session: Session, appointment: Appointment) -> None:
+        repeats.mark(session, appointment, self._phone_keys(appointment))
+
+    def _persist_renewal(self, view: VisitView) -> VisitView:
+        """A renewed link used for the first time in a read: make it the only one."""
+        appointment = view.appointment
+        if appointment.next_token_salt is None and appointment.token_salt is not None:
+            with self._uow.writing() as session:
+                stored = appointments.find(session, appointment.reference, lock=True)
+                if stored is not None and stored.next_token_salt == appointment.token_salt:
+                    credentials.promote(stored)
+                    session.add(stored)
+        return view
+
+    def _staffs(
+        self, session: Session, reference: str, actor: Actor | None = None, *, lock: bool = True
+    ) -> Appointment:
+        """The visit, for staff of its site: another site's answers as an unknown one (404)."""
+        appointment = appointments.find(session, reference, lock=lock)
+        if appointment is None or (
+            actor is not None and not actor.may(Permission.counter, appointment.site_id)
+        ):
+            raise NotFound(UNKNOWN_REFERENCE)
         return appointment
 
     def _booked(self, reference: str) -> VisitView:

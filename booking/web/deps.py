@@ -59,6 +59,11 @@ def client_address(request: Request, settings: Settings) -> str:
     return peer
 
 
+def address_of(request: Request) -> str:
+    """The client's address under the service's own settings."""
+    return client_address(request, container_of(request).settings)
+
+
 def bearer_token(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":

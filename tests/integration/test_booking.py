@@ -19,9 +19,10 @@ from booking.core.references import manage_token
 from booking.core.slots import cells_of, to_minute
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.demo.builders import add_counter, add_site
-from booking.domain import appointments
+from booking.domain import appointments, credentials
 from booking.domain.appointments import SlotTaken
 from booking.domain.availability import rules_for, search_slots
+from booking.domain.credentials import Keys
 from booking.domain.models import Appointment, Counter, CounterLoad
 from booking.domain.occupancy import change_load
 from tests.support.scenarios import PARIS, TUESDAY_9, book, request, setup_site
@@ -264,22 +265,59 @@ def test_counter_moves_are_timestamped_and_ordered(container):
 
 
 def test_token_and_reference_checks(container):
-    setup_site(container)
+    setup_site(container, capacity=2)
     appointment = book(container, request())
-    token = manage_token(SECRET, appointment.id, appointment.token_version)
+    keys = Keys(SECRET)
+    token = credentials.token(keys, appointment)
     typed = appointment.reference.lower()[:3] + "-" + appointment.reference.lower()[3:]
     with container.uow.writing() as session:
-        assert appointments.find_for_citizen(session, typed, token, SECRET).id == appointment.id
+        assert appointments.find_for_citizen(session, typed, token, keys).id == appointment.id
         for bad in (None, "", token[:-1] + ("A" if token[-1] != "A" else "B")):
             with pytest.raises(NotFound):
-                appointments.find_for_citizen(session, appointment.reference, bad, SECRET)
+                appointments.find_for_citizen(session, appointment.reference, bad, keys)
         with pytest.raises(NotFound):
-            appointments.find_for_citizen(session, "AAA-AAA-AA", token, SECRET)
+            appointments.find_for_citizen(session, "AAA-AAA-AA", token, keys)
         found = appointments.find(session, appointment.reference)
         found.token_version += 1  # revoking a leaked link
         session.flush()
         with pytest.raises(NotFound):
-            appointments.find_for_citizen(session, appointment.reference, token, SECRET)
+            appointments.find_for_citizen(session, appointment.reference, token, keys)
+
+
+def test_a_visits_token_opens_that_visit_only(container):
+    """The HMAC covers the visit's id: with the same salt and version, A's token is not B's."""
+    setup_site(container, capacity=2)
+    first, second = book(container, request()), book(container, request())
+    keys = Keys(SECRET)
+    with container.uow.writing() as session:
+        other = appointments.find(session, second.reference)
+        other.token_salt = first.token_salt
+        session.flush()
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(
+                session, second.reference, credentials.token(keys, first), keys
+            )
+
+
+def test_the_secret_and_a_reference_are_not_enough_to_forge_a_link(container):
+    setup_site(container)
+    appointment = book(container, request())
+    assert appointment.token_salt  # random, drawn at booking
+    unsalted = manage_token(SECRET, appointment.id, appointment.token_version)
+    with container.uow.writing() as session, pytest.raises(NotFound):
+        appointments.find_for_citizen(session, appointment.reference, unsalted, Keys(SECRET))
+
+
+def test_a_previous_secret_still_opens_the_links_it_made(container):
+    setup_site(container)
+    appointment = book(container, request())
+    old_link = credentials.token(Keys(SECRET), appointment)
+    rolled = Keys("a-new-secret-0123456789", (SECRET,))
+    unknown = Keys("a-new-secret-0123456789")
+    with container.uow.writing() as session:
+        assert appointments.find_for_citizen(session, appointment.reference, old_link, rolled)
+        with pytest.raises(NotFound):
+            appointments.find_for_citizen(session, appointment.reference, old_link, unknown)
 
 
 def test_slot_search_hides_taken_starts(container):

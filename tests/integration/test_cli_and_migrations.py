@@ -24,7 +24,11 @@ def test_demo_loads_three_sites_once(container):
 
 
 def test_cli_migrates_and_loads_the_demo(tmp_path):
-    env = {"GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+        "PATH": "/usr/bin:/bin",
+        "GUICHET_ENVIRONMENT": "development",
+    }
     guichet = [sys.executable, "-m", "booking.cli"]
     said = []
     for command in (["migrate"], ["demo", "--history", "1"], ["demo", "--history", "1"]):
@@ -46,7 +50,7 @@ def test_cli_migrates_and_loads_the_demo(tmp_path):
 
 
 def test_cli_reports_bad_settings_without_a_traceback(tmp_path):
-    env = {"GUICHET_PORT": "x", "PATH": "/usr/bin:/bin"}
+    env = {"GUICHET_PORT": "x", "PATH": "/usr/bin:/bin", "GUICHET_ENVIRONMENT": "development"}
     done = subprocess.run(
         [sys.executable, "-m", "booking.cli", "migrate"],
         cwd=ROOT,

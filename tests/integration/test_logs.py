@@ -4,9 +4,11 @@ line a batch of messages; never a manage token; no scheduler chatter at the defa
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import date, timedelta
 
@@ -38,6 +40,7 @@ def test_serve_logs_requests_and_batches_without_tokens_or_ticks(tmp_path):
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
+        "GUICHET_ENVIRONMENT": "development",
         "GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/logs.db",
         "GUICHET_PORT": str(port),
         "GUICHET_DISPATCH_INTERVAL_SECONDS": "1",
@@ -75,6 +78,15 @@ def test_serve_logs_requests_and_batches_without_tokens_or_ticks(tmp_path):
             },
         )
         token = booked["token"]
+        forged = urllib.request.Request(
+            f"{base}/api/v1/staff/login",
+            json.dumps({"email": "nobody@example.org", "password": "wrong"}).encode(),
+            {"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"},
+        )
+        try:
+            urllib.request.urlopen(forged, timeout=10)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401
         calendar = call(f"{base}/api/v1/appointments/{booked['reference']}.ics?token={token}")
         assert calendar.startswith(b"BEGIN:VCALENDAR")
         time.sleep(2.5)  # a dispatcher tick or two
@@ -88,3 +100,23 @@ def test_serve_logs_requests_and_batches_without_tokens_or_ticks(tmp_path):
     assert any("batch of 1 messages: 1 sent" in line for line in lines), output
     assert token not in output and "token=" not in output
     assert "apscheduler" not in output and "Running job" not in output
+    # No proxy is trusted by default, loopback included: the socket's address is recorded.
+    with sqlite3.connect(tmp_path / "logs.db") as db:
+        addresses = {row[0] for row in db.execute("SELECT address FROM sign_in_failure")}
+    assert addresses == {"127.0.0.1"}
+
+
+def test_serve_refuses_the_development_secret_off_loopback(tmp_path):
+    guichet = [sys.executable, "-m", "booking.cli", "serve"]
+    env = {"PATH": "/usr/bin:/bin", "GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    for environment, host in (("development", "0.0.0.0"), ("production", "127.0.0.1")):
+        done = subprocess.run(
+            [*guichet, "--host", host, "--port", str(free_port())],
+            cwd=ROOT,
+            env={**env, "GUICHET_ENVIRONMENT": environment},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "GUICHET_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import select
 
 from booking.demo.builders import add_counter, add_site
+from booking.domain.credentials import message_secrets
 from booking.domain.models import Site
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.models import Notification
@@ -67,8 +68,13 @@ def email() -> RecordingSender:
 
 
 def dispatcher(container, clock, sms, email, **policy) -> Dispatcher:
+    keys = container.keys
     return Dispatcher(
-        container.uow, {"sms": sms, "email": email}, policy=Policy(**policy), clock=clock
+        container.uow,
+        {"sms": sms, "email": email},
+        secrets=lambda connection, ids: message_secrets(connection, keys, ids),
+        policy=Policy(**policy),
+        clock=clock,
     )
 
 
@@ -415,3 +421,30 @@ def test_on_the_night_the_clocks_go_back_a_reminder_waits_for_08_00_winter_time(
     night = next(n for n in outbox(container) if n.idempotency_key == "night")
     assert night.status == "pending"
     assert night.due_at == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)  # 08:00 CET
+
+
+def test_links_and_codes_are_filled_in_only_when_sent(client, container, clock, sms, email):
+    booked = book(client, email="amina@example.org")
+    reference, token = booked["reference"], booked["token"]
+    with container.engine.connect() as conn:
+        stored = [row.body for row in conn.execute(text("SELECT body FROM notification"))]
+    assert stored and all(token not in body for body in stored)  # nothing in the outbox opens it
+    assert any("[[token]]" in body and "[[code]]" in body for body in stored)
+    dispatcher(container, clock, sms, email).run_until_idle()
+    code = container.visits.open_with_code(reference, _code_in(sms.sent[0].body)).token
+    canonical = reference.replace("-", "")
+    assert code == token and f"/r/{canonical}#{token}" in sms.sent[0].body
+    assert "[[" not in sms.sent[0].body and "[[" not in email.sent[0].body
+    # A new link sent on request: the reminder still queued leaves with it, not the old one.
+    container.visits.resend_link(reference)
+    clock.set(clock.moment + timedelta(hours=11))  # the day before, at the reminder hour
+    sms.sent.clear()
+    dispatcher(container, clock, sms, email).run_until_idle()
+    reminder = next(m.body for m in sms.sent if m.body.startswith("RDV demain"))
+    assert token not in reminder and f"/r/{canonical}#" in reminder
+
+
+def _code_in(body: str) -> str:
+    import re
+
+    return re.search(r"code ([A-Z0-9]{8})", body).group(1)

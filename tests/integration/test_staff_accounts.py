@@ -45,7 +45,11 @@ def test_a_member_changes_their_password_and_a_site_admin_resets_one(container, 
 def test_the_cli_adds_an_account_from_standard_input_and_disables_it(
     database_url, two_sites, client
 ):
-    env = {"GUICHET_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    env = {
+        "GUICHET_DATABASE_URL": database_url,
+        "PATH": "/usr/bin:/bin",
+        "GUICHET_ENVIRONMENT": "development",
+    }
     guichet = [sys.executable, "-m", "booking.cli", "staff"]
     added = subprocess.run(
         [*guichet, "add", "Agent@Paris.test", "--role", "agent", "--site", "paris"],

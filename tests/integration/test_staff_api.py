@@ -96,7 +96,11 @@ def test_counter_moves_follow_the_rules_and_are_audited(container, client, email
     assert client.post(f"{url}/seen", headers=agent).json()["status"] == "seen"
     assert client.post(f"{url}/no-show", headers=agent).status_code == 409
     stranger = bearer(client, emails["stranger"])
-    assert client.post(f"{url}/call", headers=stranger).status_code == 403
+    # Another site's visit and an unknown one answer alike (404): nothing is told about it.
+    other_site = client.post(f"{url}/call", headers=stranger)
+    unknown = client.post("/api/v1/staff/appointments/AAAAAAAA/call", headers=stranger)
+    assert other_site.status_code == unknown.status_code == 404
+    assert other_site.json() == unknown.json()
     with container.engine.connect() as connection:
         actions = connection.execute(
             text("SELECT action, staff_email, target FROM audit_event WHERE action LIKE 'visit.%'")

@@ -226,6 +226,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(container, fake,
         "GUICHET_TWILIO_API_BASE": fake.base_url,
         "GUICHET_DISPATCH_INTERVAL_SECONDS": "1",
         "GUICHET_DISPATCH_LEASE_SECONDS": "2",
+        "GUICHET_ENVIRONMENT": "development",
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "booking.cli", "worker"],

@@ -11,7 +11,9 @@ from sqlalchemy import text
 
 from booking.core.errors import Conflict, InvalidRequest, NotFound
 from booking.demo.builders import add_closure
+from booking.domain import appointments, credentials
 from booking.domain.models import Site
+from booking.use_cases.citizen_access import TooManyTries
 from notifications.calendar import calendar_file
 from tests.support.histories import ADMIN
 from tests.support.scenarios import TUESDAY_9, request, setup_site
@@ -261,24 +263,62 @@ def test_reads_are_served_while_a_write_transaction_holds_sqlite(container, engi
             writer.join()
 
 
-def test_the_management_code_opens_the_visit_and_wrong_codes_lock_it(container, clock):
-    from booking.use_cases.visits import CODE_TRIES, TooManyTries
-
+def test_wrong_codes_and_tokens_are_limited_per_address_never_per_visit(container, clock):
     setup_site(container)
     view = container.visits.book(request())
     reference, code = view.appointment.reference, container.visits.management_code(view)
     assert len(code) == 8 and code.isalnum()
-    opened = container.visits.open_with_code(reference.lower(), code.lower())
+    opened = container.visits.open_with_code(reference.lower(), code.lower(), address="10.0.0.1")
     assert opened.appointment.id == view.appointment.id and opened.token == view.token
-    for _ in range(CODE_TRIES):
+    for attempt in range(20):  # 20 wrong ones an hour, codes and tokens together
         with pytest.raises(NotFound):
-            container.visits.open_with_code(reference, "AAAAAAAA")
-    with pytest.raises(TooManyTries):  # even the right code, for a while
-        container.visits.open_with_code(reference, code)
-    clock.set(clock.moment + timedelta(minutes=16))
-    assert container.visits.open_with_code(reference, code).appointment.id == view.appointment.id
+            if attempt % 2:
+                container.visits.open_with_code(reference, "AAAAAAAA", address="10.0.0.1")
+            else:
+                container.visits.show(reference, "not-the-token", address="10.0.0.1")
+    with pytest.raises(TooManyTries) as refused:  # even the right code, from that address
+        container.visits.open_with_code(reference, code, address="10.0.0.1")
+    assert 0 < int(refused.value.headers["Retry-After"]) <= 3600
+    with pytest.raises(TooManyTries):  # and an unknown reference alike: nothing is told
+        container.visits.open_with_code("AAA-AAA-AA", code, address="10.0.0.1")
+    # The citizen, from anywhere else, is not locked out.
+    assert container.visits.open_with_code(reference, code, address="10.0.0.2").token
     with pytest.raises(NotFound):  # an unknown reference looks like a wrong code
-        container.visits.open_with_code("AAA-AAA-AA", code)
+        container.visits.open_with_code("AAA-AAA-AA", code, address="10.0.0.2")
+    clock.set(clock.moment + timedelta(hours=1))
+    assert container.visits.open_with_code(reference, code, address="10.0.0.1").token
+
+
+def test_a_new_link_replaces_the_old_one_once_it_is_first_used(container, clock):
+    setup_site(container)
+    view = container.visits.book(request())
+    reference, old_token = view.appointment.reference, view.token
+    old_code = container.visits.management_code(view)
+    container.visits.resend_link(reference)  # "lost link": a new link and code are sent
+    assert container.visits.show(reference, old_token).appointment.id  # the old one still works
+    keys = container.keys
+    with container.uow.reading() as session:
+        renewed = credentials.token(keys, appointments.find(session, reference))
+    assert renewed != old_token
+    container.visits.show(reference, renewed)  # its first use makes it the only one
+    with pytest.raises(NotFound):
+        container.visits.show(reference, old_token)
+    with pytest.raises(NotFound):
+        container.visits.open_with_code(reference, old_code)
+    assert container.visits.show(reference, renewed).appointment.reference == reference
+
+
+def test_lost_links_are_limited_to_ten_an_hour_per_address(container, clock):
+    setup_site(container, capacity=5)
+    visits = [
+        container.visits.book(request(phone=None, email=f"p{i}@example.org")) for i in range(5)
+    ]
+    for attempt in range(12):  # 2 or 3 a visit: each visit's own limit (3 a day) never bites
+        reference = visits[attempt % 5].appointment.reference
+        container.visits.resend_link(reference, address="1.2.3.4")
+    assert len(messages(container, "link")) == 10
+    container.visits.resend_link(visits[4].appointment.reference, address="1.2.3.5")
+    assert len(messages(container, "link")) == 11  # another address is not held back
 
 
 def test_the_link_is_sent_again_at_most_three_times_a_day_and_never_to_strangers(container, clock):
@@ -291,10 +331,14 @@ def test_the_link_is_sent_again_at_most_three_times_a_day_and_never_to_strangers
     links = messages(container, "link")
     assert sorted(channel for _, channel, _, _ in links) == ["email"] * 3 + ["sms"] * 3
     sms = next(body for _, channel, _, body in links if channel == "sms")
-    assert container.visits.management_code(view) in sms and f"/r/{reference}#" in sms
+    # The stored body holds markers: the link and code are filled in when it is sent.
+    assert "[[code]]" in sms and f"/r/{reference}#[[token]]" in sms
+    assert container.visits.management_code(view) not in sms
     clock.set(clock.moment + timedelta(days=1, minutes=1))
     container.visits.resend_link(reference)
     assert len(messages(container, "link")) == 8
-    container.visits.cancel(reference, view.token)
+    with container.uow.reading() as session:
+        token = credentials.token(container.keys, appointments.find(session, reference))
+    container.visits.cancel(reference, token)
     container.visits.resend_link(reference)  # a cancelled visit has nothing to manage
     assert len(messages(container, "link")) == 8

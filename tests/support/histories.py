@@ -35,7 +35,6 @@ def history(container, rows: list[dict]) -> None:
         "rescheduled_count": 0,
         "notify_sms": True,
         "notify_email": True,
-        "code_failures": 0,
         "cancelled_late": False,
     }
     values = []

@@ -32,6 +32,7 @@ def make_settings(database_url: str, **changes: object) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key=SECRET,
+        environment="development",
         procedures_dir=str(ROOT / "config" / "procedures"),
         demo_file=str(ROOT / "config" / "demo.toml"),
         argon2_time_cost=1,  # Argon2 itself is tested; the tests need not pay its full cost

@@ -23,7 +23,12 @@ def test_environment_overrides_the_settings_file(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text('port = 9000\ndatabase_url = "sqlite:///x.db"\n')
     settings = load_settings(
-        path, {"GUICHET_PORT": "9100", "GUICHET_DATABASE_URL": "postgresql://u@h:5432/d"}
+        path,
+        {
+            "GUICHET_PORT": "9100",
+            "GUICHET_DATABASE_URL": "postgresql://u@h:5432/d",
+            "GUICHET_ENVIRONMENT": "development",
+        },
     )
     assert settings.port == 9100 and settings.database_url == "postgresql://u@h:5432/d"
 
@@ -42,7 +47,27 @@ def test_bad_settings_fail_fast_with_the_key(tmp_path, content, environ, message
     path = tmp_path / "settings.toml"
     path.write_text(content)
     with pytest.raises(SettingsError, match=message):
-        load_settings(path, environ)
+        load_settings(path, {"GUICHET_ENVIRONMENT": "development", **environ})
+
+
+def test_production_is_the_default_and_refuses_the_development_secret(tmp_path):
+    empty = tmp_path / "none.toml"
+    with pytest.raises(SettingsError, match="secret_key"):
+        load_settings(empty, {})
+    private = load_settings(empty, {"GUICHET_SECRET_KEY": "a-private-secret-0123456789"})
+    assert private.environment == "production"
+    shipped = load_settings(ROOT / "config" / "settings.toml", {"GUICHET_SECRET_KEY": "x" * 20})
+    assert shipped.environment == "production"
+
+
+def test_previous_secrets_are_read_and_checked(tmp_path):
+    empty = tmp_path / "none.toml"
+    environ = {"GUICHET_ENVIRONMENT": "development", "GUICHET_PREVIOUS_SECRET_KEYS": " a" * 20}
+    with pytest.raises(SettingsError, match="previous_secret_keys"):
+        load_settings(empty, {**environ, "GUICHET_PREVIOUS_SECRET_KEYS": "short, x"})
+    environ["GUICHET_PREVIOUS_SECRET_KEYS"] = "old-secret-0123456789, older-secret-0123456789"
+    keys = load_settings(empty, environ).previous_keys
+    assert keys == ("old-secret-0123456789", "older-secret-0123456789")
 
 
 def test_driver_is_picked_from_a_plain_url():

@@ -16,7 +16,7 @@ from booking.core.i18n import N_
 from booking.use_cases.visits import IdempotencyKey
 from booking.web.api.booking_body import AppointmentCreate, booking_request
 from booking.web.api.presenters import visit_json
-from booking.web.deps import Reference, TokenHeader, VisitsDep
+from booking.web.deps import Reference, TokenHeader, VisitsDep, address_of
 from booking.web.downloads import calendar_response
 from booking.web.errors import documented_errors, request_language
 from booking.web.shared.dates import required_moment
@@ -69,11 +69,15 @@ def show_appointment(
     token_query: Annotated[str | None, QueryParameter(name="token", max_length=200)] = None,
 ) -> Response[Any]:
     """The appointment with its documents to bring, or (`.ics`) its calendar file."""
-    language = request_language(request)
+    language, address = request_language(request), address_of(request)
     # Litestar cannot route "{reference}.ics" beside "{reference}": one handler serves both.
     if not reference.endswith(".ics"):
-        return Response(visit_json(visits.show(reference, token or token_query), language))
-    calendar = visits.calendar(reference.removesuffix(".ics"), token or token_query, language)
+        return Response(
+            visit_json(visits.show(reference, token or token_query, address=address), language)
+        )
+    calendar = visits.calendar(
+        reference.removesuffix(".ics"), token or token_query, language, address=address
+    )
     return calendar_response(calendar)
 
 
@@ -86,7 +90,8 @@ def show_appointment(
 def cancel_appointment(
     request: Request, visits: VisitsDep, reference: Reference, token: TokenHeader = None
 ) -> dict[str, Any]:
-    return visit_json(visits.cancel(reference, token), request_language(request))
+    view = visits.cancel(reference, token, address=address_of(request))
+    return visit_json(view, request_language(request))
 
 
 @post(
@@ -102,5 +107,6 @@ def reschedule_appointment(
     data: JSONBody[Reschedule],
     token: TokenHeader = None,
 ) -> dict[str, Any]:
-    view = visits.reschedule(reference, token, required_moment(data.start))
+    start = required_moment(data.start)
+    view = visits.reschedule(reference, token, start, address=address_of(request))
     return visit_json(view, request_language(request))

@@ -22,7 +22,7 @@ from booking.core.errors import Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.use_cases.directory import Offer, shift_month
 from booking.use_cases.visits import IdempotencyKey
-from booking.web.deps import DirectoryDep, VisitsDep
+from booking.web.deps import DirectoryDep, VisitsDep, address_of
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.journey_state import Journey
@@ -339,7 +339,8 @@ def calendar_download(request: Request, body: RawBody, visits: VisitsDep) -> Res
     """The .ics, asked for by a POST form: the token never appears in a URL."""
     form = dict(form_items(body))
     language = request_language(request)
-    calendar = visits.calendar(form.get("reference", ""), form.get("token"), language)
+    reference, token = form.get("reference", ""), form.get("token")
+    calendar = visits.calendar(reference, token, language, address=address_of(request))
     return calendar_response(calendar)
 
 

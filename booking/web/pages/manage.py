@@ -8,9 +8,6 @@ ever in a URL the server sees.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -23,9 +20,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
+from booking.use_cases.citizen_access import TooManyTries
 from booking.use_cases.visit_views import VisitView
-from booking.use_cases.visits import TooManyTries
-from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep
+from booking.web.deps import DirectoryDep, SettingsDep, VisitsDep, address_of, client_address
 from booking.web.downloads import calendar_response
 from booking.web.errors import request_language
 from booking.web.pages.journey import slot_page
@@ -86,10 +83,10 @@ def unlock_visit(
     typed_reference = form.get("reference", reference)[:20]
     try:
         if token:
-            view = visits.show(reference, token)
+            view = visits.show(reference, token, address=address_of(request))
             view_token = token
         else:
-            view = visits.open_with_code(typed_reference, code)
+            view = visits.open_with_code(typed_reference, code, address=address_of(request))
             view_token = view.token
     except TooManyTries as exc:
         return _open_page(request, reference, [FieldError("code", exc.detail)], 429)
@@ -131,7 +128,7 @@ def _visit_page(
 
 def _session_view(request: Request, visits: VisitsDep, reference: str) -> VisitView | None:
     try:
-        return visits.show(reference, _token(request))
+        return visits.show(reference, _token(request), address=address_of(request))
     except NotFound:
         return None
 
@@ -164,11 +161,11 @@ def cancel_visit(
     request: Request, reference: Reference, visits: VisitsDep, directory: DirectoryDep
 ) -> Template | Redirect:
     try:
-        view = visits.cancel(reference, _token(request))
+        view = visits.cancel(reference, _token(request), address=address_of(request))
     except NotFound:
         return _expired(reference)
     except Conflict as exc:
-        view = visits.show(reference, _token(request))
+        view = visits.show(reference, _token(request), address=address_of(request))
         return _visit_page(request, visits, directory, view, notice=exc.detail)
     return _visit_page(
         request, visits, directory, view, notice=N_("Your appointment is cancelled.")
@@ -229,17 +226,17 @@ def move_visit(
             return _expired(reference)
         return _move_page(request, directory, view, [FieldError("start", N_("Choose a time."))])
     try:
-        view = visits.reschedule(reference, token, start)
+        view = visits.reschedule(reference, token, start, address=address_of(request))
     except NotFound:
         return _expired(reference)
     except Conflict as exc:
-        view = visits.show(reference, token)
+        view = visits.show(reference, token, address=address_of(request))
         alternatives = alternative_starts(exc)
         if not alternatives and "alternatives" not in exc.extra:
             return _visit_page(request, visits, directory, view, notice=exc.detail)
         return _move_page(request, directory, view, [FieldError("start", exc.detail)], alternatives)
     except InvalidRequest as exc:
-        view = visits.show(reference, token)
+        view = visits.show(reference, token, address=address_of(request))
         return _move_page(request, directory, view, exc.errors or [FieldError("start", exc.detail)])
     return _visit_page(request, visits, directory, view, notice=N_("Your appointment is moved."))
 
@@ -247,33 +244,12 @@ def move_visit(
 @post("/r/{reference:str}/calendrier", sync_to_thread=True, status_code=200)
 def visit_calendar(request: Request, reference: Reference, visits: VisitsDep) -> Response:
     try:
-        calendar = visits.calendar(reference, _token(request), request_language(request))
+        calendar = visits.calendar(
+            reference, _token(request), request_language(request), address=address_of(request)
+        )
     except NotFound:
         return _expired(reference)
     return calendar_response(calendar)
-
-
-class AddressLimiter:
-    """At most `limit` requests an hour from one address, in this process."""
-
-    def __init__(self, limit: int = 10, window: float = 3600.0) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, address: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = self._seen.setdefault(address, deque())
-            while recent and now - recent[0] > self.window:
-                recent.popleft()
-            if len(recent) >= self.limit:
-                return False
-            recent.append(now)
-            return True
-
-
-LOST_LINKS = AddressLimiter()
 
 
 @get("/r/retrouver", sync_to_thread=False)
@@ -282,15 +258,15 @@ def lost_link(request: Request) -> Template:
 
 
 @post("/r/retrouver", sync_to_thread=True, status_code=200)
-def resend_link(request: Request, body: RawBody, visits: VisitsDep) -> Template:
+def resend_link(
+    request: Request, body: RawBody, visits: VisitsDep, settings: SettingsDep
+) -> Template:
     form = dict(form_items(body))
     reference = form.get("reference", "").strip()[:20]
     if not reference:
         error = FieldError("reference", N_("Give the reference of your appointment."))
         return page(request, "manage/lost.html", status_code=422, sent=False, errors=[error])
-    address = request.client.host if request.client else "unknown"
-    if LOST_LINKS.allow(address):
-        visits.resend_link(reference)
+    visits.resend_link(reference, address=client_address(request, settings))
     # The same answer whether the reference exists or not, and whether or not it was sent.
     return page(request, "manage/lost.html", sent=True, errors=[])
 
