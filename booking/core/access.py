@@ -51,6 +51,7 @@ class Actor:
     sites: frozenset[str]  # an admin's are every site
     address: str = ""
     csrf: str = ""
+    session: str = ""  # the digest of the session it signed in with
 
     def may(self, permission: Permission, site_id: str | None = None) -> bool:
         if permission not in GRANTS.get(self.role, frozenset()):

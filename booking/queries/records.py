@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
-from booking.core.access import Actor, Permission
+from booking.core.access import Actor, Permission, Role
 from booking.core.clock import Clock, local_date
 from booking.domain.models import Appointment
 from booking.domain.sites import get_site
@@ -77,11 +78,20 @@ class SiteRecords:
             begins, ends, day = self._day(session, site_id, day)
             events = session.execute(
                 select(AuditEvent)
-                .where(AuditEvent.site_id == site_id, AuditEvent.at >= begins, AuditEvent.at < ends)
+                .where(
+                    self._journal_of(actor, site_id), AuditEvent.at >= begins, AuditEvent.at < ends
+                )
                 .order_by(AuditEvent.at, AuditEvent.id)
                 .limit(MAX_ROWS)
             ).scalars()
             return day, list(events)
+
+    @staticmethod
+    def _journal_of(actor: Actor, site_id: str) -> ColumnElement[bool]:
+        """The site's events; admins also see those of no site (accounts of no site, failed
+        sign-ins with unknown emails) in every site's journal."""
+        here = AuditEvent.site_id == site_id
+        return or_(here, AuditEvent.site_id.is_(None)) if actor.role == Role.admin else here  # type: ignore[union-attr]
 
     def _day(
         self, session: Session, site_id: str, day: date | None

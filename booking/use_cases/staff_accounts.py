@@ -7,14 +7,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from booking.core.access import Actor, Forbidden, NotSignedIn, Permission, Role
+from booking.core.contacts import ContactError, normalise_email
 from booking.core.errors import BookingError, InvalidRequest
 from booking.core.i18n import N_
 from booking.domain import audit
@@ -24,9 +27,14 @@ from booking.domain.staff_models import SignInFailure, StaffMember, StaffSession
 from booking.use_cases.context import Context
 
 FAILURE_WINDOW = timedelta(minutes=15)
-FAILURES_PER_ACCOUNT = 5
-FAILURES_PER_ADDRESS = 20
+FAILURES_PER_ADDRESS = 20  # any accounts, from one address, in FAILURE_WINDOW
+FREE_FAILURES = 5  # for one account from one address, before the waits begin
+FIRST_WAIT = timedelta(seconds=30)  # then doubling with each failure, up to MAX_WAIT
+MAX_WAIT = timedelta(hours=1)
+FAILURE_MEMORY = timedelta(days=1)
 MIN_PASSWORD = 12
+MAX_PASSWORD = 200
+MANAGED_BY_SITE_ADMINS = (Role.agent, Role.manager)
 SEEN_EVERY = timedelta(minutes=1)  # how often a session's last use is written down
 WRONG = N_("Wrong email address or password.")
 
@@ -58,11 +66,18 @@ class StaffAccounts:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
         )
+        # Checked for unknown and disabled accounts, so they take as long as real ones.
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
     # Accounts ---------------------------------------------------------------------------
 
     def add(self, email: str, password: str, role: str, sites: list[str]) -> StaffMember:
-        email = email.strip().lower()
+        try:
+            email = normalise_email(email).lower()
+        except ContactError:
+            raise InvalidRequest.for_field(
+                "email", N_("This email address is not valid.")
+            ) from None
         if role not in set(Role):
             raise InvalidRequest.for_field("role", N_("Unknown role."))
         check_password(password)
@@ -99,9 +114,9 @@ class StaffAccounts:
     def add_to_site(
         self, actor: Actor, site_id: str, email: str, password: str, role: str
     ) -> StaffMember:
-        """A site admin adds an agent, a site admin or a manager to their site."""
+        """A site admin adds an agent or a manager to their site (admins add anyone)."""
         actor.require(Permission.run_site, site_id)
-        if role == Role.admin and actor.role != Role.admin:
+        if actor.role != Role.admin and role not in MANAGED_BY_SITE_ADMINS:
             raise Forbidden(N_("Your account may not do this here."))
         member = self.add(email, password, role, [site_id])
         with self._uow.writing() as session:
@@ -129,13 +144,14 @@ class StaffAccounts:
                 return False
             if by is not None:
                 self._require_admin_of(session, by, member)
-                audit.record(session, by, "staff.disable", now=self._context.now(), target=email)
+                self._journal(session, by, "staff.disable", member)
             member.active = False
             session.add(member)
             session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
             return True
 
     def change_password(self, actor: Actor, current: str, new: str) -> None:
+        """One's own password: every other session and token of the account ends."""
         check_password(new)
         with self._uow.writing() as session:
             member = session.get(StaffMember, actor.staff_id)
@@ -143,9 +159,12 @@ class StaffAccounts:
                 raise InvalidRequest.for_field("current", N_("This is not your current password."))
             member.password_hash = self._hasher.hash(new)
             session.add(member)
-            audit.record(
-                session, actor, "staff.password", now=self._context.now(), target=actor.email
+            session.execute(
+                delete(StaffSession).where(
+                    StaffSession.staff_id == member.id, StaffSession.digest != actor.session
+                )
             )
+            self._journal(session, actor, "staff.password", member)
 
     def reset_password(self, actor: Actor, email: str, new: str) -> None:
         """A site admin (or an admin) sets a new password; the member's sessions end."""
@@ -158,33 +177,37 @@ class StaffAccounts:
             member.password_hash = self._hasher.hash(new)
             session.add(member)
             session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
-            audit.record(
-                session, actor, "staff.reset_password", now=self._context.now(), target=email
-            )
+            self._journal(session, actor, "staff.reset_password", member)
 
     # Sessions ---------------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str, *, address: str, kind: str) -> SignedIn:
+        """A session for the right password. Failures are limited per account and address
+        with growing waits (nobody can lock another's account from elsewhere), and per
+        address; unknown and disabled accounts cost the same Argon2 check as real ones."""
         email = email.strip().lower()[:254]
         now = self._context.now()
         with self._uow.writing() as session:
             self._refuse_when_hammered(session, email, address, now)
             member = self._member(session, email)
-            if (
-                member is None
-                or not member.active
-                or not self._verify(member.password_hash, password)
-            ):
+            known = member is not None and member.active
+            right = self._verify(member.password_hash if known else self._dummy, password)  # type: ignore[union-attr]
+            if not (known and right):
                 session.add(SignInFailure(email=email, address=address[:64], at=now))
+                stranger = Actor(0, email, "", frozenset(), address)
+                self._journal(session, stranger, "staff.sign_in_failed", member)
                 failed = True
             else:
                 failed = False
+                if self._hasher.check_needs_rehash(member.password_hash):  # type: ignore[union-attr]
+                    member.password_hash = self._hasher.hash(password)  # type: ignore[union-attr]
+                    session.add(member)
                 token = secrets.token_urlsafe(32)
                 expires = now + self._lifetime()
                 session.add(
                     StaffSession(
                         digest=digest(token),
-                        staff_id=member.id,  # type: ignore[arg-type]
+                        staff_id=member.id,  # type: ignore[arg-type,union-attr]
                         kind=kind,
                         csrf=secrets.token_urlsafe(24) if kind == "cookie" else "",
                         created_at=now,
@@ -192,8 +215,8 @@ class StaffAccounts:
                         expires_at=expires,
                     )
                 )
-                actor = self._actor(session, member, address, "")
-                audit.record(session, actor, "staff.sign_in", now=now, target=email, kind=kind)
+                actor = self._actor(session, member, address, "", digest(token))  # type: ignore[arg-type]
+                self._journal(session, actor, "staff.sign_in", member, kind=kind)
         if failed:  # the failure is committed, the answer is an error
             raise NotSignedIn(WRONG)
         return SignedIn(token, expires, actor)
@@ -220,7 +243,7 @@ class StaffAccounts:
                 or row.last_seen_at + idle <= now
             ):
                 raise NotSignedIn(N_("Your session has ended: sign in again."))
-            actor = self._actor(session, member, address, row.csrf)
+            actor = self._actor(session, member, address, row.csrf, row.digest)
             stale = row.last_seen_at + SEEN_EVERY <= now
         if stale:
             with self._uow.writing() as session:
@@ -247,37 +270,107 @@ class StaffAccounts:
         return session.execute(found).scalar_one_or_none()
 
     @staticmethod
-    def _actor(session: Session, member: StaffMember, address: str, csrf: str) -> Actor:
+    def _actor(
+        session: Session, member: StaffMember, address: str, csrf: str, session_digest: str
+    ) -> Actor:
         if member.role == Role.admin:
             sites = session.execute(select(Site.id)).scalars()
         else:
             sites = session.execute(
                 select(StaffSite.site_id).where(StaffSite.staff_id == member.id)
             ).scalars()
-        return Actor(member.id, member.email, member.role, frozenset(sites), address, csrf)  # type: ignore[arg-type]
+        return Actor(
+            member.id,  # type: ignore[arg-type]
+            member.email,
+            member.role,
+            frozenset(sites),
+            address,
+            csrf,
+            session_digest,
+        )
+
+    @staticmethod
+    def _sites_of(session: Session, member: StaffMember) -> set[str]:
+        found = select(StaffSite.site_id).where(StaffSite.staff_id == member.id)
+        return set(session.execute(found).scalars())
 
     def _require_admin_of(self, session: Session, actor: Actor, member: StaffMember) -> None:
-        theirs = session.execute(
-            select(StaffSite.site_id).where(StaffSite.staff_id == member.id)
-        ).scalars()
-        if actor.role == "admin":
+        """Admins manage every account; a site admin, the agents and managers who share one
+        of their sites (never a site admin, an admin, nor an account of no site)."""
+        if actor.role == Role.admin:
             return
-        if member.role == Role.admin or not all(
-            actor.may(Permission.run_site, site) for site in theirs
-        ):
+        shared = {s for s in self._sites_of(session, member) if actor.may(Permission.run_site, s)}
+        if member.role not in MANAGED_BY_SITE_ADMINS or not shared:
             raise Forbidden(N_("Your account may not do this here."))
+
+    def _journal(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        member: StaffMember | None,
+        **details: object,
+    ) -> None:
+        """An account's event, in the journal of each of its sites (of none: admins see it
+        in every site's journal)."""
+        sites = sorted(self._sites_of(session, member)) if member is not None else []
+        target = member.email if member is not None else actor.email
+        for site_id in sites or [None]:
+            audit.record(
+                session,
+                actor,
+                action,
+                now=self._context.now(),
+                site_id=site_id,
+                target=target,
+                **details,
+            )
 
     @staticmethod
     def _refuse_when_hammered(session: Session, email: str, address: str, now: datetime) -> None:
-        since = now - FAILURE_WINDOW
-        count = select(func.count()).select_from(SignInFailure).where(SignInFailure.at > since)
-        by_account = session.execute(count.where(SignInFailure.email == email)).scalar_one()
-        by_address = session.execute(count.where(SignInFailure.address == address)).scalar_one()
-        if by_account >= FAILURES_PER_ACCOUNT or by_address >= FAILURES_PER_ADDRESS:
+        """Too many failures from this address (any account), or this account's failures from
+        this address not yet waited out: 429 with Retry-After."""
+        count = select(func.count()).select_from(SignInFailure)
+        recent = count.where(
+            SignInFailure.address == address, SignInFailure.at > now - FAILURE_WINDOW
+        )
+        if session.execute(recent).scalar_one() >= FAILURES_PER_ADDRESS:
             raise TooManyAttempts(int(FAILURE_WINDOW.total_seconds()))
+        failures, last = session.execute(
+            select(func.count(), func.max(SignInFailure.at)).where(
+                SignInFailure.email == email,
+                SignInFailure.address == address,
+                SignInFailure.at > now - FAILURE_MEMORY,
+            )
+        ).one()
+        if failures < FREE_FAILURES:
+            return
+        wait = min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        if now < last + wait:
+            raise TooManyAttempts(max(1, int((last + wait - now).total_seconds())))
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         message = N_("Choose a password of at least {length} characters.")
         raise InvalidRequest.for_field("password", message, length=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        message = N_("Choose a password of at most {length} characters.")
+        raise InvalidRequest.for_field("password", message, length=MAX_PASSWORD)
+    if is_common(password):
+        message = N_("This password is among the most common ones: choose another.")
+        raise InvalidRequest.for_field("password", message)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def is_common(password: str) -> bool:
+    """In zxcvbn's list of the 30,000 most common passwords, once the digits and signs people
+    add around them are set aside ("azertyuiop2024!" is "azertyuiop"), or digits only."""
+    lowered = password.lower()
+    core = lowered.strip("0123456789!?.*#@$_-+ ")
+    return not core or lowered in _common_passwords() or core in _common_passwords()

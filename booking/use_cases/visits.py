@@ -232,6 +232,21 @@ class Visits:
                 session.add(appointment)
                 notices.link(session, appointment, now)
 
+    def send_link_again(self, reference: str, *, actor: Actor) -> VisitView:
+        """Staff send a new link and code to the citizen's contacts (they lost them, or fear
+        someone else has them): the old ones stop working once the new link is first used."""
+        with self._uow.writing() as session:
+            appointment = self._staffs(session, reference, actor)
+            if appointment.status not in LIVE_STATUSES or not (
+                appointment.phone or appointment.email
+            ):
+                raise Conflict(N_("This visit has no contact to send its link to."))
+            credentials.renew(appointment)
+            session.add(appointment)
+            self._context.notices.link(session, appointment, self._now())
+            self._audit(session, actor, "visit.send_link", appointment)
+            return self._view(session, appointment)
+
     def management_code(self, view: VisitView) -> str:
         return credentials.code(self._context.keys, view.appointment)
 

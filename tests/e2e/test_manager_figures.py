@@ -19,7 +19,7 @@ from tests.support.staff import PASSWORD, add_staff
 from tools.journey import assert_accessible, assert_no_sideways_scroll
 from tools.live_server import LiveServer
 
-MANAGER = "manager@paris.test"
+MANAGER = "manager@paris.example.org"
 URL = "/staff/stats?site=paris&from=2026-01-01&to=2026-03-22"
 
 

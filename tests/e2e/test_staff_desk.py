@@ -22,7 +22,7 @@ from tools.live_server import LiveServer
 TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
 # The pages' layer is the same on both engines, and every use case under these pages is tested
 # on both (tests/test_staff_*.py): the agent's day and a closure run on both, the rest on SQLite.
-ADMIN = "admin@paris.test"
+ADMIN = "admin@paris.example.org"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -32,7 +32,7 @@ def desk(database_url: str, browser: Browser) -> Iterator[tuple[Container, Clock
     container = build_container(make_settings(database_url), clock=clock)
     with container.uow.writing() as session:
         add_counter(session, add_site(session), procedures=("residence-permit-pickup",))
-    add_staff(container, "agent@paris.test", "agent")
+    add_staff(container, "agent@paris.example.org", "agent")
     add_staff(container, ADMIN, "site_admin")
     with LiveServer(container) as server:
         context = browser.new_context(locale="fr-FR", base_url=server.url)
@@ -41,7 +41,7 @@ def desk(database_url: str, browser: Browser) -> Iterator[tuple[Container, Clock
     container.engine.dispose()
 
 
-def sign_in(page: Page, email: str = "agent@paris.test") -> None:
+def sign_in(page: Page, email: str = "agent@paris.example.org") -> None:
     page.goto("/staff/login")
     assert_accessible(page)
     page.fill("#email", email)
@@ -221,7 +221,7 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("status")).to_contain_text("Les réglages sont enregistrés.")
     page.goto("/staff/sites/paris/agents")
-    page.fill("#email", "nouvel.agent@paris.test")
+    page.fill("#email", "nouvel.agent@paris.example.org")
     page.get_by_role("button", name="Ajouter", exact=True).click()
     expect(page.locator("#notice")).to_contain_text("Compte créé")
     first_password = page.locator("#password-given").inner_text()
@@ -238,7 +238,7 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
         site = connection.execute(text("SELECT auto_no_show FROM site")).scalar_one()
     assert site in (True, 1)
     signed = container.staff.sign_in(
-        "nouvel.agent@paris.test", first_password, address="t", kind="bearer"
+        "nouvel.agent@paris.example.org", first_password, address="t", kind="bearer"
     )
     assert signed.actor.role == "agent" and signed.actor.sites == {"paris"}
 

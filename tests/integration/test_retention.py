@@ -69,7 +69,7 @@ def test_the_audit_log_is_kept_for_its_configured_time(container, clock):
     from booking.core.access import Actor
     from booking.domain import audit
 
-    actor = Actor(1, "agent@paris.test", "agent", frozenset({"paris"}), "127.0.0.1")
+    actor = Actor(1, "agent@paris.example.org", "agent", frozenset({"paris"}), "127.0.0.1")
     with container.uow.writing() as session:
         for days_ago in (800, 10):
             audit.record(session, actor, "visit.call", now=clock.moment - timedelta(days=days_ago))

@@ -52,7 +52,7 @@ def test_the_cli_adds_an_account_from_standard_input_and_disables_it(
     }
     guichet = [sys.executable, "-m", "booking.cli", "staff"]
     added = subprocess.run(
-        [*guichet, "add", "Agent@Paris.test", "--role", "agent", "--site", "paris"],
+        [*guichet, "add", "Agent@Paris.example.org", "--role", "agent", "--site", "paris"],
         input="a password from stdin\n",
         cwd=ROOT,
         env=env,
@@ -61,9 +61,9 @@ def test_the_cli_adds_an_account_from_standard_input_and_disables_it(
         timeout=60,
     )
     assert added.returncode == 0, added.stderr
-    assert "agent@paris.test" in added.stdout
+    assert "agent@paris.example.org" in added.stdout
     short = subprocess.run(
-        [*guichet, "add", "x@paris.test", "--role", "agent"],
+        [*guichet, "add", "x@paris.example.org", "--role", "agent"],
         input="short\n",
         cwd=ROOT,
         env=env,
@@ -73,7 +73,7 @@ def test_the_cli_adds_an_account_from_standard_input_and_disables_it(
     )
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
     disabled = subprocess.run(
-        [*guichet, "disable", "agent@paris.test"],
+        [*guichet, "disable", "agent@paris.example.org"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -103,7 +103,7 @@ def test_sign_in_limits_count_the_client_behind_a_trusted_proxy(container, two_s
     for index in range(20):  # 20 failures from one client, over different accounts
         client.post(
             "/api/v1/staff/login",
-            json={**wrong, "email": f"nobody{index}@x.test"},
+            json={**wrong, "email": f"nobody{index}@x.example.org"},
             headers={"X-Forwarded-For": "203.0.113.7"},
         )
     blocked = client.post(
@@ -126,7 +126,7 @@ def test_the_agenda_finds_a_visit_by_reference_or_name(container, two_sites, cli
     agent = bearer(client, add_everyone(container)["agent"])
     url = "/api/v1/staff/sites/paris/agenda?date=2026-03-24"
     assert len(client.get(url, headers=agent).json()["appointments"]) == 2
-    actor = sign_in(container, "agent@paris.test").actor
+    actor = sign_in(container, "agent@paris.example.org").actor
     by_name = container.desk.agenda(actor, "paris", TUESDAY_9.date(), search="martin")
     display = f"{setup.reference[:3]}-{setup.reference[3:6]}-{setup.reference[6:]}"
     by_reference = container.desk.agenda(actor, "paris", TUESDAY_9.date(), search=display.lower())

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from booking.core.errors import NotFound
 from tests.support.scenarios import PARIS, TUESDAY_9, request
 from tests.support.settings import count
 from tests.support.staff import PASSWORD, add_everyone, bearer
@@ -22,7 +23,7 @@ def emails(container, client) -> dict[str, str]:
 
 def test_sign_in_gives_a_bearer_token_with_role_and_sites(client, emails, clock):
     answer = client.post(
-        "/api/v1/staff/login", json={"email": "AGENT@paris.test", "password": PASSWORD}
+        "/api/v1/staff/login", json={"email": "AGENT@paris.example.org", "password": PASSWORD}
     )
     assert answer.status_code == 200
     body = answer.json()
@@ -229,6 +230,8 @@ def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(contain
         ("reminder", "sms"),
     ]
     assert all(view.token not in m["body"] and "#…" in m["body"] for m in messages)
+    code = container.visits.management_code(view)  # staff cannot act as the citizen
+    assert all(code not in m["body"] for m in messages)
     assert messages[0]["reference"].replace("-", "") == view.appointment.reference
     agent = bearer(client, emails["agent"])
     assert client.get("/api/v1/staff/sites/paris/messages", headers=agent).status_code == 403
@@ -238,10 +241,13 @@ def test_site_admins_read_the_sites_messages_tokens_masked_and_its_audit(contain
         headers=agent,
     )
     events = client.get("/api/v1/staff/sites/paris/audit", headers=admin).json()["events"]
-    assert [(e["action"], e["staff"], e["details"]) for e in events] == [
+    visits = [e for e in events if e["action"].startswith("visit.")]
+    assert [(e["action"], e["staff"], e["details"]) for e in visits] == [
         ("visit.cancel_by_office", emails["agent"], {"reason": "Grève"})
     ]
-    assert events[0]["address"]
+    assert visits[0]["address"]
+    signed_in = {e["staff"] for e in events if e["action"] == "staff.sign_in"}
+    assert signed_in == {emails["site_admin"], emails["agent"]}  # the site's members only
 
 
 def test_a_return_visit_copies_the_file_and_links_to_the_first(container, client, emails):
@@ -272,3 +278,24 @@ def test_a_visitor_is_called_to_a_given_counter(container, client, emails, clock
     called = "SELECT count(*) FROM appointment WHERE called_counter_id = 1"
     assert count(container, called) == 1
     assert client.post(url, headers=agent).status_code == 200  # the repeat, without a body
+
+
+def test_staff_send_a_new_link_the_old_one_ends_at_its_first_use(container, client, emails):
+    view = container.visits.book(request())
+    reference, old = view.appointment.reference, view.token
+    agent, stranger = bearer(client, emails["agent"]), bearer(client, emails["stranger"])
+    url = f"/api/v1/staff/appointments/{reference}/send-link"
+    assert client.post(url, headers=stranger).status_code == 404
+    assert client.post(url, headers=agent).status_code == 204
+    assert count(container, "SELECT count(*) FROM notification WHERE kind = 'link'") == 1
+    assert (
+        count(container, "SELECT count(*) FROM audit_event WHERE action = 'visit.send_link'") == 1
+    )
+    assert container.visits.show(reference, old)  # until the new link is used
+    from booking.domain import appointments, credentials
+
+    with container.uow.reading() as session:
+        new = credentials.token(container.keys, appointments.find(session, reference))
+    container.visits.show(reference, new)
+    with pytest.raises(NotFound):
+        container.visits.show(reference, old)

@@ -88,7 +88,7 @@ def test_bad_windows_are_422_with_the_field(client, admin):
 
 def test_another_sites_counter_is_unknown_and_agents_may_not(container, client, admin):
     assert client.get(url(2), headers=admin).status_code == 404  # counter 2 is Lyon's
-    agent = bearer(client, "agent@paris.test")
+    agent = bearer(client, "agent@paris.example.org")
     assert client.get(url(), headers=agent).status_code == 403
 
 

@@ -11,8 +11,8 @@ from booking.core.access import Actor, Role
 from booking.core.lifecycle import wait_seconds
 from booking.domain.models import Appointment
 
-MANAGER = Actor(1, "manager@paris.test", Role.manager, frozenset({"paris"}))
-ADMIN = Actor(2, "admin@paris.test", Role.admin, frozenset())
+MANAGER = Actor(1, "manager@paris.example.org", Role.manager, frozenset({"paris"}))
+ADMIN = Actor(2, "admin@paris.example.org", Role.admin, frozenset())
 
 MONDAY = date(2026, 1, 5)  # the history: ten Mondays from here, before "now" (23 March 2026)
 

@@ -15,10 +15,10 @@ def add_staff(container: Container, email: str, role: str, sites: tuple[str, ...
 
 def add_everyone(container: Container) -> dict[str, str]:
     """One account per role at Paris, and an agent of another site; name -> email."""
-    emails = {role.value: f"{role.value}@paris.test" for role in ROLES}
+    emails = {role.value: f"{role.value}@paris.example.org" for role in ROLES}
     for role in ROLES:
         add_staff(container, emails[role.value], role, () if role == Role.admin else ("paris",))
-    emails["stranger"] = "agent@lyon.test"
+    emails["stranger"] = "agent@lyon.example.org"
     add_staff(container, emails["stranger"], Role.agent, ("lyon",))
     return emails
 

@@ -173,6 +173,19 @@ def cancel_by_office(
 
 
 @post(
+    "/appointments/{reference:str}/send-link",
+    status_code=204,
+    sync_to_thread=True,
+    responses=STAFF_ERRORS,
+    opt={"permission": "counter"},
+)
+def send_link_again(reference: Reference, actor: ActorDep, visits: VisitsDep) -> None:
+    """Send a new link and code to the citizen's contacts (the old ones stop working once the
+    new link is first used); 409 when the visit is over or has no contact."""
+    visits.send_link_again(reference, actor=actor)
+
+
+@post(
     "/appointments/{reference:str}/return-visit",
     status_code=HTTP_201_CREATED,
     sync_to_thread=True,
@@ -248,6 +261,7 @@ staff_api = Router(
         cancel_by_office,
         documents_presented,
         return_visit,
+        send_link_again,
         book_on_behalf,
         *site_admin.ROUTES,
     ],

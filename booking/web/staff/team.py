@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import RawBody
 from litestar.response import Template
 
-from booking.core.access import Role
+from booking.core.access import Actor, Role
 from booking.core.errors import BookingError, FieldError
 from booking.core.i18n import N_
 from booking.web.deps import ActorDep, StaffDep
@@ -21,6 +21,13 @@ ROLE_LABELS = {
     Role.site_admin: N_("Site administrator"),
     Role.manager: N_("Manager (statistics)"),
 }
+
+
+def _addable(actor: Actor) -> dict[str, str]:
+    """The roles this member may give (a site admin: agents and managers only)."""
+    if actor.role == Role.admin:
+        return ROLE_LABELS
+    return {role: label for role, label in ROLE_LABELS.items() if role != Role.site_admin}
 
 
 @get("/sites/{site_id:str}/agents", sync_to_thread=True, opt=RUN_SITE)
@@ -47,6 +54,7 @@ def _staff_page(
         site_id=site_id,
         members=staff.of_site(actor, site_id),
         roles=ROLE_LABELS,
+        addable=_addable(actor),
         errors=errors or [],
         notice=notice,
         password=password,

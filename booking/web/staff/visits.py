@@ -91,4 +91,25 @@ def book_return_visit(
     )
 
 
-ROUTES = [visit_page, record_documents, book_return_visit]
+@post(f"{VISIT_PAGE}/lien", sync_to_thread=True, status_code=200, opt=COUNTER)
+def send_link_again(
+    request: Request,
+    site_id: SiteId,
+    reference: Reference,
+    actor: ActorDep,
+    visits: VisitsDep,
+    directory: DirectoryDep,
+) -> Template:
+    """A new link and code to the citizen's contacts; the old ones end at the new one's use."""
+    try:
+        view = visits.send_link_again(reference, actor=actor)
+    except BookingError as exc:
+        if exc.status_code in (401, 403, 404):
+            raise
+        view = visits.for_staff(reference, actor)
+        return _visit_page(request, actor, view, directory, notice=exc.detail)
+    notice = N_("A new link and code are on their way to the citizen.")
+    return _visit_page(request, actor, view, directory, notice=notice)
+
+
+ROUTES = [visit_page, record_documents, book_return_visit, send_link_again]
