@@ -429,6 +429,9 @@ def _check_no_cycle(questions: Sequence[Question]) -> None:
         visit(question.id, [])
 
 
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def parse_answer(question: Question, value: Any) -> bool | str | date:
     """One answer, from JSON or a query string, in the question's own type (ValueError if not)."""
     if question.kind == "yes_no":
@@ -445,12 +448,17 @@ def parse_answer(question: Question, value: Any) -> bool | str | date:
             return value
         raise ValueError("not one of the choices")
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        if "/" in text:  # as written in France: 15/03/2027
-            day, month, year = (int(part) for part in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("expected a date YYYY-MM-DD") from None
+        answer = value
+    else:
+        text = str(value).strip()
+        try:
+            if "/" in text:  # as written in France: 15/03/2027
+                day, month, year = (int(part) for part in text.split("/") if part.isascii())
+                answer = date(year, month, day)
+            else:
+                answer = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("expected a date YYYY-MM-DD") from None
+    if not FIRST_DATE <= answer <= LAST_DATE:  # what date arithmetic on it can hold
+        raise ValueError("expected a date YYYY-MM-DD")
+    return answer

@@ -84,7 +84,7 @@ class Desk:
                 query = query.where(
                     or_(
                         Appointment.reference == canonical,
-                        Appointment.name.ilike(f"%{wanted}%"),  # type: ignore[union-attr]
+                        Appointment.name.icontains(wanted, autoescape=True),  # type: ignore[union-attr]
                     )
                 )
             by_id = {counter.id: counter for counter in counters}

@@ -26,6 +26,7 @@ from booking.web.deps import (
     SiteAdminDep,
 )
 from booking.web.shared.dates import parse_date, parse_time
+from booking.web.shared.numbers import MAX_ID
 
 
 class ClosureBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,7 +35,7 @@ class ClosureBody(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(min_length=1, max_length=200)]
     start_time: Annotated[str, Meta(min_length=5, max_length=5)] | None = None
     end_time: Annotated[str, Meta(min_length=5, max_length=5)] | None = None
-    counter_id: int | None = None
+    counter_id: Annotated[int, Meta(ge=1, le=MAX_ID)] | None = None
     dry_run: bool = False
     cancel_affected: bool = False
 
@@ -131,7 +132,7 @@ def add_counter(
 )
 def change_counter(
     site_id: SiteId,
-    counter_id: Annotated[int, PathParameter(ge=1)],
+    counter_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     data: JSONBody[CounterBody],
     actor: ActorDep,
     site_admin: SiteAdminDep,
@@ -157,7 +158,7 @@ class WindowsBody(msgspec.Struct, forbid_unknown_fields=True):
     cancel_affected: bool = False
 
 
-CounterId = Annotated[int, PathParameter(ge=1)]
+CounterId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 WINDOWS = "/sites/{site_id:str}/counters/{counter_id:int}/windows"

@@ -36,6 +36,7 @@ from booking.web.deps import (
 from booking.web.errors import documented_errors
 from booking.web.shared.dates import parse_date, required_moment
 from booking.web.shared.moves import COUNTER_MOVES, CounterMove
+from booking.web.shared.numbers import MAX_ID
 
 
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,7 +102,7 @@ def agenda(
     actor: ActorDep,
     desk: DeskDep,
     day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
-    counter: Annotated[int | None, QueryParameter(ge=1)] = None,
+    counter: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     """The site's local day (today by default), every status, in time order."""
     found = desk.agenda(actor, site_id, parse_date(day, "date"), counter_id=counter)
@@ -130,7 +131,7 @@ check_in = _move(COUNTER_MOVES["check-in"])
 
 
 class CallBody(msgspec.Struct, forbid_unknown_fields=True):
-    counter_id: Annotated[int, Meta(ge=1)] | None = None
+    counter_id: Annotated[int, Meta(ge=1, le=MAX_ID)] | None = None
 
 
 @post(

@@ -18,6 +18,9 @@ DATE_MESSAGE = N_("Give a date as YYYY-MM-DD.")
 TIME_MESSAGE = N_("Give a time as HH:MM.")
 MOMENT_MESSAGE = N_("Give the start as an ISO 8601 date and time with its UTC offset.")
 
+RANGE_MESSAGE = N_("Give a date between the years 1900 and 2199.")
+FIRST, LAST = date(1900, 1, 1), date(2199, 12, 31)  # what the service's date arithmetic holds
+
 T = TypeVar("T")
 
 
@@ -27,11 +30,17 @@ def _parse(
     if not text:
         return None
     try:
-        return parse(text)
+        value = parse(text)
     except ValueError:
         if field is None:
             return None
         raise InvalidRequest.for_field(field, message) from None
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not FIRST <= day <= LAST:
+        if field is None:
+            return None
+        raise InvalidRequest.for_field(field, RANGE_MESSAGE)
+    return value
 
 
 def parse_date(text: str | None, field: str | None = None) -> date | None:

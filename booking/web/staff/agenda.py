@@ -27,6 +27,7 @@ from booking.web.shared.dates import parse_date
 from booking.web.shared.forms import form_items
 from booking.web.shared.labels import FILE_LABELS, STATUS_LABELS
 from booking.web.shared.moves import COUNTER_MOVES, allowed_moves
+from booking.web.shared.numbers import whole_number
 from booking.web.staff.paths import AGENDA, COUNTER, Reference, SiteId
 
 
@@ -50,7 +51,7 @@ def _agenda(
         actor,
         site_id,
         parse_date(query.get("date")),
-        counter_id=int(counter) if counter and counter.isdigit() else None,
+        counter_id=whole_number(counter),
         search=query.get("q", "")[:100],
     )
     partial = request.headers.get("x-fragment") == "agenda"

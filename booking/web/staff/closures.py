@@ -17,6 +17,7 @@ from booking.web.deps import ActorDep, ClosuresDep, DirectoryDep
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date, parse_time
 from booking.web.shared.forms import form_items
+from booking.web.shared.numbers import whole_number
 from booking.web.staff.paths import RUN_SITE, SiteId
 
 
@@ -81,7 +82,7 @@ def add_closure(
         start_time=parse_time(form.get("start_time")),
         end_time=parse_time(form.get("end_time")),
         reason=form.get("reason", ""),
-        counter_id=int(counter) if counter.isdigit() else None,
+        counter_id=whole_number(counter),
         cancel_affected=form.get("cancel_affected") == "1",
     )
     try:

@@ -22,6 +22,7 @@ from booking.web.deps import ActorDep, DirectoryDep, OpeningHoursDep, SiteAdminD
 from booking.web.rendering import page
 from booking.web.shared.dates import parse_date, parse_time
 from booking.web.shared.forms import form_items
+from booking.web.shared.numbers import whole_number
 from booking.web.staff.paths import RUN_SITE, SiteId
 
 WEEKDAYS = (
@@ -52,12 +53,13 @@ def _window_rows(items: list[tuple[str, str]]) -> tuple[list[WindowSpec], list[F
         if not cell.get("start") and not cell.get("end"):
             continue
         starts, ends = parse_time(cell.get("start")), parse_time(cell.get("end"))
-        if starts is None or ends is None or not cell.get("weekday", "").isdigit():
+        weekday = whole_number(cell.get("weekday"))
+        if starts is None or ends is None or weekday is None:
             errors.append(FieldError(f"row-{row}", N_("Give the day and both times, as HH:MM.")))
             continue
         specs.append(
             WindowSpec(
-                int(cell["weekday"]),
+                weekday,
                 starts,
                 ends,
                 parse_date(cell.get("valid_from")),
@@ -216,10 +218,10 @@ def save_counter(
     counter_id, capacity = form.get("id", ""), form.get("capacity", "1")
     spec = CounterSpec(
         name=form.get("name", "")[:120],
-        capacity=int(capacity) if capacity.isdigit() else 0,
+        capacity=whole_number(capacity) or 0,
         procedures=tuple(value for key, value in items if key == "procedure"),
         active=form.get("active") == "1",
-        id=int(counter_id) if counter_id.isdigit() else None,
+        id=whole_number(counter_id),
     )
     try:
         site_admin.save_counter(actor, site_id, spec)
