@@ -28,7 +28,8 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         return _sqlite_engine(full)
     # No pre-ping: it costs a round trip on every checkout; a connection broken by a server
     # restart fails one request and the pool is then invalidated and refilled.
-    options: dict[str, object] = {"pool_recycle": 1800}
+    # hide_parameters: a failed statement's log never shows its values (emails, citizens' data).
+    options: dict[str, object] = {"pool_recycle": 1800, "hide_parameters": True}
     if not pooled:
         options["poolclass"] = NullPool
     return create_engine(full, **options)
@@ -38,7 +39,9 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from typing import Protocol
 
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 
@@ -17,17 +17,19 @@ from booking.container import Container
 from booking.core.errors import BookingError
 from booking.web.api.router import api_v1
 from booking.web.errors import (
-    SECURITY_HEADERS,
     on_booking_error,
     on_http_error,
     on_unexpected_error,
     on_validation_error,
 )
+from booking.web.headers import security_headers
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
 from booking.web.request_log import request_log
 from booking.web.staff.router import staff_pages
 from booking.web.text_guard import refuse_nul_characters
+
+MAX_BODY = 64 * 1024
 
 
 class RunningJobs(Protocol):
@@ -72,7 +74,9 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
         on_startup=[start_background],
         on_shutdown=[stop_background],
         route_handlers=[api_v1, pages, staff_pages, static_router(version)],
+        request_max_body_size=MAX_BODY,  # every route: pages, the API, the staff's sign-in
         middleware=[request_log],
+        before_send=[security_headers(container.settings.public_url)],
         before_request=refuse_nul_characters,
         template_config=template_config(),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
@@ -86,11 +90,13 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
             title="Guichet API",
             version="1.0.0",
             path="/schema",
+            # The document only, here and at /schema/openapi.json: a viewer would load scripts
+            # and fonts from a third party on the back office's origin.
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
             components=Components(
                 security_schemes={"staff": SecurityScheme(type="http", scheme="bearer")}
             ),
         ),
-        response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         debug=False,
         logging_config=None,  # keep the process's own logging (CLI, uvicorn, tests)
     )

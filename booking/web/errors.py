@@ -22,7 +22,6 @@ from booking.web.shared.language import pick_language, translator
 
 log = logging.getLogger("guichet.web")
 # Links carry secrets in their fragment: never leak the address to another site.
-SECURITY_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
 def request_language(request: Request) -> str:
@@ -60,7 +59,7 @@ def error_response(
         body,
         status_code=status_code,
         media_type=MediaType.JSON,
-        headers={**SECURITY_HEADERS, **(headers or {})},
+        headers=headers or {},
     )
 
 

@@ -33,5 +33,4 @@ api_v1 = Router(
         stats_api,
     ],
     dependencies=DEPENDENCIES,
-    request_max_body_size=64 * 1024,
 )

@@ -17,7 +17,6 @@ pages = Router(
     dependencies=DEPENDENCIES,
     guards=[csrf_guard],
     include_in_schema=False,
-    request_max_body_size=64 * 1024,
 )
 
 PROBLEMS = {
