@@ -48,6 +48,30 @@ class Checklist:
     def complete(self) -> bool:
         return not self.unanswered and self.ineligible is None and not self.missing
 
+    def to_bring(self) -> list[tuple[Group | None, tuple[Document, ...]]]:
+        """The list as a person reads it: each document alone, except the alternatives of a
+        one-of group, together once (where the group's first member stood)."""
+        groups = {group.id: group for group in self.groups}
+        members: dict[str, list[Document]] = {}
+        listed: list[tuple[Group | None, tuple[Document, ...]]] = []
+        for document in self.documents:
+            group = groups.get(document.group) if document.group else None
+            if group is None:
+                listed.append((None, (document,)))
+            elif group.id not in members:
+                members[group.id] = [document]
+                listed.append((group, ()))
+            else:
+                members[group.id].append(document)
+        return [(g, tuple(members[g.id]) if g else docs) for g, docs in listed]
+
+    def labels_to_bring(self, language: str) -> list[str]:
+        """One line a document, one line a group of alternatives (its own label)."""
+        return [
+            group.label.get(language) if group else documents[0].label.get(language)
+            for group, documents in self.to_bring()
+        ]
+
 
 def holds(condition: Condition | None, answers: Answers) -> bool:
     """Whether a condition holds; a question without an answer matches no value."""

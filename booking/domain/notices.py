@@ -169,7 +169,7 @@ class Notices:
         if email and appointment.email and appointment.notify_email:
             today = local_date(now, site.timezone)
             checklist = personal_list(session, self.catalogue, appointment, today=today)
-            labels = [d.label.get(appointment.language) for d in checklist.documents]
+            labels = checklist.labels_to_bring(appointment.language)
             subject, body = email_text(kind, visit, labels)
             event = self.calendar(session, appointment, kind == Kind.cancellation, labels, now)
             yield Message(

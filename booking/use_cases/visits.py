@@ -176,7 +176,7 @@ class Visits:
                 AppointmentStatus.cancelled_by_citizen,
                 AppointmentStatus.cancelled_by_office,
             )
-            labels = [d.label.get(language) for d in view.documents.documents]
+            labels = view.documents.labels_to_bring(language)
             event = self._context.notices.calendar(
                 session, appointment, cancelled, labels, self._now()
             )

@@ -375,3 +375,20 @@ def test_only_documents_whose_conditions_hold_are_shown(answers):
         assert not holds(document.when, answers) or (
             group is not None and not holds(group.when, answers)
         )
+
+
+def test_a_group_of_alternatives_is_listed_once_whatever_is_declared():
+    answers = {
+        "permit_expires": date(2027, 3, 26),
+        "hosted": False,
+        "married": False,
+        "situation": "employee",
+    }
+    for declared in ([], ["work-contract"], ["work-contract", "employer-certificate"]):
+        checklist = evaluate(RENEWAL, answers, declared, today=TODAY)
+        labels = checklist.labels_to_bring("fr")
+        assert labels.count("Contrat de travail ou attestation de l'employeur") == 1, declared
+        assert "Contrat de travail" not in labels  # the alternative is under its group
+        group, members = next(item for item in checklist.to_bring() if item[0])
+        assert group.id == "employment-proof"
+        assert [d.id for d in members] == ["work-contract", "employer-certificate"]

@@ -57,7 +57,7 @@ def create_appointment(
 @get(
     "/appointments/{reference:str}",
     sync_to_thread=True,
-    responses=documented_errors(404, 422),
+    responses=documented_errors(404, 422, 429),
     description="The appointment. `/appointments/{reference}.ics` returns its calendar file;"
     " calendar links cannot send headers, so the token may also be given as `?token=`.",
 )
@@ -85,7 +85,7 @@ def show_appointment(
     "/appointments/{reference:str}/cancel",
     sync_to_thread=True,
     status_code=200,
-    responses=documented_errors(400, 404, 409, 422),
+    responses=documented_errors(400, 404, 409, 422, 429),
 )
 def cancel_appointment(
     request: Request, visits: VisitsDep, reference: Reference, token: TokenHeader = None
@@ -98,7 +98,7 @@ def cancel_appointment(
     "/appointments/{reference:str}/reschedule",
     sync_to_thread=True,
     status_code=200,
-    responses=documented_errors(400, 404, 409, 422),
+    responses=documented_errors(400, 404, 409, 422, 429),
 )
 def reschedule_appointment(
     request: Request,

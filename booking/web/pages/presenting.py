@@ -10,6 +10,7 @@ from booking.core.errors import BookingError
 from booking.core.i18n import N_
 from booking.core.slots import local_iso
 from completeness.evaluation import Checklist
+from completeness.language import Document
 
 STEPS = (
     N_("Procedure"),
@@ -44,20 +45,35 @@ def steps(current: int) -> Steps:
 
 
 def documents_to_bring(checklist: Checklist, language: str) -> list[dict[str, Any]]:
-    groups = {group.id: group.label.get(language) for group in checklist.groups}
-    return [
-        {
-            "id": document.id,
-            "label": document.label.get(language),
-            "help": document.help.get(language) if document.help else None,
-            "required": document.required,
-            "group": groups.get(document.group) if document.group else None,
-            "count": document.count,
-            "max_age_months": document.max_age_months,
-            "original_and_copy": document.original_and_copy,
-        }
-        for document in checklist.documents
-    ]
+    """The personal list for a page: a document a line, the alternatives of a one-of group
+    under its label, once."""
+    listed = []
+    for group, documents in checklist.to_bring():
+        if group is None:
+            listed.append(_document(documents[0], language))
+        else:
+            alternatives = [_document(document, language) for document in documents]
+            listed.append(
+                {
+                    "id": group.id,
+                    "label": group.label.get(language),
+                    "required": any(item["required"] for item in alternatives),
+                    "alternatives": alternatives,
+                }
+            )
+    return listed
+
+
+def _document(document: Document, language: str) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "label": document.label.get(language),
+        "help": document.help.get(language) if document.help else None,
+        "required": document.required,
+        "count": document.count,
+        "max_age_months": document.max_age_months,
+        "original_and_copy": document.original_and_copy,
+    }
 
 
 def alternative_starts(exc: BookingError) -> list[datetime]:
