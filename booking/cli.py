@@ -81,11 +81,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _demo(args: argparse.Namespace, container: Container) -> int:
     from booking.config.paths import demo_file
-    from booking.demo.setup import load_prefecture, write_past
+    from booking.demo.setup import load_prefecture, top_up_upcoming, write_past
 
     settings = container.settings
     created = load_prefecture(container.uow, container.catalogue, demo_file(settings))
     print(f"demo loaded: {created}")
+    print(top_up_upcoming(container.uow, container.catalogue, container.now()))
     if args.history:
         today = container.context.today()
         secret = settings.secret_key

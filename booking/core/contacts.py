@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -13,15 +14,46 @@ class ContactError(ValueError):
     """The contact given cannot be used to reach the citizen."""
 
 
-def normalise_phone(raw: str, region: str) -> str:
-    """E.164 form of a phone number as dialled in the site's region (`0692…` is valid as RE)."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ContactError("not a phone number") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ContactError("not a valid phone number for this site's region")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+# Metropolitan France and the overseas départements and collectivities share one numbering
+# plan: "06 12 34 56 78" is a French mobile at La Réunion's counter, "0692 12 34 56" a Réunion
+# mobile at Paris's.
+FRENCH_PLAN = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
+SMS_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+class NotMobile(ContactError):
+    """A valid number that cannot receive SMS (a landline, a special-rate number)."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    mobile: bool  # can receive SMS
+
+
+def parse_phone(raw: str, region: str) -> Phone:
+    """A number as dialled at a site of `region`: in international form, or national, valid
+    in the site's region or anywhere else in the French plan (the first region that fits)."""
+    regions = (
+        (region, *(r for r in FRENCH_PLAN if r != region)) if region in FRENCH_PLAN else (region,)
+    )
+    for candidate in regions:
+        try:
+            number = phonenumbers.parse(raw, candidate)
+        except phonenumbers.NumberParseException as exc:
+            raise ContactError("not a phone number") from exc
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return Phone(e164, phonenumbers.number_type(number) in SMS_TYPES)
+    raise ContactError("not a valid phone number")
+
+
+def normalise_phone(raw: str, region: str, *, mobile: bool = False) -> str:
+    """E.164 form of a valid number; with `mobile`, one that can receive SMS (NotMobile if not)."""
+    phone = parse_phone(raw, region)
+    if mobile and not phone.mobile:
+        raise NotMobile("this number cannot receive SMS")
+    return phone.e164
 
 
 def normalise_email(raw: str) -> str:

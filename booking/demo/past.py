@@ -26,6 +26,7 @@ from booking.domain.models import Appointment, CounterProcedure, Site
 from notifications.models import Notification
 
 PREFIX = "H"  # history references: H + site number + a running number (never a real one)
+HISTORY_REFERENCE_LENGTH = 12
 CHANNELS = (("web", 0.84), ("phone", 0.08), ("desk", 0.06), ("intermediary", 0.02))
 LEADS = ((0, 0, 0.05), (1, 2, 0.15), (3, 7, 0.30), (8, 14, 0.25), (15, 30, 0.20), (31, 60, 0.05))
 WEEKDAY_NO_SHOW = (0.05, 0.0, 0.01, 0.0, 0.04, 0.02, 0.0)  # Mondays and Fridays are worse
@@ -314,7 +315,10 @@ def _flush(session: Session, visits: list[dict], messages: list[list[dict]]) -> 
 
 def has_history(session: Session) -> bool:
     found = session.execute(
-        select(func.count()).where(Appointment.reference.like(f"{PREFIX}%"))
+        select(func.count()).where(
+            Appointment.reference.like(f"{PREFIX}%"),
+            func.length(Appointment.reference) == HISTORY_REFERENCE_LENGTH,  # real ones: 8
+        )
     ).scalar_one()
     return bool(found)
 

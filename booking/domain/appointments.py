@@ -16,7 +16,13 @@ from sqlmodel import Session
 
 from booking.core.booking_request import MOTIVE_LENGTH, NAME_LENGTH, BookingRequest
 from booking.core.clock import local_date
-from booking.core.contacts import ContactError, normalise_email, normalise_phone
+from booking.core.contacts import (
+    ContactError,
+    NotMobile,
+    normalise_email,
+    normalise_phone,
+    parse_phone,
+)
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.lifecycle import RULES, Move, Outcome, decide, timestamp_column, wait_seconds
@@ -85,6 +91,22 @@ def get_procedure(catalogue: Catalogue, procedure_id: str, field_name: str) -> P
     return procedure
 
 
+NOT_MOBILE = N_(
+    "This number cannot receive SMS (a landline or a special-rate number): give a mobile"
+    " number, or choose to be told by email only."
+)
+
+
+def can_text(phone: str | None, site: Site) -> bool:
+    """Whether SMS can go to this stored number (staff may have recorded a landline)."""
+    if phone is None:
+        return False
+    try:
+        return parse_phone(phone, site.phone_region).mobile
+    except ContactError:
+        return True  # stored before these checks, or written by the demo: leave it as it was
+
+
 def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
     """The phone in E.164 and the email, checked; every field's error at once."""
     errors = []
@@ -97,17 +119,20 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
         message = N_("Keep the note for the counter to at most {count} characters.")
         errors.append(FieldError("motive", message, {"count": MOTIVE_LENGTH}))
     phone = email = None
-    if request.phone:
+    # Online, a number is for SMS unless only email was chosen; staff may record a landline
+    # (to call), which then gets no SMS.
+    sms_wanted = request.channel == Channel.web and (
+        request.notify is None or "sms" in request.notify
+    )
+    if request.phone and request.return_of is not None:
+        phone = request.phone  # copied from the first visit: never checked again
+    elif request.phone:
         try:
-            phone = normalise_phone(request.phone, site.phone_region)
+            phone = normalise_phone(request.phone, site.phone_region, mobile=sms_wanted)
+        except NotMobile:
+            errors.append(FieldError("phone", NOT_MOBILE))
         except ContactError:
-            errors.append(
-                FieldError(
-                    "phone",
-                    N_("This phone number is not valid for {region}."),
-                    {"region": site.phone_region},
-                )
-            )
+            errors.append(FieldError("phone", N_("This phone number is not valid.")))
     if request.email:
         try:
             email = normalise_email(request.email)
@@ -248,7 +273,7 @@ def book(
         name=request.name.strip(),
         phone=phone,
         email=email,
-        notify_sms=request.notify is None or "sms" in request.notify,
+        notify_sms=(request.notify is None or "sms" in request.notify) and can_text(phone, site),
         notify_email=request.notify is None or "email" in request.notify,
         motive=(request.motive or "").strip() or None,
         answers=file.answers,

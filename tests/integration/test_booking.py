@@ -126,21 +126,34 @@ def test_web_booking_needs_a_way_to_reach_the_citizen_but_staff_booking_does_not
     assert desk.phone is None and desk.channel == "desk"
 
 
-def test_phone_is_parsed_with_the_site_region(container):
-    setup_site(container)
+def test_phone_numbers_as_french_people_write_them_at_any_site(container):
+    """Metropolitan France and the overseas départements share one numbering plan."""
+    setup_site(container, capacity=3)
     with container.uow.writing() as session:
         site = add_site(
             session, "la-reunion", timezone="Indian/Reunion", region="RE", subdivision="974"
         )
-        add_counter(session, site)
+        add_counter(session, site, capacity=3)
     reunion_start = datetime(2026, 3, 24, 9, 0, tzinfo=ZoneInfo("Indian/Reunion"))
-    req = request(start=reunion_start, phone="0692 12 34 56")
-    appointment = book(container, dataclasses.replace(req, site_id="la-reunion"))
-    assert appointment.phone == "+262692123456"
-    with pytest.raises(InvalidRequest):
-        book(
-            container, request(phone="0692 12 34 56")
-        )  # a Réunion mobile is not a metropolitan number
+    at_reunion = dataclasses.replace(request(start=reunion_start), site_id="la-reunion")
+    for typed, stored in (("0692 12 34 56", "+262692123456"), ("06 12 34 56 78", "+33612345678")):
+        assert book(container, dataclasses.replace(at_reunion, phone=typed)).phone == stored
+    assert book(container, request(phone="0692 12 34 56")).phone == "+262692123456"  # at Paris
+    assert book(container, request(phone="+44 7911 123456")).phone == "+447911123456"  # abroad
+
+
+@pytest.mark.parametrize("landline", ["01 44 55 66 77", "08 99 12 34 56"])
+def test_a_number_that_cannot_receive_sms_is_refused_for_sms(container, landline):
+    setup_site(container, capacity=3)
+    with pytest.raises(InvalidRequest) as refused:
+        book(container, request(phone=landline))
+    message = refused.value.errors[0].message
+    assert refused.value.errors[0].field == "phone" and "SMS" in message
+    assert "FR" not in message and "{region}" not in message
+    with_email = request(phone=landline, email="amina@example.org", notify=("email",))
+    assert not book(container, with_email).notify_sms  # told by email: the number is kept
+    desk = book(container, request(phone=landline, channel=Channel.phone))
+    assert desk.phone and not desk.notify_sms  # staff may record a landline, to call
 
 
 def test_reschedule_moves_and_frees_the_old_slot(container):

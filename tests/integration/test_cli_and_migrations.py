@@ -120,3 +120,30 @@ def test_the_migration_stamps_existing_visits_with_their_local_start(tmp_path):
         ).one()
     assert tuple(row) == ("2026-03-28", 5, 0, 5)  # 20:30 UTC is past midnight in La Réunion
     engine.dispose()
+
+
+def test_the_demo_shows_the_product_at_work_today_and_stays_idempotent(container, clock):
+    from datetime import UTC, datetime
+
+    from booking.demo.setup import load_prefecture, top_up_upcoming
+
+    clock.set(datetime(2026, 3, 24, 10, 30, tzinfo=UTC))  # a Tuesday, 11:30 in Paris
+    load_prefecture(container.uow, container.catalogue, ROOT / "config" / "demo.toml")
+    said = top_up_upcoming(container.uow, container.catalogue, container.now())
+    assert int(said.split()[1]) > 50
+    today = "local_date = '2026-03-24' AND site_id = 'paris'"
+    assert count(container, f"SELECT count(*) FROM appointment WHERE {today}") > 5
+    assert count(container, f"SELECT count(*) FROM appointment WHERE {today} AND status = 'seen'")
+    later = "local_date > '2026-03-24' AND site_id = 'paris' AND status = 'booked'"
+    assert (
+        count(container, f"SELECT count(DISTINCT local_date) FROM appointment WHERE {later}") >= 8
+    )
+    fiction = "phone LIKE '+3363998%'"
+    assert count(container, f"SELECT count(*) FROM appointment WHERE NOT {fiction}") == 0
+    again = top_up_upcoming(container.uow, container.catalogue, container.now())
+    assert again.split()[1] == "0"
+    # about half the seats: the agent's day still has free times to book
+    free = container.directory.offer(
+        "paris", "residence-permit-pickup", clock.moment.date(), clock.moment.date(), staff=True
+    )
+    assert free.slots
