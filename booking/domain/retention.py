@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
+from booking.domain import limits
 from booking.domain.idempotency import purge as purge_idempotency
 from booking.domain.models import Appointment, Site
 from booking.domain.staff_models import AuditEvent, SignInFailure
@@ -49,10 +50,13 @@ def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> i
 
 
 def purge_old_records(session: Session, *, now: datetime, audit_days: int) -> int:
-    """Audit events past their keeping time, and sign-in failures older than a day."""
+    """Audit events past their keeping time; sign-in failures and the limits' counters (they
+    hold client addresses, phones and emails) older than a day."""
     cutoff = now - timedelta(days=audit_days)
     audit = session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount or 0
-    session.execute(delete(SignInFailure).where(SignInFailure.at < now - timedelta(days=1)))
+    day_ago = now - timedelta(days=1)
+    session.execute(delete(SignInFailure).where(SignInFailure.at < day_ago))
+    limits.purge(session, day_ago)
     return audit
 
 

@@ -448,3 +448,40 @@ def _code_in(body: str) -> str:
     import re
 
     return re.search(r"code ([A-Z0-9]{8})", body).group(1)
+
+
+def test_the_fuse_holds_inside_one_batch(container, clock, sms, email):
+    now = clock.moment
+    with container.uow.writing() as session:
+        enqueue(
+            session,
+            [
+                Message(
+                    idempotency_key=f"burst-{i}",
+                    channel="sms",
+                    kind="confirmation",
+                    recipient=PHONE,
+                    body=f"message {i}",
+                    due_at=now,
+                    quiet_hours_apply=False,
+                )
+                for i in range(7)
+            ],
+            now,
+        )
+    dispatcher(container, clock, sms, email, sms_per_number_per_day=5).tick()  # one batch
+    assert len(sms.sent) == 5
+    assert count(container, "SELECT count(*) FROM notification WHERE error LIKE 'fuse%'") == 2
+
+
+def test_a_known_opted_out_number_gets_the_email_instead(client, container, clock, sms, email):
+    sms.failures[PHONE] = [SendError("twilio 21610", permanent=True, opted_out=True)]
+    book(client, notify=["sms"])
+    worker = dispatcher(container, clock, sms, email)
+    worker.run_until_idle()
+    email.sent.clear()
+    book(client, start="2026-03-25T09:00:00+01:00", notify=["sms"])  # the number is known now
+    worker.run_until_idle()
+    assert sms.sent == []
+    assert [m.recipient for m in email.sent] == ["amina@example.fr"]
+    assert "25 mars" in email.sent[0].body

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 from litestar.testing import TestClient
+from sqlalchemy import text
 from sqlmodel import select
 
 from booking.demo.builders import add_counter, add_site
@@ -38,6 +39,10 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(container
         first = session.exec(select(Appointment).order_by(Appointment.id)).first()
         first.starts_at -= timedelta(days=400)
         first.ends_at -= timedelta(days=400)
+    with container.engine.begin() as conn:  # every message with a subject and a fallback address
+        conn.execute(
+            text("UPDATE notification SET subject = 'Votre RDV', fallback_email = 'a@example.fr'")
+        )
     clock.set(clock.moment + timedelta(days=2))
     done = {"anonymised": 1, "idempotency_keys_purged": 2, "audit_events_purged": 0}
     assert container.housekeeping.run() == done
@@ -61,6 +66,8 @@ def test_old_appointments_lose_personal_data_but_keep_their_statistics(container
         assert gone and all(
             m.body == "" and m.recipient == "" and m.attachment is None for m in gone
         )
+        assert all(m.subject is None and m.fallback_email is None for m in gone)
+        assert any(m.subject for m in kept) and any(m.fallback_email for m in kept)
         assert kept and all(m.recipient and m.body for m in kept)
         assert session.exec(select(IdempotentRequest)).all() == []
 
@@ -92,3 +99,14 @@ def test_a_site_may_keep_personal_data_for_less_time(container, clock):
         session.get(Site, "paris").retention_days = 30
     assert container.housekeeping.run()["anonymised"] == 1  # Paris's only
     assert count(container, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1
+
+
+def test_the_limits_counters_are_forgotten_after_a_day(container, clock):
+    from booking.domain import limits
+    from booking.use_cases.citizen_access import WRONG_CREDENTIALS
+
+    with container.uow.writing() as session:
+        limits.count(session, WRONG_CREDENTIALS, "203.0.113.9", clock.moment)
+    clock.set(clock.moment + timedelta(hours=25))
+    container.housekeeping.run()
+    assert count(container, "SELECT count(*) FROM rate_limit") == 0

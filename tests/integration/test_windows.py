@@ -127,3 +127,19 @@ def test_counters_are_added_renamed_and_given_their_procedures(container, client
         headers=admin,
     )
     assert lyon.status_code == 404  # counter 2 is Lyon's
+
+
+def test_a_visit_inside_new_hours_whose_grid_moved_under_it_is_affected(container, client, admin):
+    """08:50 instead of 09:00: the 09:00 visit still lies inside the window, but the grid now
+    runs 08:50, 09:05…: it is no longer a start of the counter."""
+    morning = container.visits.book(request()).appointment
+    earlier = [{**w, "start": "08:50"} for w in MORNINGS] + [
+        {"weekday": d, "start": "13:30", "end": "16:30"} for d in range(5)
+    ]
+    moved = client.put(url(), json={"windows": earlier, "dry_run": True}, headers=admin)
+    assert [a["reference"].replace("-", "") for a in moved.json()["affected"]] == [
+        morning.reference
+    ]
+    same_grid = [{**w, "start": "08:45"} for w in earlier[:5]] + earlier[5:]
+    kept = client.put(url(), json={"windows": same_grid, "dry_run": True}, headers=admin)
+    assert kept.json()["affected"] == []  # 08:45 keeps 09:00 on the grid
