@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 AXE = Axe()
 RENEWAL_DOCUMENTS = (
@@ -16,6 +16,13 @@ RENEWAL_DOCUMENTS = (
     "payslips",
     "work-contract",
 )
+
+
+def follow(page: Page, target: Locator) -> None:
+    """Click what leads to another page, and wait for that page: a check run right after the
+    click would otherwise read the page that is leaving."""
+    with page.expect_navigation():
+        target.click()
 
 
 def assert_accessible(page: Page) -> None:

@@ -11,6 +11,7 @@ from tools.journey import (
     assert_accessible,
     assert_no_sideways_scroll,
     choose,
+    follow,
     renewal_until_slot,
     slot_to_confirmation,
     submit,
@@ -62,13 +63,13 @@ def test_the_manage_link_moves_then_cancels_and_the_slot_is_free_again(page: Pag
     assert "#" not in page.url  # the token left the address bar
     assert_accessible(page)
     expect(page.locator("#status")).to_have_text("Confirmé")
-    page.get_by_role("link", name="Le déplacer").click()
+    follow(page, page.get_by_role("link", name="Le déplacer"))
     assert_accessible(page)
     choose(page, "start-2")
     new_start = page.locator("#start-2").get_attribute("value")
     page.get_by_role("button", name="Déplacer à cet horaire").click()
     expect(page.locator("#notice")).to_contain_text("Votre rendez-vous est déplacé.")
-    page.get_by_role("link", name="L’annuler").click()
+    follow(page, page.get_by_role("link", name="L’annuler"))
     assert_accessible(page)
     page.get_by_role("button", name="Oui, l’annuler").click()
     expect(page.locator("#notice")).to_contain_text("Votre rendez-vous est annulé.")

@@ -16,7 +16,7 @@ from booking.demo.builders import add_counter, add_site
 from tests.support.scenarios import PARIS, request
 from tests.support.settings import Clock, make_settings
 from tests.support.staff import PASSWORD, add_staff
-from tools.journey import assert_accessible
+from tools.journey import assert_accessible, follow
 from tools.live_server import LiveServer
 
 TUESDAY = datetime(2026, 3, 24, tzinfo=PARIS)
@@ -128,7 +128,7 @@ def test_an_agent_books_by_phone_for_someone_without_email_and_prints(desk):
     container, clock, page = desk
     clock.set(TUESDAY.replace(hour=8))
     sign_in(page)
-    page.get_by_role("link", name="Réserver pour quelqu’un").click()
+    follow(page, page.get_by_role("link", name="Réserver pour quelqu’un"))
     assert_accessible(page)
     page.locator("#procedure-choice").select_option("residence-permit-pickup")
     page.get_by_role("button", name="Voir les horaires libres").click()
@@ -166,7 +166,7 @@ def test_a_site_admin_closes_a_booked_day_and_the_citizen_is_told(desk):
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     visit = container.visits.book(request(start=TUESDAY.replace(hour=10))).appointment
     sign_in(page, ADMIN)
-    page.get_by_role("link", name="Fermetures").click()
+    follow(page, page.get_by_role("link", name="Fermetures"))
     assert_accessible(page)
     page.fill("#start_date", "2026-03-24")
     page.fill("#reason", "Grève des transports")
@@ -191,9 +191,9 @@ def test_a_site_admin_previews_new_hours_before_saving_them(desk):
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     visit = container.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
     sign_in(page, ADMIN)
-    page.get_by_role("link", name="Guichets et horaires").click()
+    follow(page, page.get_by_role("link", name="Guichets et horaires"))
     assert_accessible(page)
-    page.get_by_role("link", name="Horaires de Guichet").click()
+    follow(page, page.get_by_role("link", name="Horaires de Guichet"))
     assert_accessible(page)
     tuesday_morning = page.locator("select[name=weekday]").nth(2)
     assert tuesday_morning.input_value() == "1"
@@ -214,7 +214,7 @@ def test_a_site_admin_runs_settings_staff_messages_and_audit_pages(desk):
     clock.set(TUESDAY.replace(hour=7) - timedelta(days=1))
     container.visits.book(request(start=TUESDAY.replace(hour=10)))
     sign_in(page, ADMIN)
-    page.get_by_role("link", name="Réglages du site").click()
+    follow(page, page.get_by_role("link", name="Réglages du site"))
     assert_accessible(page)
     page.click("label[for='auto_no_show']")
     page.fill("#day_closes_at", "17:00")
@@ -250,7 +250,7 @@ def test_documents_missing_at_the_counter_and_a_return_visit(desk):
     visit = container.visits.book(request(start=TUESDAY.replace(hour=9))).appointment
     clock.set(TUESDAY.replace(hour=9, minute=5))
     sign_in(page)
-    page.locator(f"#visit-{visit.reference}").get_by_role("link").first.click()
+    follow(page, page.locator(f"#visit-{visit.reference}").get_by_role("link").first)
     assert_accessible(page)
     page.click("label[for='doc-tax-stamp']")  # declared, but not brought
     page.get_by_role("button", name="Enregistrer les pièces").click()
