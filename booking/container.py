@@ -23,6 +23,7 @@ from booking.use_cases.closures import Closures
 from booking.use_cases.context import Context
 from booking.use_cases.day_closing import DayClosing
 from booking.use_cases.directory import Directory
+from booking.use_cases.holds import Holds
 from booking.use_cases.housekeeping import Housekeeping
 from booking.use_cases.opening_hours import OpeningHours
 from booking.use_cases.replies import Replies
@@ -67,6 +68,10 @@ class Container:
     @cached_property
     def visits(self) -> Visits:
         return Visits(self.context)
+
+    @cached_property
+    def holds(self) -> Holds:
+        return Holds(self.context)
 
     @cached_property
     def directory(self) -> Directory:

@@ -80,6 +80,9 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
     scheduler.add_job(
         container.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
     )
+    scheduler.add_job(
+        container.holds.release_expired, "interval", seconds=30, id="holds", coalesce=True
+    )
     scheduler.start()
     return scheduler
 
@@ -99,6 +102,7 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
         if time.monotonic() >= next_day_closing:
             container.day_closing.run()
             next_day_closing = time.monotonic() + 300
+        container.holds.release_expired()  # cheap when nothing is due: one indexed read
         if dispatcher.tick() == 0:
             stop.wait(container.settings.dispatch_interval_seconds)
     log.info("worker %s stopped", dispatcher.worker)

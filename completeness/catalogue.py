@@ -43,6 +43,8 @@ class ProcedureFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     # Whole days of notice, for procedures never booked for the same day (0 = hours only).
     min_notice_days: int = 0
     description: LocalisedText | None = None
+    # Scarce seats: a booking is final only once a code sent to the citizen's mobile is typed.
+    contact_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Procedure:
     min_notice_hours: int = 0
     min_notice_days: int = 0
     description: LocalisedText | None = None
+    contact_check: bool = False
     checklist: ChecklistSpec = field(default_factory=ChecklistSpec)
     # A digest of the checklist as written: editing it makes a new version.
     checklist_version: str = ""

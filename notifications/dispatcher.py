@@ -136,7 +136,11 @@ class Dispatcher:
             else:
                 self._postpone(message, resume, None)
             return
-        if sms and self._today.get(message.recipient, 0) >= self.policy.sms_per_number_per_day:
+        if (
+            sms
+            and not message.urgent
+            and self._today.get(message.recipient, 0) >= self.policy.sms_per_number_per_day
+        ):
             self._finish(message, Status.dropped, "fuse: too many SMS to this number today")
             return
         sender = self.senders.get(message.channel)

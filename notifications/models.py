@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     cancellation = "cancellation"
     survey = "survey"
     link = "link"  # the manage link sent again on request
+    code = "code"  # a one-time code confirming a held seat
 
 
 class Status(enum.StrEnum):
@@ -60,6 +61,9 @@ class Notification(SQLModel, table=True):
     due_at: datetime = utc_column()
     latest_at: datetime | None = utc_column(nullable=True)
     quiet_hours_apply: bool = True
+    # Goes first (codes, waiting-list offers): claimed before any other due message, and not
+    # held back by the per-number fuse.
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     timezone: str = Field(default="Europe/Paris", max_length=64)
     status: str = Field(default=Status.pending, max_length=16)
     attempts: int = 0

@@ -36,6 +36,7 @@ class Message:
     quiet_hours_apply: bool = True
     timezone: str = "Europe/Paris"
     fallback_email: str | None = None
+    urgent: bool = False
 
 
 def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> int:
@@ -85,7 +86,7 @@ def claim(
                 and_(table.c.status == Status.sending, table.c.lease_until < now),
             )
         )
-        .order_by(table.c.due_at, table.c.id)
+        .order_by(table.c.urgent.desc(), table.c.due_at, table.c.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     )

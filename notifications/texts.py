@@ -180,3 +180,17 @@ def email_text(kind: str, visit: Visit, documents: list[str]) -> tuple[str, str]
 def fallback_subject(language: str) -> str:
     """Subject of an email sent instead of an SMS (the number opted out)."""
     return "Your appointment" if language == "en" else "Votre rendez-vous"
+
+
+CODE_TEXTS = {
+    "fr": "Guichet : votre code {code} confirme votre RDV du {when} ({site}). "
+    "Valable {minutes} min. Ne le donnez a personne.",
+    "en": "Guichet: your code {code} confirms your visit on {when} ({site}). Valid {minutes} min."
+    " Do not share it.",
+}
+
+
+def code_text(language: str, code: str, when: str, site: str, minutes: int) -> str:
+    """The SMS of a one-time code (folded to GSM-7: one segment)."""
+    template = CODE_TEXTS.get(language, CODE_TEXTS["fr"])
+    return to_gsm7(template.format(code=code, when=when, site=site, minutes=minutes))

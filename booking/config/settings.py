@@ -12,6 +12,11 @@ from zoneinfo import available_timezones
 
 DEFAULT_FILE = Path("config/settings.toml")
 DEV_SECRET = "dev-insecure-secret-change-me"
+# France with its overseas départements and collectivities, and the European Union.
+SMS_COUNTRIES = (
+    "FR,RE,YT,GP,MQ,GF,PM,BL,MF,NC,PF,WF,"
+    "AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,SK"
+)
 
 
 class SettingsError(ValueError):
@@ -59,9 +64,20 @@ class Settings:
     staff_session_hours: int = 12
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For gives the client's address
     audit_retention_days: int = 730
+    # Scarce seats (fair access): how long a seat is held for its code, how many booking
+    # attempts an address may make an hour, how many live visits a person may have for one
+    # procedure, and the countries whose mobiles get codes by SMS (ISO codes).
+    hold_minutes: int = 10
+    booking_attempts_per_hour: int = 20
+    live_visits_per_person: int = 1
+    sms_countries: str = SMS_COUNTRIES
     # Argon2 cost of staff passwords (argon2-cffi's defaults, RFC 9106's low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+
+    @property
+    def sms_regions(self) -> frozenset[str]:
+        return frozenset(c.strip().upper() for c in self.sms_countries.split(",") if c.strip())
 
     @property
     def previous_keys(self) -> tuple[str, ...]:
@@ -118,6 +134,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("secret_key must be at least 16 characters long")
     if any(len(key) < 16 for key in settings.previous_keys):
         raise SettingsError("previous_secret_keys: each key must be at least 16 characters long")
+    if not 1 <= settings.hold_minutes <= 60:
+        raise SettingsError("hold_minutes must be between 1 and 60")
+    if settings.booking_attempts_per_hour < 1 or settings.live_visits_per_person < 1:
+        raise SettingsError("booking_attempts_per_hour and live_visits_per_person must be positive")
     if settings.retention_days < 1:
         raise SettingsError("retention_days must be at least 1")
     if settings.default_timezone not in available_timezones():

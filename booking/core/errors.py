@@ -48,3 +48,9 @@ class NotFound(BookingError):
 
 class Conflict(BookingError):
     status_code = 409
+
+
+class Gone(BookingError):
+    """It existed and is over for good (an expired or released hold)."""
+
+    status_code = 410

@@ -104,3 +104,10 @@ def code_matches(
         )
         for key in secret_keys
     )
+
+
+def hold_code(secret_key: str, hold_id: int, resends: int) -> str:
+    """The 6-digit code of a held seat: derived, never stored; each resend makes a new one."""
+    message = f"hold-code:{hold_id}:{resends}".encode()
+    number = int.from_bytes(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:8])
+    return f"{number % 1_000_000:06d}"

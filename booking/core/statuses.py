@@ -13,9 +13,15 @@ class AppointmentStatus(enum.StrEnum):
     no_show = "no_show"
     cancelled_by_citizen = "cancelled_by_citizen"
     cancelled_by_office = "cancelled_by_office"
+    # A seat held while a code sent to the citizen's mobile is awaited: it counts against
+    # capacity like a booking, and ends by itself (confirmed: booked; or released).
+    held = "held"
+    released = "released"
 
 
 LIVE_STATUSES = (AppointmentStatus.booked, AppointmentStatus.checked_in, AppointmentStatus.called)
+# Seats taken but no visit yet, or never one: outside the agenda and the figures.
+HOLD_STATUSES = (AppointmentStatus.held, AppointmentStatus.released)
 
 
 class Channel(enum.StrEnum):

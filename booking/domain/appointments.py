@@ -36,7 +36,7 @@ from booking.core.slots import (
     refusal_for_start,
     to_minute,
 )
-from booking.core.statuses import LIVE_STATUSES, Channel
+from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.domain import credentials
 from booking.domain.availability import (
     SitePlan,
@@ -241,7 +241,9 @@ def book(
     catalogue: Catalogue,
     request: BookingRequest,
     now: datetime,
+    status: str = AppointmentStatus.booked,
 ) -> Appointment:
+    """A visit (or, with `status` held, a seat held for one) through the capacity guard."""
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
@@ -280,6 +282,7 @@ def book(
         checklist_version=procedure.checklist_version,
         declared=file.declared,
         missing_declared=file.missing,
+        status=status,
         created_at=now,
         updated_at=now,
         return_of=request.return_of,
@@ -373,6 +376,21 @@ def _decide(session: Session, appointment: Appointment, move: Move, now: datetim
     return decide(
         move, appointment.status, starts_at=appointment.starts_at, now=now, timezone=site.timezone
     )
+
+
+def release_seat(session: Session, appointment: Appointment, now: datetime) -> None:
+    """A held seat goes back: its cells are freed and the row stays as `released`."""
+    change_load(session, release=(appointment.counter_id, _cells(appointment)))
+    appointment.status = AppointmentStatus.released
+    appointment.updated_at = now
+    session.add(appointment)
+    session.flush()
+
+
+def confirm_held(appointment: Appointment, now: datetime) -> None:
+    """The held seat becomes the booking (the seat's cells are already taken)."""
+    appointment.status = AppointmentStatus.booked
+    appointment.created_at = appointment.updated_at = now
 
 
 def cancel(

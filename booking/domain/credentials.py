@@ -13,14 +13,16 @@ from sqlalchemy.engine import Connection
 
 from booking.core.references import (
     code_matches,
+    hold_code,
     manage_token,
     management_code,
     new_salt,
     token_matches,
 )
-from booking.domain.models import Appointment
+from booking.domain.models import Appointment, Hold
 
 _appointments = Appointment.__table__  # type: ignore[attr-defined]
+_holds = Hold.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def code_match(keys: Keys, appointment: Appointment, given: str | None) -> Match
 # In stored messages: markers, filled in only when the message is sent.
 TOKEN_MARKER = "[[token]]"
 CODE_MARKER = "[[code]]"
+OTP_MARKER = "[[otp]]"  # a held seat's one-time code
 
 
 def message_secrets(
@@ -119,11 +122,19 @@ def message_secrets(
             _appointments.c.next_token_salt,
         ).where(_appointments.c.id.in_(sorted(appointment_ids)))
     )
-    values = {}
+    values: dict[int, dict[str, str]] = {}
     for row in rows:
         salt = row.next_token_salt or row.token_salt
         values[row.id] = {
             TOKEN_MARKER: manage_token(keys.current, row.id, row.token_version, salt),
             CODE_MARKER: management_code(keys.current, row.id, row.token_version, salt),
         }
+    holds = connection.execute(
+        select(_holds.c.id, _holds.c.appointment_id, _holds.c.resends).where(
+            _holds.c.appointment_id.in_(sorted(appointment_ids)), _holds.c.state == "open"
+        )
+    )
+    for hold in holds:
+        code = hold_code(keys.current, hold.id, hold.resends)
+        values.setdefault(hold.appointment_id, {})[OTP_MARKER] = code
     return values

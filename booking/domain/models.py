@@ -236,3 +236,33 @@ class RateLimit(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     window_start: datetime = utc_column(primary_key=True)
     count: int = 0
+
+
+class Hold(SQLModel, table=True):
+    """A seat held (its appointment, status `held`) while the code sent to the citizen's mobile
+    is awaited. Only a digest of the hold's opaque id is kept; the code is derived from the
+    hold's row and the server's secret, never stored."""
+
+    __tablename__ = "hold"
+    __table_args__ = (Index("ix_hold_phone_procedure", "phone", "procedure_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True)
+    appointment_id: int = Field(foreign_key="appointment.id", unique=True)
+    procedure_id: str = Field(max_length=64)
+    phone: str | None = Field(default=None, max_length=20)  # E.164; emptied by anonymisation
+    state: str = Field(default="open", max_length=12)  # open, confirmed, released
+    released_reason: str | None = Field(default=None, max_length=24)
+    tries: int = 0  # wrong codes typed
+    resends: int = 0  # codes sent again (each a new code)
+    expires_at: datetime = utc_column(index=True)
+    created_at: datetime = utc_column()
+
+
+class PersonClaim(SQLModel, table=True):
+    """One row a person (a keyed hash of their phone or email) and procedure, locked by every
+    booking of it: two attempts by one person at once are serialised, so the rule "one live
+    visit per person and procedure" holds under concurrency on both engines."""
+
+    __tablename__ = "person_claim"
+    key: str = Field(primary_key=True, max_length=64)
+    touched_at: datetime = utc_column()

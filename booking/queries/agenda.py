@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from booking.core.access import Actor, Permission
 from booking.core.clock import Clock, local_date
 from booking.core.lifecycle import to_record
+from booking.core.statuses import HOLD_STATUSES
 from booking.domain import documents
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.sites import get_site
@@ -72,6 +73,7 @@ class Desk:
                     Appointment.site_id == site_id,
                     Appointment.starts_at >= begins,
                     Appointment.starts_at < ends,
+                    Appointment.status.notin_(HOLD_STATUSES),
                 )
                 .order_by(Appointment.starts_at, Appointment.id)
                 .limit(MAX_ROWS)

@@ -8,7 +8,7 @@ from sqlalchemy import Integer, and_, case, func, or_
 from sqlalchemy.sql.expression import ColumnElement
 
 from booking.core.lifecycle import ARRIVED_STATUSES, UNRECORDED_STATUSES
-from booking.core.statuses import AppointmentStatus
+from booking.core.statuses import HOLD_STATUSES, AppointmentStatus
 from booking.domain.models import Appointment
 from storage.date_functions import minutes_between
 
@@ -26,6 +26,7 @@ def in_range(site_id: str, first: date, last: date) -> ColumnElement[bool]:
         Appointment.site_id == site_id,
         Appointment.local_date >= first,
         Appointment.local_date <= last,
+        Appointment.status.notin_(HOLD_STATUSES),  # seats held, never a visit
     )
 
 

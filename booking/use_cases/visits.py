@@ -3,8 +3,7 @@ counter, and the documents presented there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,13 +17,23 @@ from booking.core.errors import Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.lifecycle import Move, Outcome
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
-from booking.domain import appointments, audit, credentials, documents, idempotency, repeats
-from booking.domain.appointments import SlotTaken
+from booking.domain import (
+    appointments,
+    audit,
+    credentials,
+    documents,
+    idempotency,
+    limits,
+    persons,
+    repeats,
+)
 from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment, Counter
 from booking.domain.sites import get_site
-from booking.use_cases.citizen_access import LOCAL, guarded, may_resend_link
+from booking.use_cases.alternatives import offering_alternatives
+from booking.use_cases.citizen_access import LOCAL, TooManyTries, guarded, may_resend_link
 from booking.use_cases.context import Context
+from booking.use_cases.holds import booking_attempts
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
 
@@ -59,19 +68,25 @@ class Visits:
         *,
         key: IdempotencyKey | None = None,
         actor: Actor | None = None,
+        address: str | None = None,
+        second_visit: str | None = None,
     ) -> VisitView:
         """Book, confirm and schedule the reminder in one transaction.
 
         With an Idempotency-Key, a retry gets the visit booked the first time; the key is
         reserved in the booking's own transaction, so both commit together or not at all.
+        Online (`address`: the client's), attempts are limited per address, and a procedure
+        that checks its contact is booked through a hold instead. One live visit per person
+        and procedure, unless staff book a second one on purpose (`second_visit`: why).
         """
+        self._refuse_online_booking(request, address)
         if key is not None:
             with self._uow.reading() as session:
                 reference = idempotency.stored_reference(session, key.key, key.request_hash)
             if reference is not None:
                 return self._booked(reference)
         try:
-            with self._offering_alternatives(), self._uow.writing() as session:
+            with offering_alternatives(self._context), self._uow.writing() as session:
                 reserved = (
                     idempotency.reserve(session, key.key, key.request_hash, self._now())
                     if key
@@ -85,6 +100,7 @@ class Visits:
                 appointment = appointments.book(
                     session, catalogue=self._catalogue, request=request, now=now
                 )
+                self._one_live_visit(session, appointment, actor, second_visit, now)
                 appointment.phone_key = phone_key(self._context.keys.current, appointment.phone)
                 self._mark_repeat(session, appointment)
                 self._context.notices.booked(session, appointment, now)
@@ -100,6 +116,48 @@ class Visits:
             if reference is None:
                 raise
             return self._booked(reference)
+
+    def _refuse_online_booking(self, request: BookingRequest, address: str | None) -> None:
+        if request.channel != Channel.web:
+            return
+        procedure = self._catalogue.get(request.procedure_id)
+        if procedure is not None and procedure.contact_check:
+            message = N_(
+                "This procedure is booked in two steps: the seat is held while a code sent to"
+                " your mobile confirms it."
+            )
+            raise InvalidRequest.for_field("procedure_id", message)
+        if address is not None:
+            attempts = booking_attempts(self._context)
+            now = self._now()
+            with self._uow.writing() as session:
+                if not limits.take(session, attempts, address, now):
+                    raise TooManyTries(attempts.retry_after(now))
+
+    def _one_live_visit(
+        self,
+        session: Session,
+        appointment: Appointment,
+        actor: Actor | None,
+        second_visit: str | None,
+        now: datetime,
+    ) -> None:
+        if appointment.return_of is not None:
+            return
+        if actor is not None and second_visit and second_visit.strip():
+            reason = second_visit.strip()[:200]
+            self._audit(session, actor, "visit.second_visit", appointment, reason=reason)
+            return
+        persons.refuse_a_second_live_visit(
+            session,
+            secret=self._context.keys.current,
+            procedure_id=appointment.procedure_id,
+            phone=appointment.phone,
+            email=appointment.email,
+            now=now,
+            limit=self._context.settings.live_visits_per_person,
+            besides=appointment.id,
+        )
 
     def check_contacts(self, request: BookingRequest) -> None:
         """Refuse, field by field, contact details a booking would refuse (before the summary)."""
@@ -189,7 +247,7 @@ class Visits:
         """Move the visit; the old slot is kept until the new one is taken."""
         with (
             guarded(self._context, address),
-            self._offering_alternatives(),
+            offering_alternatives(self._context),
             self._uow.writing() as session,
         ):
             appointment = self._citizens(session, reference, token, lock=True)
@@ -430,21 +488,6 @@ class Visits:
         self, session: Session, appointment: Appointment, *, with_token: bool = False
     ) -> VisitView:
         return visit_view(self._context, session, appointment, with_token=with_token)
-
-    @contextmanager
-    def _offering_alternatives(self) -> Iterator[None]:
-        """A lost race answers with the nearest free starts, searched once the write is over
-        (no write lock is held while they are looked for)."""
-        try:
-            yield
-        except SlotTaken as taken:
-            with self._uow.reading() as session:
-                raise appointments.offer_alternatives(
-                    session,
-                    taken,
-                    now=self._now(),
-                    count=self._context.settings.alternatives_count,
-                ) from None
 
 
 __all__ = ["BookingRequest", "IdempotencyKey", "VisitCalendar", "VisitView", "Visits"]

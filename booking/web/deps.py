@@ -21,6 +21,7 @@ from booking.queries.records import SiteRecords
 from booking.queries.statistics import Statistics
 from booking.use_cases.closures import Closures
 from booking.use_cases.directory import Directory
+from booking.use_cases.holds import Holds
 from booking.use_cases.opening_hours import OpeningHours
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
@@ -34,6 +35,10 @@ def container_of(request: Request) -> Container:
 
 def provide_visits(request: Request) -> Visits:
     return container_of(request).visits
+
+
+def provide_holds(request: Request) -> Holds:
+    return container_of(request).holds
 
 
 def provide_directory(request: Request) -> Directory:
@@ -130,6 +135,7 @@ DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "visits": Provide(provide_visits, sync_to_thread=False),
     "directory": Provide(provide_directory, sync_to_thread=False),
+    "holds": Provide(provide_holds, sync_to_thread=False),
     "replies": Provide(provide_replies, sync_to_thread=False),
     "staff": Provide(provide_staff, sync_to_thread=False),
     "desk": Provide(provide_desk, sync_to_thread=False),
@@ -151,6 +157,7 @@ StatisticsDep = NamedDependency[SkipValidation[Statistics]]
 ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]
+HoldsDep = NamedDependency[SkipValidation[Holds]]
 RepliesDep = NamedDependency[SkipValidation[Replies]]
 TokenHeader = Annotated[str | None, HeaderParameter(name="X-Manage-Token", max_length=200)]
 Reference = Annotated[str, PathParameter(max_length=40)]

@@ -141,6 +141,7 @@ _DESCRIPTIONS = {
     404: "Unknown, or not yours",
     409: "Conflict: taken just now, or no longer possible in this status",
     422: "A field is not valid; `errors` names it",
+    410: "It is over for good: a held seat released or expired",
     429: "Too many attempts; `Retry-After` says when to try again",
 }
 

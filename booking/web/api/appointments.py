@@ -50,7 +50,7 @@ def create_appointment(
     if idempotency_key:
         digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
         key = IdempotencyKey(idempotency_key, digest)
-    view = visits.book(wanted, key=key)
+    view = visits.book(wanted, key=key, address=address_of(request))
     return Response(visit_json(view, language), status_code=HTTP_201_CREATED)
 
 

@@ -36,6 +36,8 @@ class StaffBooking(BookingBody, kw_only=True):
     channel: Literal["phone", "desk", "intermediary"]
     start: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
     language: Literal["fr", "en"] = "fr"
+    # A second live visit for the same person and procedure, on purpose: why (audited).
+    second_visit: Annotated[str, Meta(max_length=200)] | None = None
 
 
 def booking_request(

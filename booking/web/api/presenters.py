@@ -24,6 +24,7 @@ def procedure_json(procedure: Procedure, language: str) -> dict[str, Any]:
         "min_notice_hours": procedure.min_notice_hours,
         "min_notice_days": procedure.min_notice_days,
         "horizon_days": procedure.horizon_days,
+        "contact_check": procedure.contact_check,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from booking.web.api import holds
 from booking.web.api.appointments import (
     cancel_appointment,
     create_appointment,
@@ -27,6 +28,7 @@ api_v1 = Router(
         show_appointment,
         cancel_appointment,
         reschedule_appointment,
+        *holds.ROUTES,
         twilio_status,
         twilio_inbound,
         staff_api,

@@ -244,7 +244,8 @@ def book_on_behalf(
         request = _staff_request(data, datetime.now(UTC))
         return _booked(visits.walk_in(request, actor=actor), data.language)
     request = _staff_request(data, required_moment(data.start))
-    return _booked(visits.book(request, actor=actor), data.language)
+    view = visits.book(request, actor=actor, second_visit=data.second_visit)
+    return _booked(view, data.language)
 
 
 from booking.web.api import site_admin  # noqa: E402  (its routes join this router)
