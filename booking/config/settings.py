@@ -71,6 +71,10 @@ class Settings:
     booking_attempts_per_hour: int = 20
     live_visits_per_person: int = 1
     sms_countries: str = SMS_COUNTRIES
+    # A seat freed by a citizen (or a hold given up) returns to the public after a delay drawn
+    # between these minutes, per seat (both 0: at once); staff may book it meanwhile.
+    freed_seat_delay_min: int = 15
+    freed_seat_delay_max: int = 45
     # Argon2 cost of staff passwords (argon2-cffi's defaults, RFC 9106's low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -138,6 +142,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("hold_minutes must be between 1 and 60")
     if settings.booking_attempts_per_hour < 1 or settings.live_visits_per_person < 1:
         raise SettingsError("booking_attempts_per_hour and live_visits_per_person must be positive")
+    if not 0 <= settings.freed_seat_delay_min <= settings.freed_seat_delay_max <= 24 * 60:
+        raise SettingsError("freed_seat_delay_min and _max: 0 <= min <= max <= 1440 minutes")
     if settings.retention_days < 1:
         raise SettingsError("retention_days must be at least 1")
     if settings.default_timezone not in available_timezones():

@@ -49,8 +49,9 @@ from booking.domain.availability import (
 from booking.domain.closures import closure_over
 from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
+from booking.domain.freed_seats import held_back, use_up
 from booking.domain.models import Appointment, Counter, Site
-from booking.domain.occupancy import change_load
+from booking.domain.occupancy import change_load, load_between
 from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue, Procedure
 
@@ -180,7 +181,7 @@ def alternatives(
     for reach in (0, 3, 14):
         first_day = max(today, day - timedelta(days=reach))
         slots = search_slots(
-            session, site, procedure, first_day, day + timedelta(days=reach), rules
+            session, site, procedure, first_day, day + timedelta(days=reach), rules, public_at=now
         )
         if len(slots) >= count:
             break
@@ -196,14 +197,17 @@ def _place(
     start: int,
     now: datetime,
     release: Appointment | None = None,
+    *,
+    public: bool = False,
 ) -> Counter | None:
     """Take the cells of a visit at `start` on the freest counter that still has room.
 
     With `release`, the same pass frees that appointment's cells (a reschedule), so the
-    old slot is freed only if the new one is taken.
+    old slot is freed only if the new one is taken. For the `public`, a seat freed by a
+    citizen and still held back is not room: checked again once the cells are taken.
     """
     rules = rules_for(procedure, site, now)
-    load = current_load(session, plan)
+    load = current_load(session, plan, now if public else None)
     counters = {c.counter_id: c for c in plan.counters}
     released = None
     if release is not None:
@@ -218,10 +222,26 @@ def _place(
         counter = counters[counter_id]
         cells = cells_of(start, procedure.duration_minutes, counter.slot_minutes)
         with session.begin_nested() as savepoint:
-            if change_load(session, take=(counter_id, counter.capacity, cells), release=released):
+            took = change_load(
+                session, take=(counter_id, counter.capacity, cells), release=released
+            )
+            if took and not public:  # staff may take a seat held back: it is theirs now
+                taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
+                use_up(session, counter_id, counter.capacity, cells, taken, now)
+                return session.get(Counter, counter_id)
+            if took and not _held_back_over(session, counter_id, counter.capacity, cells, now):
                 return session.get(Counter, counter_id)
             savepoint.rollback()
     return None
+
+
+def _held_back_over(
+    session: Session, counter_id: int, capacity: int, cells: range, now: datetime
+) -> bool:
+    """Whether the cells just taken, with the seats held back on them, exceed the capacity."""
+    taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
+    back = held_back(session, [counter_id], cells.start, cells.stop, now)[counter_id]
+    return any(taken.get(cell, 0) + back.get(cell, 0) > capacity for cell in cells)
 
 
 def _cells(appointment: Appointment) -> range:
@@ -258,7 +278,9 @@ def book(
         raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
     plan = _day_plan(session, site, procedure, start)
     _refuse_start(session, plan, start, procedure, site, now)
-    counter = _place(session, plan, procedure, site, start, now)
+    counter = _place(
+        session, plan, procedure, site, start, now, public=request.channel == Channel.web
+    )
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
     appointment = Appointment(
@@ -432,7 +454,7 @@ def reschedule(
     start = to_minute(new_start)
     plan = _day_plan(session, site, procedure, start)
     _refuse_start(session, plan, start, procedure, site, now)
-    counter = _place(session, plan, procedure, site, start, now, release=appointment)
+    counter = _place(session, plan, procedure, site, start, now, release=appointment, public=True)
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
     appointment.counter_id = counter.id  # type: ignore[assignment]

@@ -23,6 +23,7 @@ from booking.core.slots import (
     local_minute,
     to_minute,
 )
+from booking.domain.freed_seats import held_back
 from booking.domain.models import Closure, Counter, CounterProcedure, OpeningWindow, Site
 from booking.domain.occupancy import load_between
 from completeness.catalogue import Procedure
@@ -135,9 +136,18 @@ def closure_reason(session: Session, site_id: str, start: int, end: int) -> str 
     return reason
 
 
-def current_load(session: Session, plan: SitePlan) -> Load:
+def current_load(session: Session, plan: SitePlan, public_at: datetime | None = None) -> Load:
+    """The visits holding each cell; for the public (`public_at`: now), also the seats freed
+    by citizens and still held back."""
     first, last = plan.minute_range()
-    return load_between(session, plan.counter_ids, first, last)
+    load = load_between(session, plan.counter_ids, first, last)
+    if public_at is None:
+        return load
+    for counter_id, cells in held_back(session, plan.counter_ids, first, last, public_at).items():
+        mine = load.setdefault(counter_id, {})
+        for cell, seats in cells.items():
+            mine[cell] = mine.get(cell, 0) + seats
+    return load
 
 
 def whole_days(rules: BookingRules, tz: ZoneInfo, now: datetime) -> BookingRules:
@@ -153,10 +163,12 @@ def search_slots(
     first_day: date,
     last_day: date,
     rules: BookingRules,
+    *,
+    public_at: datetime | None = None,
 ) -> list[Slot]:
+    """Free starts; for the public (`public_at`: now), freed seats still held back are not."""
     plan = load_site_plan(session, site, procedure.id, first_day, min(last_day, rules.last_day))
     if not plan.counters or first_day > rules.last_day:
         return []
-    return find_slots(
-        plan.counters, plan.calendar, first_day, last_day, rules, current_load(session, plan)
-    )
+    load = current_load(session, plan, public_at)
+    return find_slots(plan.counters, plan.calendar, first_day, last_day, rules, load)

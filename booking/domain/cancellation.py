@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from booking.core.lifecycle import Outcome
 from booking.domain import appointments
+from booking.domain.freed_seats import FreedSeatDelay, Seat, hold_back
 from booking.domain.models import Appointment
 from booking.domain.notices import Notices
 
@@ -23,12 +24,16 @@ def cancel_and_tell(
     now: datetime,
     by_office: bool = False,
     reason: str | None = None,
+    delay: FreedSeatDelay | None = None,
 ) -> Outcome:
-    """Free the visit's seat at once and write the cancellation's messages, in the caller's
-    transaction; `repeat` (nothing written) when it was already cancelled that way."""
+    """Free the visit's seat and write the cancellation's messages, in the caller's
+    transaction; `repeat` (nothing written) when it was already cancelled that way. A seat
+    the citizen frees comes back to the public after `delay`; the office's, at once."""
     if reason is not None:
         reason = reason.strip()[:REASON_LENGTH]
     outcome = appointments.cancel(session, appointment, now=now, by_office=by_office, reason=reason)
     if outcome is Outcome.apply:
         notices.cancelled(session, appointment, now)
+        if not by_office:
+            hold_back(session, Seat.of(appointment), delay, now)
     return outcome

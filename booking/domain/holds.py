@@ -16,6 +16,7 @@ from booking.core.references import hold_code
 from booking.core.statuses import AppointmentStatus
 from booking.domain import appointments
 from booking.domain.credentials import OTP_MARKER
+from booking.domain.freed_seats import FreedSeatDelay, Seat, hold_back
 from booking.domain.models import Appointment, Hold, Site
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.outbox import Message, enqueue
@@ -56,17 +57,33 @@ def code_of(secret: str, hold: Hold) -> str:
     return hold_code(secret, hold.id, hold.resends)  # type: ignore[arg-type]
 
 
-def release(session: Session, hold: Hold, reason: str, now: datetime) -> Appointment:
-    """The seat goes back (the guard's cells are freed) and the hold ends."""
+def release(
+    session: Session,
+    hold: Hold,
+    reason: str,
+    now: datetime,
+    delay: FreedSeatDelay | None = None,
+) -> Appointment:
+    """The seat goes back (the guard's cells are freed) and the hold ends; after `delay` for
+    the public, but when its code could not even be sent (not the citizen's doing) or the
+    same citizen holds another time instead (the back button must not lock them out)."""
     appointment = session.get(Appointment, hold.appointment_id)
     hold.state, hold.released_reason = "released", reason
     session.add(hold)
     if appointment is not None and appointment.status == AppointmentStatus.held:
         appointments.release_seat(session, appointment, now)
+        if reason not in ("not_sent", "replaced"):
+            hold_back(session, Seat.of(appointment), delay, now)
     return appointment  # type: ignore[return-value]
 
 
-def release_others(session: Session, phone: str, procedure_id: str, now: datetime) -> int:
+def release_others(
+    session: Session,
+    phone: str,
+    procedure_id: str,
+    now: datetime,
+    delay: FreedSeatDelay | None = None,
+) -> int:
     """A new hold by the same mobile for the same procedure replaces the earlier ones (the back
     button must not lock a citizen out until they expire)."""
     earlier = session.execute(
@@ -76,12 +93,12 @@ def release_others(session: Session, phone: str, procedure_id: str, now: datetim
     ).scalars()
     released = 0
     for hold in earlier:
-        release(session, hold, "replaced", now)
+        release(session, hold, "replaced", now, delay)
         released += 1
     return released
 
 
-def release_expired(session: Session, now: datetime) -> int:
+def release_expired(session: Session, now: datetime, delay: FreedSeatDelay | None = None) -> int:
     """Holds whose time is over: released (their code never sent: said so)."""
     over = session.execute(
         select(Hold)
@@ -91,7 +108,8 @@ def release_expired(session: Session, now: datetime) -> int:
     ).scalars()
     released = 0
     for hold in over:
-        release(session, hold, "not_sent" if not code_sent(session, hold) else "expired", now)
+        reason = "expired" if code_sent(session, hold) else "not_sent"
+        release(session, hold, reason, now, delay)
         released += 1
     return released
 

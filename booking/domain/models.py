@@ -266,3 +266,19 @@ class PersonClaim(SQLModel, table=True):
     __tablename__ = "person_claim"
     key: str = Field(primary_key=True, max_length=64)
     touched_at: datetime = utc_column()
+
+
+class FreedSeat(SQLModel, table=True):
+    """A seat a citizen freed (a cancellation, the old time of a move, a hold given up): back to
+    public booking only at `available_at`, a random delay drawn per seat and never shown, so a
+    seat cannot be handed over by cancelling and rebooking at once. Staff may book it before."""
+
+    __tablename__ = "freed_seat"
+    __table_args__ = (Index("ix_freed_seat_counter_cells", "counter_id", "first_cell"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    counter_id: int = Field(foreign_key="counter.id")
+    first_cell: int  # the grid's minutes since the epoch (booking.core.slots.to_minute)
+    end_cell: int  # exclusive
+    cell_minutes: int
+    available_at: datetime = utc_column(index=True)

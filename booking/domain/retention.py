@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from booking.domain import limits
+from booking.domain import freed_seats, limits
 from booking.domain.idempotency import purge as purge_idempotency
 from booking.domain.models import Appointment, Site
 from booking.domain.staff_models import AuditEvent, SignInFailure
@@ -57,6 +57,7 @@ def purge_old_records(session: Session, *, now: datetime, audit_days: int) -> in
     day_ago = now - timedelta(days=1)
     session.execute(delete(SignInFailure).where(SignInFailure.at < day_ago))
     limits.purge(session, day_ago)
+    freed_seats.purge(session, day_ago)
     return audit
 
 

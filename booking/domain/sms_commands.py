@@ -15,6 +15,7 @@ from booking.core.errors import Conflict
 from booking.core.lifecycle import Outcome
 from booking.domain import appointments
 from booking.domain.cancellation import cancel_and_tell
+from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.models import Appointment
 from booking.domain.notices import Notices
 from notifications.models import Kind, Notification, Status
@@ -24,7 +25,14 @@ SURVEY_ANSWER_DAYS = 3
 CANCEL_WORDS = {"ANNULER", "ANNULATION"}
 
 
-def cancel_by_sms(session: Session, notices: Notices, phone: str, body: str, now: datetime) -> bool:
+def cancel_by_sms(
+    session: Session,
+    notices: Notices,
+    phone: str,
+    body: str,
+    now: datetime,
+    delay: FreedSeatDelay | None = None,
+) -> bool:
     """Cancel the visit named in the reply if it belongs to this number; True if done."""
     words = body.strip().split(maxsplit=1)
     if len(words) != 2 or words[0].upper() not in CANCEL_WORDS:
@@ -33,7 +41,7 @@ def cancel_by_sms(session: Session, notices: Notices, phone: str, body: str, now
     if appointment is None or appointment.phone != phone:
         return False
     try:  # a visit already cancelled, finished or started is left as it is
-        outcome = cancel_and_tell(session, notices, appointment, now=now)
+        outcome = cancel_and_tell(session, notices, appointment, now=now, delay=delay)
     except Conflict:
         return False
     return outcome is Outcome.apply

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from booking.config.settings import Settings
 from booking.core.clock import Clock, local_date
 from booking.domain.credentials import Keys
+from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.notices import Notices
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
@@ -22,6 +23,11 @@ class Context:
     catalogue: Catalogue
     notices: Notices
     keys: Keys  # the secret that issues links and codes, and those that still verify
+
+    @property
+    def freed_seat_delay(self) -> FreedSeatDelay:
+        least, most = self.settings.freed_seat_delay_min, self.settings.freed_seat_delay_max
+        return FreedSeatDelay(least, most)
 
     def now(self) -> datetime:
         return self.clock()

@@ -117,7 +117,9 @@ class Directory:
             for site in serving:
                 rules = rules_for(procedure, site, now)
                 today = local_date(now, site.timezone)
-                slots = search_slots(session, site, procedure, today, rules.last_day, rules)
+                slots = search_slots(
+                    session, site, procedure, today, rules.last_day, rules, public_at=now
+                )
                 first = from_minute(slots[0].start, ZoneInfo(site.timezone)) if slots else None
                 offers.append(SiteOffer(site, first, rules.last_day))
         department = department_of(postcode)
@@ -166,7 +168,10 @@ class Directory:
             site = get_site(session, site_id)
             rules = rules_for(procedure, site, now)
             today = local_date(now, site.timezone)
-            slots = search_slots(session, site, procedure, max(first, today), last, rules)
+            public_at = None if staff else now
+            slots = search_slots(
+                session, site, procedure, max(first, today), last, rules, public_at=public_at
+            )
         return Offer(site, procedure, slots, today, rules.last_day)
 
 

@@ -60,7 +60,8 @@ class Holds:
                 raise TooManyTries(booking_attempts(self._context).retry_after(now))
         with offering_alternatives(self._context), self._uow.writing() as session:
             self._refuse_more_codes(session, phone, address, now)
-            holds.release_others(session, phone, request.procedure_id, now)
+            delay = self._context.freed_seat_delay
+            holds.release_others(session, phone, request.procedure_id, now, delay)
             held = appointments.book(
                 session,
                 catalogue=self._context.catalogue,
@@ -93,7 +94,7 @@ class Holds:
                 session.add(hold)
                 left = holds.CODE_TRIES - hold.tries
                 if left <= 0:
-                    holds.release(session, hold, "tries", now)
+                    holds.release(session, hold, "tries", now, self._context.freed_seat_delay)
                     wrong = Gone(OVER)
                 else:
                     wrong = InvalidRequest(
@@ -126,7 +127,8 @@ class Holds:
     def release_expired(self) -> int:
         """The timed change of holds (a periodic job; idempotent)."""
         with self._uow.writing() as session:
-            return holds.release_expired(session, self._context.now())
+            now, delay = self._context.now(), self._context.freed_seat_delay
+            return holds.release_expired(session, now, delay)
 
     # ------------------------------------------------------------------------------------
 
@@ -162,7 +164,8 @@ class Holds:
     def _over(self, session, hold: Hold, now: datetime) -> bool:  # type: ignore[no-untyped-def]
         """Whether the hold has ended; one whose time is over is released on the way."""
         if hold.state == "open" and now >= hold.expires_at:
-            holds.release(session, hold, "expired", now)
+            reason = "expired" if holds.code_sent(session, hold) else "not_sent"
+            holds.release(session, hold, reason, now, self._context.freed_seat_delay)
         return hold.state != "open"
 
     def _book(self, session, hold: Hold, held: Appointment, now: datetime) -> VisitView:  # type: ignore[no-untyped-def]

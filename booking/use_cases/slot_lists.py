@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, select
 from booking.core.errors import NotFound
 from booking.core.slots import BookingRules, Slot, local_iso
 from booking.domain.availability import rules_for, search_slots, whole_days
+from booking.domain.freed_seats import next_release
 from booking.domain.models import Site, SiteRevision
 from booking.domain.sites import UNKNOWN_SITE
 from completeness.catalogue import Procedure
@@ -36,9 +37,14 @@ _encode = msgspec.json.Encoder().encode
 class RenderedSlots:
     starts: list[int]
     fragments: list[bytes]  # one JSON object a slot, in start order
+    # The next timed change the list does not know yet (a freed seat's return to the public):
+    # from then on it is computed again, even though the site's revision has not moved.
+    stale_at: datetime | None = None
 
     @classmethod
-    def render(cls, slots: list[Slot], timezone: str) -> RenderedSlots:
+    def render(
+        cls, slots: list[Slot], timezone: str, stale_at: datetime | None = None
+    ) -> RenderedSlots:
         fragments = [
             _encode(
                 {
@@ -49,7 +55,7 @@ class RenderedSlots:
             )
             for slot in slots
         ]
-        return cls([slot.start for slot in slots], fragments)
+        return cls([slot.start for slot in slots], fragments, stale_at)
 
     def body_from(self, earliest: int) -> bytes:
         """The JSON answer `{"slots": [...]}` without the starts before `earliest`."""
@@ -106,11 +112,13 @@ def compute_slot_list(
     first_day: date,
     last_day: date,
     rules: BookingRules,
+    now: datetime,
 ) -> RenderedSlots:
     with uow.reading() as session:
         site = Site(**site_values)
-        slots = search_slots(session, site, procedure, first_day, last_day, rules)
-    return RenderedSlots.render(slots, site.timezone)
+        slots = search_slots(session, site, procedure, first_day, last_day, rules, public_at=now)
+        stale_at = next_release(session, site.id, now)
+    return RenderedSlots.render(slots, site.timezone, stale_at)
 
 
 async def slot_list_body(
@@ -133,10 +141,10 @@ async def slot_list_body(
     rules = rules_for(procedure, tz, now)
     key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
     rendered = cache.get(key)
-    if rendered is None:
+    if rendered is None or (rendered.stale_at is not None and now >= rendered.stale_at):
         day_rules = whole_days(rules, tz, now)
         rendered = await anyio.to_thread.run_sync(
-            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules
+            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules, now
         )
         cache.put(key, rendered)
     return rendered.body_from(rules.earliest)

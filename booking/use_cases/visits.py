@@ -22,6 +22,7 @@ from booking.domain import (
     audit,
     credentials,
     documents,
+    freed_seats,
     idempotency,
     limits,
     persons,
@@ -252,9 +253,11 @@ class Visits:
         ):
             appointment = self._citizens(session, reference, token, lock=True)
             now = self._now()
+            old_seat = freed_seats.Seat.of(appointment)
             appointments.reschedule(
                 session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
             )
+            freed_seats.hold_back(session, old_seat, self._context.freed_seat_delay, now)
             self._mark_repeat(session, appointment)
             self._context.notices.moved(session, appointment, now)
             return self._view(session, appointment)
@@ -399,8 +402,15 @@ class Visits:
         self, session: Session, appointment: Appointment, *, by_office: bool, reason: str | None
     ) -> None:
         notices = self._context.notices
+        delay = None if by_office else self._context.freed_seat_delay
         cancel_and_tell(
-            session, notices, appointment, now=self._now(), by_office=by_office, reason=reason
+            session,
+            notices,
+            appointment,
+            now=self._now(),
+            by_office=by_office,
+            reason=reason,
+            delay=delay,
         )
 
     def _move(

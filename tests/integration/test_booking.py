@@ -247,7 +247,7 @@ def test_a_booking_whose_view_of_the_load_is_stale_is_refused_by_the_database(
     """As if two bookings had read the load before either wrote: the Python check sees a free
     counter both times; the database guard must turn the second into 'just taken'."""
     setup_site(container)
-    monkeypatch.setattr(appointments, "current_load", lambda session, plan: {})
+    monkeypatch.setattr(appointments, "current_load", lambda session, plan, public_at=None: {})
     first = book(container, request())
     with pytest.raises(SlotTaken):
         book(container, request(name="Second"))

@@ -22,6 +22,7 @@ START = "2026-03-31T09:00:00+02:00"  # a week ahead: past the interview's notice
 SCARCE = "naturalisation-interview"
 FILE = ["interview-notification", "passport", "application-originals"]
 PICKUP_FILE = ["pickup-notification", "passport", "tax-stamp"]
+SLOTS = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
 
 
 @pytest.fixture
@@ -308,3 +309,64 @@ def test_the_code_goes_first_filled_in_when_sent_and_expired_holds_are_released(
     with container.engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql(reasons)] == ["expired", "not_sent"]
     assert confirm(client, other, code_of(container, other)).status_code == 410
+
+
+def test_a_freed_seat_comes_back_to_the_public_only_after_its_delay(container, client, clock):
+    """Cancel and rebook at once in another name: the seat is not there; staff may book it."""
+    pickup = {"procedure_id": "residence-permit-pickup", "declared": PICKUP_FILE}
+    at_nine = body(start="2026-03-24T09:00:00+01:00", **pickup)
+    seats = [client.post("/api/v1/appointments", json={**at_nine, "phone": p}).json()
+             for p in ("06 12 34 56 01", "06 12 34 56 02")]  # fmt: skip
+    slots = (
+        "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
+    )
+    nine = "2026-03-24T09:00:00+01:00"
+    assert nine not in [s["start"] for s in client.get(slots).json()["slots"]]
+    seller = seats[0]
+    cancelled = client.post(
+        f"/api/v1/appointments/{seller['reference']}/cancel",
+        headers={"X-Manage-Token": seller["token"]},
+    )
+    assert cancelled.status_code == 200
+    assert nine not in [s["start"] for s in client.get(slots).json()["slots"]]  # held back
+    buyer = client.post("/api/v1/appointments", json={**at_nine, "phone": "06 99 99 99 99"})
+    assert buyer.status_code == 409  # not online, not yet
+    agent = bearer(client, add_everyone(container)["agent"])
+    staff = client.post(
+        "/api/v1/staff/appointments",
+        json={**at_nine, "phone": "06 88 88 88 88", "channel": "phone"},
+        headers=agent,
+    )
+    assert staff.status_code == 201, staff.text  # staff may book it meanwhile
+    client.post(  # the office cancels: free for everyone at once
+        f"/api/v1/staff/appointments/{staff.json()['reference']}/cancel",
+        json={"reason": "Test"},
+        headers=agent,
+    )
+    assert nine in [s["start"] for s in client.get(slots).json()["slots"]]
+
+
+def test_the_delay_is_drawn_per_seat_and_ends(container, client, clock):
+    from booking.domain.freed_seats import FreedSeatDelay
+
+    draws = {FreedSeatDelay(15, 45).draw() for _ in range(50)}
+    assert len(draws) > 40 and all(15 * 60 <= d.total_seconds() <= 45 * 60 for d in draws)
+    assert FreedSeatDelay(0, 0).draw().total_seconds() == 0
+    pickup = {"procedure_id": "residence-permit-pickup", "declared": PICKUP_FILE}
+    at_nine = body(start="2026-03-24T09:00:00+01:00", **pickup)
+    for phone in ("06 12 34 56 01", "06 12 34 56 02"):
+        booked = client.post("/api/v1/appointments", json={**at_nine, "phone": phone}).json()
+    client.post(
+        f"/api/v1/appointments/{booked['reference']}/cancel",
+        headers={"X-Manage-Token": booked["token"]},
+    )
+    slots = (
+        "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
+    )
+    nine = "2026-03-24T09:00:00+01:00"
+    clock.set(clock.moment + timedelta(minutes=14))
+    assert nine not in [s["start"] for s in client.get(slots).json()["slots"]]  # the list cached
+    clock.set(clock.moment + timedelta(minutes=32))  # past any draw: the cached list is stale
+    assert nine in [s["start"] for s in client.get(slots).json()["slots"]]
+    again = client.post("/api/v1/appointments", json={**at_nine, "phone": "06 99 99 99 99"})
+    assert again.status_code == 201
