@@ -8,7 +8,7 @@ import logging
 import signal
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -78,6 +78,13 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
     )
     scheduler.add_job(container.housekeeping.run, "interval", hours=1, id="housekeeping")
     scheduler.add_job(
+        container.housekeeping.draw_releases,
+        "interval",
+        hours=1,
+        id="releases",
+        next_run_time=datetime.now(UTC),  # at start too: the coming days' moments drawn
+    )
+    scheduler.add_job(
         container.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
     )
     scheduler.add_job(
@@ -98,6 +105,7 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
             container.housekeeping.run()
+            container.housekeeping.draw_releases()
             next_housekeeping = time.monotonic() + 3600
         if time.monotonic() >= next_day_closing:
             container.day_closing.run()

@@ -7,6 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import time
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -75,6 +76,12 @@ class Settings:
     # between these minutes, per seat (both 0: at once); staff may book it meanwhile.
     freed_seat_delay_min: int = 15
     freed_seat_delay_max: int = 45
+    # New days open to the public at this local time (sites may override it), plus a random
+    # 0 to `release_jitter_minutes` drawn per site and day; staff share (per site) opens to the
+    # public `staff_share_opens_days` before its day, at that day's release time.
+    release_time: str = "08:00"
+    release_jitter_minutes: int = 0
+    staff_share_opens_days: int = 2
     # Argon2 cost of staff passwords (argon2-cffi's defaults, RFC 9106's low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -144,6 +151,12 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("booking_attempts_per_hour and live_visits_per_person must be positive")
     if not 0 <= settings.freed_seat_delay_min <= settings.freed_seat_delay_max <= 24 * 60:
         raise SettingsError("freed_seat_delay_min and _max: 0 <= min <= max <= 1440 minutes")
+    if parse_release_time(settings.release_time) is None:
+        raise SettingsError("release_time must be a local time written HH:MM, e.g. 08:00")
+    if not 0 <= settings.release_jitter_minutes <= 30:
+        raise SettingsError("release_jitter_minutes must be between 0 and 30")
+    if not 0 <= settings.staff_share_opens_days <= 30:
+        raise SettingsError("staff_share_opens_days must be between 0 and 30")
     if settings.retention_days < 1:
         raise SettingsError("retention_days must be at least 1")
     if settings.default_timezone not in available_timezones():
@@ -167,3 +180,12 @@ def _validate(settings: Settings) -> None:
             "sms_backend 'twilio' needs GUICHET_TWILIO_ACCOUNT_SID, GUICHET_TWILIO_AUTH_TOKEN and"
             " GUICHET_TWILIO_FROM or GUICHET_TWILIO_MESSAGING_SERVICE_SID"
         )
+
+
+def parse_release_time(text: str) -> time | None:
+    """`HH:MM` as a time of day, None when it is not one."""
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        return None

@@ -57,6 +57,7 @@ class BookingRules:
     duration_minutes: int
     earliest: int  # first bookable start (minute)
     last_day: date  # last bookable local day (horizon)
+    for_public: bool = False  # cut to what the public may see (booking.domain.release)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,19 @@ def _days(first_day: date, last_day: date) -> Iterable[date]:
         yield first_day + timedelta(days=offset)
 
 
+def day_seats(plan: CounterPlan, calendar: SiteCalendar, day: date) -> int:
+    """A counter's seats on a local day: its open grid cells times its capacity."""
+    if day in calendar.closed_days:
+        return 0
+    step = plan.slot_minutes
+    cells = 0
+    for opens, closes in _window_bounds(plan.windows, day, calendar.timezone):
+        for cell in range(opens, closes - step + 1, step):
+            if not (plan.closures and _closed(plan.closures, cell, cell + step)):
+                cells += 1
+    return cells * plan.capacity
+
+
 def counter_free_runs(
     plan: CounterPlan,
     calendar: SiteCalendar,
@@ -152,11 +166,13 @@ def counter_free_runs(
     last_day: date,
     rules: BookingRules,
     load: Mapping[int, int],
+    room: Mapping[date, int] | None = None,
 ) -> Iterable[tuple[int, list[int]]]:
     """Per opening window of one counter: (first start, free seats of each start on the grid).
 
-    Starts that are not bookable (notice, closure) count 0 free seats. Built a window at a
-    time with list operations, since this is the hot path of every slot search.
+    Starts that are not bookable (notice, closure) count 0 free seats. `room`: cells some days
+    may still give (the public, beside a staff share): a start offers at most that many visits.
+    Built a window at a time with list operations, since this is the hot path of every search.
     """
     tz = calendar.timezone
     duration = rules.duration_minutes
@@ -171,6 +187,9 @@ def counter_free_runs(
         windows = week[day.weekday()]
         if not windows or day in calendar.closed_days:
             continue
+        most = room.get(day) if room else None
+        if most is not None and most < span_cells:
+            continue
         for opens, closes in _window_bounds(windows, day, tz):
             count = (closes - duration - opens) // step + 1
             if count <= 0 or closes <= earliest:
@@ -179,6 +198,8 @@ def counter_free_runs(
             free = [capacity - get(cell, 0) for cell in cells] if load else [capacity] * len(cells)
             if span_cells > 1:
                 free = list(map(min, *(free[j : j + count] for j in range(span_cells))))
+            if most is not None:
+                free = [min(seats, most // span_cells) for seats in free]
             if opens < earliest or closures:
                 for index in range(count):
                     start = opens + index * step
@@ -196,10 +217,11 @@ def counter_free_starts(
     last_day: date,
     rules: BookingRules,
     load: Mapping[int, int],
+    room: Mapping[date, int] | None = None,
 ) -> Iterable[tuple[int, int]]:
     """(start, free seats) for every bookable start of one counter with at least one seat."""
     step = plan.slot_minutes
-    for opens, free in counter_free_runs(plan, calendar, first_day, last_day, rules, load):
+    for opens, free in counter_free_runs(plan, calendar, first_day, last_day, rules, load, room):
         for index, seats in enumerate(free):
             if seats > 0:
                 yield opens + index * step, seats
@@ -212,18 +234,21 @@ def find_slots(
     last_day: date,
     rules: BookingRules,
     load: Load,
+    room: Mapping[int, Mapping[date, int]] | None = None,
 ) -> list[Slot]:
     """Bookable starts over local days [first_day, last_day], earliest first, full ones left out.
 
     `available` is how many more visits that start can take: free seats summed over counters.
-    Counters sharing a window and a grid are summed as whole runs, start by start.
+    Counters sharing a window and a grid are summed as whole runs, start by start. `room`:
+    counter id -> day -> cells the public may still take (see `counter_free_runs`).
     """
     runs: dict[tuple[int, int, int], list[int]] = {}
     empty: dict[int, int] = {}
     for plan in plans:
         counter_load = load.get(plan.counter_id, empty)
+        counter_room = room.get(plan.counter_id) if room else None
         for opens, free in counter_free_runs(
-            plan, calendar, first_day, last_day, rules, counter_load
+            plan, calendar, first_day, last_day, rules, counter_load, counter_room
         ):
             key = (opens, plan.slot_minutes, len(free))
             known = runs.get(key)
@@ -244,14 +269,16 @@ def counters_for_start(
     start: int,
     rules: BookingRules,
     load: Load,
+    room: Mapping[int, Mapping[date, int]] | None = None,
 ) -> list[int]:
     """Counters that can take a visit at `start`, the freest first (ties: lowest id)."""
     day = from_minute(start, calendar.timezone).date()
     empty: dict[int, int] = {}
     options = []
     for plan in plans:
+        counter_room = room.get(plan.counter_id) if room else None
         for candidate, free in counter_free_starts(
-            plan, calendar, day, day, rules, load.get(plan.counter_id, empty)
+            plan, calendar, day, day, rules, load.get(plan.counter_id, empty), counter_room
         ):
             if candidate == start:
                 options.append((-free, plan.counter_id))

@@ -7,7 +7,7 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -43,8 +43,10 @@ from booking.domain.availability import (
     closure_reason,
     current_load,
     load_site_plan,
+    public_rooms,
     rules_for,
     search_slots,
+    with_held_back,
 )
 from booking.domain.closures import closure_over
 from booking.domain.credentials import Keys
@@ -52,9 +54,12 @@ from booking.domain.documents import check_file, remember_version
 from booking.domain.freed_seats import held_back, use_up
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.occupancy import change_load, load_between
+from booking.domain.release import Public, Release, public_rules
 from booking.domain.sites import get_site
+from booking.domain.staff_share import ShareRooms, lock_counter, share_exceeded
 from completeness.catalogue import Catalogue, Procedure
 
+DEFAULT_RELEASE = Release()
 REFUSAL_MESSAGES = {
     Refusal.before_notice: N_("This time is too soon: choose a later one."),
     Refusal.beyond_horizon: N_("This time is too far ahead: it cannot be booked yet."),
@@ -77,10 +82,10 @@ class SlotTaken(Conflict):
 
 
 def offer_alternatives(
-    session: Session, taken: SlotTaken, *, now: datetime, count: int
+    session: Session, taken: SlotTaken, *, public: Public, count: int
 ) -> SlotTaken:
     site = get_site(session, taken.site_id)
-    free = alternatives(session, site, taken.procedure, taken.start, now, count)
+    free = alternatives(session, site, taken.procedure, taken.start, public, count)
     taken.extra = {"alternatives": free, "timezone": site.timezone}
     return taken
 
@@ -150,11 +155,18 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
 
 
 def _refuse_start(
-    session: Session, plan: SitePlan, start: int, procedure: Procedure, site: Site, now: datetime
+    session: Session,
+    plan: SitePlan,
+    start: int,
+    procedure: Procedure,
+    site: Site,
+    now: datetime,
+    public: Public | None,
 ) -> None:
-    refusal = refusal_for_start(
-        plan.counters, plan.calendar, start, rules_for(procedure, site, now)
-    )
+    rules = rules_for(procedure, site, now)
+    if public is not None:  # a day not released yet is still too far ahead
+        rules = public_rules(session, site, rules, public)
+    refusal = refusal_for_start(plan.counters, plan.calendar, start, rules)
     if refusal is None:
         return
     if refusal is Refusal.closed:
@@ -166,23 +178,27 @@ def _refuse_start(
 
 
 def alternatives(
-    session: Session, site: Site, procedure: Procedure, around: int, now: datetime, count: int
+    session: Session,
+    site: Site,
+    procedure: Procedure,
+    around: int,
+    public: Public,
+    count: int,
 ) -> list[Slot]:
-    """The `count` free starts nearest to `around`, earliest first.
+    """The `count` free starts nearest to `around`, earliest first, as the public sees them.
 
     Searches the same day first and widens only when it holds too few (a lost race is usually
     answered from its own day, cheaply).
     """
     tz = ZoneInfo(site.timezone)
     day = from_minute(around, tz).date()
-    today = now.astimezone(tz).date()
-    rules = rules_for(procedure, site, now)
+    today = public.now.astimezone(tz).date()
+    rules = rules_for(procedure, site, public.now)
     slots: list[Slot] = []
     for reach in (0, 3, 14):
         first_day = max(today, day - timedelta(days=reach))
-        slots = search_slots(
-            session, site, procedure, first_day, day + timedelta(days=reach), rules, public_at=now
-        )
+        last_day = day + timedelta(days=reach)
+        slots = search_slots(session, site, procedure, first_day, last_day, rules, public=public)
         if len(slots) >= count:
             break
     nearest = sorted(slots, key=lambda slot: (abs(slot.start - around), slot.start))[:count]
@@ -198,16 +214,20 @@ def _place(
     now: datetime,
     release: Appointment | None = None,
     *,
-    public: bool = False,
+    public: Public | None = None,
 ) -> Counter | None:
     """Take the cells of a visit at `start` on the freest counter that still has room.
 
     With `release`, the same pass frees that appointment's cells (a reschedule), so the
     old slot is freed only if the new one is taken. For the `public`, a seat freed by a
-    citizen and still held back is not room: checked again once the cells are taken.
+    citizen and still held back is not room, nor is a staff share not open yet: both are
+    checked again once the cells are taken.
     """
     rules = rules_for(procedure, site, now)
-    load = current_load(session, plan, now if public else None)
+    load = current_load(session, plan)
+    rooms = public_rooms(session, plan, load, public) if public is not None else None
+    if public is not None:
+        load = with_held_back(session, plan, load, now)
     counters = {c.counter_id: c for c in plan.counters}
     released = None
     if release is not None:
@@ -218,21 +238,42 @@ def _place(
             for cell in released[1]:
                 own[cell] = own.get(cell, 1) - 1
             load = {**load, release.counter_id: own}
-    for counter_id in counters_for_start(plan.counters, plan.calendar, start, rules, load):
+        if rooms and release.counter_id in rooms:  # nor its own place in the day's room
+            rooms = {**rooms, release.counter_id: _with_room_of(rooms, release, site)}
+    day = from_minute(start, plan.calendar.timezone).date()
+    for counter_id in counters_for_start(plan.counters, plan.calendar, start, rules, load, rooms):
         counter = counters[counter_id]
         cells = cells_of(start, procedure.duration_minutes, counter.slot_minutes)
+        shared = public is not None and bool(rooms)
         with session.begin_nested() as savepoint:
+            if shared:
+                lock_counter(session, counter_id)
             took = change_load(
                 session, take=(counter_id, counter.capacity, cells), release=released
             )
-            if took and not public:  # staff may take a seat held back: it is theirs now
+            if took and public is None:  # staff may take a seat held back: it is theirs now
                 taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
                 use_up(session, counter_id, counter.capacity, cells, taken, now)
                 return session.get(Counter, counter_id)
-            if took and not _held_back_over(session, counter_id, counter.capacity, cells, now):
+            if (
+                took
+                and not _held_back_over(session, counter_id, counter.capacity, cells, now)
+                and not (
+                    shared and share_exceeded(session, site, plan.calendar, counter, day, public)
+                )
+            ):
                 return session.get(Counter, counter_id)
             savepoint.rollback()
     return None
+
+
+def _with_room_of(rooms: ShareRooms, moved: Appointment, site: Site) -> dict[date, int]:
+    """A counter's rooms with the cells of the visit being moved given back."""
+    mine = dict(rooms[moved.counter_id])
+    day = local_date(moved.starts_at, site.timezone)
+    if day in mine:
+        mine[day] += len(_cells(moved))
+    return mine
 
 
 def _held_back_over(
@@ -262,8 +303,10 @@ def book(
     request: BookingRequest,
     now: datetime,
     status: str = AppointmentStatus.booked,
+    release: Release = DEFAULT_RELEASE,
 ) -> Appointment:
-    """A visit (or, with `status` held, a seat held for one) through the capacity guard."""
+    """A visit (or, with `status` held, a seat held for one) through the capacity guard; on
+    the web, as the public may (`release`: when new days and staff shares open)."""
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
@@ -277,10 +320,9 @@ def book(
     if request.start.second or request.start.microsecond:
         raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
     plan = _day_plan(session, site, procedure, start)
-    _refuse_start(session, plan, start, procedure, site, now)
-    counter = _place(
-        session, plan, procedure, site, start, now, public=request.channel == Channel.web
-    )
+    public = Public(now, release) if request.channel == Channel.web else None
+    _refuse_start(session, plan, start, procedure, site, now, public)
+    counter = _place(session, plan, procedure, site, start, now, public=public)
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
     appointment = Appointment(
@@ -446,15 +488,18 @@ def reschedule(
     catalogue: Catalogue,
     new_start: datetime,
     now: datetime,
+    release: Release = DEFAULT_RELEASE,
 ) -> Appointment:
-    """Move a visit; the old slot is freed only if the new one is taken (one transaction)."""
+    """Move a visit; the old slot is freed only if the new one is taken (one transaction).
+    The citizen moves it: to what the public may book."""
     _decide(session, appointment, Move.move_by_citizen, now)
     site = get_site(session, appointment.site_id)
     procedure = get_procedure(catalogue, appointment.procedure_id, "procedure_id")
     start = to_minute(new_start)
     plan = _day_plan(session, site, procedure, start)
-    _refuse_start(session, plan, start, procedure, site, now)
-    counter = _place(session, plan, procedure, site, start, now, release=appointment, public=True)
+    public = Public(now, release)
+    _refuse_start(session, plan, start, procedure, site, now, public)
+    counter = _place(session, plan, procedure, site, start, now, release=appointment, public=public)
     if counter is None:
         raise SlotTaken(site.id, procedure, start)
     appointment.counter_id = counter.id  # type: ignore[assignment]

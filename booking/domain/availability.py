@@ -26,6 +26,8 @@ from booking.core.slots import (
 from booking.domain.freed_seats import held_back
 from booking.domain.models import Closure, Counter, CounterProcedure, OpeningWindow, Site
 from booking.domain.occupancy import load_between
+from booking.domain.release import Public, public_rules
+from booking.domain.staff_share import ShareRooms, share_rooms
 from completeness.catalogue import Procedure
 
 
@@ -136,18 +138,30 @@ def closure_reason(session: Session, site_id: str, start: int, end: int) -> str 
     return reason
 
 
-def current_load(session: Session, plan: SitePlan, public_at: datetime | None = None) -> Load:
-    """The visits holding each cell; for the public (`public_at`: now), also the seats freed
-    by citizens and still held back."""
+def current_load(session: Session, plan: SitePlan, public: Public | None = None) -> Load:
+    """The visits holding each cell; for the `public`, also the seats freed by citizens and
+    still held back."""
     first, last = plan.minute_range()
     load = load_between(session, plan.counter_ids, first, last)
-    if public_at is None:
-        return load
-    for counter_id, cells in held_back(session, plan.counter_ids, first, last, public_at).items():
-        mine = load.setdefault(counter_id, {})
+    return load if public is None else with_held_back(session, plan, load, public.now)
+
+
+def with_held_back(session: Session, plan: SitePlan, load: Load, now: datetime) -> Load:
+    first, last = plan.minute_range()
+    both = {counter_id: dict(cells) for counter_id, cells in load.items()}
+    for counter_id, cells in held_back(session, plan.counter_ids, first, last, now).items():
+        mine = both.setdefault(counter_id, {})
         for cell, seats in cells.items():
             mine[cell] = mine.get(cell, 0) + seats
-    return load
+    return both
+
+
+def public_rooms(session: Session, plan: SitePlan, load: Load, public: Public) -> ShareRooms:
+    """What the staff share leaves the public, counter by counter and day by day."""
+    if plan.site.staff_share_percent <= 0:
+        return {}
+    days = (plan.first_day, plan.last_day)
+    return share_rooms(session, plan.site, plan.calendar, plan.counters, days, load, public)
 
 
 def whole_days(rules: BookingRules, tz: ZoneInfo, now: datetime) -> BookingRules:
@@ -164,11 +178,19 @@ def search_slots(
     last_day: date,
     rules: BookingRules,
     *,
-    public_at: datetime | None = None,
+    public: Public | None = None,
 ) -> list[Slot]:
-    """Free starts; for the public (`public_at`: now), freed seats still held back are not."""
+    """Free starts. The `public` sees fewer: no new day before its release time, no seat
+    freed by a citizen while it is held back, none of a staff share not open yet."""
+    if public is not None:
+        rules = public_rules(session, site, rules, public)
     plan = load_site_plan(session, site, procedure.id, first_day, min(last_day, rules.last_day))
     if not plan.counters or first_day > rules.last_day:
         return []
-    load = current_load(session, plan, public_at)
-    return find_slots(plan.counters, plan.calendar, first_day, last_day, rules, load)
+    first, last = plan.minute_range()
+    load: Load = load_between(session, plan.counter_ids, first, last)
+    room = None
+    if public is not None:
+        room = public_rooms(session, plan, load, public)
+        load = with_held_back(session, plan, load, public.now)
+    return find_slots(plan.counters, plan.calendar, first_day, last_day, rules, load, room)

@@ -38,6 +38,10 @@ class Site(SQLModel, table=True):
     day_closes_at: time = Field(
         default=time(18, 0), sa_column_kwargs={"server_default": "18:00:00"}
     )
+    # New days open to the public at this local time (None: the setting `release_time`).
+    release_time: time | None = Field(default=None)
+    # Percentage of each counter's seats a day kept for staff channels until it opens.
+    staff_share_percent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SiteRevision(SQLModel, table=True):
@@ -282,3 +286,13 @@ class FreedSeat(SQLModel, table=True):
     end_cell: int  # exclusive
     cell_minutes: int
     available_at: datetime = utc_column(index=True)
+
+
+class DayRelease(SQLModel, table=True):
+    """The random part of the moment a local day's new bookable day opens to the public at a
+    site (its release time plus these seconds), drawn once so every process answers the same."""
+
+    __tablename__ = "day_release"
+    site_id: str = Field(foreign_key="site.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    jitter_seconds: int

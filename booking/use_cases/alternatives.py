@@ -18,5 +18,5 @@ def offering_alternatives(context: Context) -> Iterator[None]:
     except SlotTaken as taken:
         with context.uow.reading() as session:
             raise appointments.offer_alternatives(
-                session, taken, now=context.now(), count=context.settings.alternatives_count
+                session, taken, public=context.public(), count=context.settings.alternatives_count
             ) from None

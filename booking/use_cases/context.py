@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from booking.config.settings import Settings
+from booking.config.settings import Settings, parse_release_time
 from booking.core.clock import Clock, local_date
 from booking.domain.credentials import Keys
 from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.notices import Notices
+from booking.domain.release import Public, Release
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
 
@@ -28,6 +29,17 @@ class Context:
     def freed_seat_delay(self) -> FreedSeatDelay:
         least, most = self.settings.freed_seat_delay_min, self.settings.freed_seat_delay_max
         return FreedSeatDelay(least, most)
+
+    @property
+    def release(self) -> Release:
+        settings = self.settings
+        at = parse_release_time(settings.release_time)
+        assert at is not None  # the settings were validated
+        return Release(at, settings.release_jitter_minutes, settings.staff_share_opens_days)
+
+    def public(self) -> Public:
+        """The public asking now (the web and the API): see booking.domain.release."""
+        return Public(self.clock(), self.release)
 
     def now(self) -> datetime:
         return self.clock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from booking.domain import appointments
 from booking.domain.availability import rules_for, search_slots
 from booking.domain.documents import check_eligibility, check_file, evaluate_answers
 from booking.domain.models import Counter, CounterProcedure, Site
+from booking.domain.release import public_rules, release_time
 from booking.domain.sites import get_site
 from booking.use_cases.context import Context
 from booking.use_cases.slot_lists import SlotListCache, site_and_revision, slot_list_body
@@ -91,20 +92,22 @@ class Directory:
             message = N_("Search at most {days} days at a time.")
             raise InvalidRequest.for_field("to", message, days=MAX_SEARCH_DAYS)
         procedure = appointments.get_procedure(self.catalogue, procedure_id, "procedure")
-        now = self._context.now()
+        public = self._context.public()
+        now = public.now
         if answers:
             site_values, _ = site_and_revision(self._uow, site_id)
             today = local_date(now, site_values["timezone"])
             check_eligibility(procedure, answers, today=today, language=language)
         return await slot_list_body(
-            self._uow, self._slot_lists, site_id, procedure, first_day, last_day, now
+            self._uow, self._slot_lists, site_id, procedure, first_day, last_day, public
         )
 
     def sites_for(self, procedure_id: str, postcode: str | None = None) -> list[SiteOffer]:
         """The sites serving a procedure, each with its next free day; with a postcode, the
         sites of its department first."""
         procedure = self.procedure(procedure_id)
-        now = self._context.now()
+        public = self._context.public()
+        now = public.now
         with self._uow.reading() as session:
             serving = session.execute(
                 select(Site)
@@ -115,13 +118,14 @@ class Directory:
             ).scalars()
             offers = []
             for site in serving:
-                rules = rules_for(procedure, site, now)
+                rules = public_rules(session, site, rules_for(procedure, site, now), public)
                 today = local_date(now, site.timezone)
                 slots = search_slots(
-                    session, site, procedure, today, rules.last_day, rules, public_at=now
+                    session, site, procedure, today, rules.last_day, rules, public=public
                 )
                 first = from_minute(slots[0].start, ZoneInfo(site.timezone)) if slots else None
-                offers.append(SiteOffer(site, first, rules.last_day))
+                opens_at = release_time(site, public.release)
+                offers.append(SiteOffer(site, first, rules.last_day, opens_at))
         department = department_of(postcode)
         return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
 
@@ -163,14 +167,16 @@ class Directory:
         procedure = self.procedure(procedure_id)
         if staff:
             procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
-        now = self._context.now()
+        public = None if staff else self._context.public()
+        now = self._context.now() if public is None else public.now
         with self._uow.reading() as session:
             site = get_site(session, site_id)
             rules = rules_for(procedure, site, now)
+            if public is not None:
+                rules = public_rules(session, site, rules, public)
             today = local_date(now, site.timezone)
-            public_at = None if staff else now
             slots = search_slots(
-                session, site, procedure, max(first, today), last, rules, public_at=public_at
+                session, site, procedure, max(first, today), last, rules, public=public
             )
         return Offer(site, procedure, slots, today, rules.last_day)
 
@@ -196,6 +202,7 @@ class SiteOffer:
     site: Site
     next_free: datetime | None  # local time of the first free start
     last_day: date  # the last day one may book today
+    opens_at: time  # the local time a new day opens to the public each morning
 
 
 @dataclass(frozen=True)

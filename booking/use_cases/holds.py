@@ -68,6 +68,7 @@ class Holds:
                 request=request,
                 now=now,
                 status=AppointmentStatus.held,
+                release=self._context.release,
             )
             hold, token = holds.open_hold(
                 session, held, now=now, minutes=self._context.settings.hold_minutes

@@ -39,6 +39,15 @@ class SiteSettings:
     auto_no_show: bool
     day_closes_at: time
     retention_days: int | None = None  # None: the service's setting
+    release_time: time | None = None  # None: the service's setting
+    staff_share_percent: int = 0
+
+
+MAX_STAFF_SHARE = 90
+
+
+def _hhmm(moment: time | None) -> str | None:
+    return moment.strftime("%H:%M") if moment else None
 
 
 class SiteAdmin:
@@ -62,6 +71,9 @@ class SiteAdmin:
         if changes.retention_days is not None and not 30 <= changes.retention_days <= 3650:
             message = N_("Keep personal data 30 to 3650 days.")
             raise InvalidRequest.for_field("retention_days", message)
+        if not 0 <= changes.staff_share_percent <= MAX_STAFF_SHARE:
+            message = N_("The share kept for staff is 0 to {most} %.")
+            raise InvalidRequest.for_field("staff_share_percent", message, most=MAX_STAFF_SHARE)
         with self._uow.writing() as session:
             site = get_site(session, site_id)
             site.reminder_hour = changes.reminder_hour
@@ -69,7 +81,9 @@ class SiteAdmin:
             site.auto_no_show = changes.auto_no_show
             site.day_closes_at = changes.day_closes_at
             site.retention_days = changes.retention_days
-            session.add(site)
+            site.release_time = changes.release_time
+            site.staff_share_percent = changes.staff_share_percent
+            session.add(site)  # its revision moves: the public's slots change with the share
             audit.record(
                 session,
                 actor,
@@ -82,6 +96,8 @@ class SiteAdmin:
                 auto_no_show=changes.auto_no_show,
                 day_closes_at=changes.day_closes_at.strftime("%H:%M"),
                 retention_days=changes.retention_days,
+                release_time=_hhmm(changes.release_time),
+                staff_share_percent=changes.staff_share_percent,
             )
             return site
 

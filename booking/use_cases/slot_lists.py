@@ -26,6 +26,7 @@ from booking.core.slots import BookingRules, Slot, local_iso
 from booking.domain.availability import rules_for, search_slots, whole_days
 from booking.domain.freed_seats import next_release
 from booking.domain.models import Site, SiteRevision
+from booking.domain.release import Public, public_rules
 from booking.domain.sites import UNKNOWN_SITE
 from completeness.catalogue import Procedure
 from storage.unit_of_work import UnitOfWork
@@ -112,12 +113,12 @@ def compute_slot_list(
     first_day: date,
     last_day: date,
     rules: BookingRules,
-    now: datetime,
+    public: Public,
 ) -> RenderedSlots:
     with uow.reading() as session:
         site = Site(**site_values)
-        slots = search_slots(session, site, procedure, first_day, last_day, rules, public_at=now)
-        stale_at = next_release(session, site.id, now)
+        slots = search_slots(session, site, procedure, first_day, last_day, rules, public=public)
+        stale_at = next_release(session, site.id, public.now)
     return RenderedSlots.render(slots, site.timezone, stale_at)
 
 
@@ -128,23 +129,35 @@ async def slot_list_body(
     procedure: Procedure,
     first_day: date,
     last_day: date,
-    now: datetime,
+    public: Public,
 ) -> bytes:
-    """The JSON slot list, computed once per site revision and shared.
+    """The JSON slot list the public sees, computed once per site revision and shared.
 
     When the site has not changed, this is one primary-key read and a slice: cheaper than a
     hop to a worker thread, so it runs on the event loop. Computing a list runs in a thread.
     The revision is read before the load, so a list is never older than its key.
     """
     site_values, revision = site_and_revision(uow, site_id)
-    tz = ZoneInfo(site_values["timezone"])
-    rules = rules_for(procedure, tz, now)
+    site = Site(**site_values)
+    tz = ZoneInfo(site.timezone)
+    now = public.now
+    rules = public_rules_of(uow, site, rules_for(procedure, tz, now), public)
     key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
     rendered = cache.get(key)
     if rendered is None or (rendered.stale_at is not None and now >= rendered.stale_at):
         day_rules = whole_days(rules, tz, now)
         rendered = await anyio.to_thread.run_sync(
-            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules, now
+            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules, public
         )
         cache.put(key, rendered)
     return rendered.body_from(rules.earliest)
+
+
+def public_rules_of(
+    uow: UnitOfWork, site: Site, rules: BookingRules, public: Public
+) -> BookingRules:
+    """`public_rules`, reading the day's drawn release moment only when there is a jitter."""
+    if public.release.jitter_minutes <= 0:
+        return public_rules(None, site, rules, public)
+    with uow.read_connection() as connection:
+        return public_rules(connection, site, rules, public)

@@ -99,7 +99,11 @@ class Visits:
                         raise Forbidden(N_("Your account may not do this here."))
                     actor.require(Permission.counter, request.site_id)
                 appointment = appointments.book(
-                    session, catalogue=self._catalogue, request=request, now=now
+                    session,
+                    catalogue=self._catalogue,
+                    request=request,
+                    now=now,
+                    release=self._context.release,
                 )
                 self._one_live_visit(session, appointment, actor, second_visit, now)
                 appointment.phone_key = phone_key(self._context.keys.current, appointment.phone)
@@ -255,7 +259,12 @@ class Visits:
             now = self._now()
             old_seat = freed_seats.Seat.of(appointment)
             appointments.reschedule(
-                session, appointment, catalogue=self._catalogue, new_start=new_start, now=now
+                session,
+                appointment,
+                catalogue=self._catalogue,
+                new_start=new_start,
+                now=now,
+                release=self._context.release,
             )
             freed_seats.hold_back(session, old_seat, self._context.freed_seat_delay, now)
             self._mark_repeat(session, appointment)

@@ -4,7 +4,7 @@ static files under a versioned path (cached for a year), dates written out by Ba
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -85,6 +85,13 @@ def clock_time(moment: datetime, language: str) -> str:
     return moment.strftime("%H h %M") if language == "fr" else moment.strftime("%H:%M")
 
 
+def hour_of_day(moment: time, language: str) -> str:
+    """'8 h', '7 h 30' / '8:00', '7:30': a time of day in a sentence."""
+    if language != "fr":
+        return f"{moment.hour}:{moment.minute:02d}"
+    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+
+
 def labels(items: Any, language: str) -> str:
     """'Passeport, Titre de séjour' from things that have a bilingual `label`."""
     return ", ".join(item.label.get(language) for item in items)
@@ -107,6 +114,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         full_day=full_day,
         month_name=month_name,
         clock_time=clock_time,
+        hour_of_day=hour_of_day,
         local_clock=local_clock,
         labels=labels,
         next_day=lambda day: day + timedelta(days=1),

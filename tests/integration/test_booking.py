@@ -25,6 +25,7 @@ from booking.domain.availability import rules_for, search_slots
 from booking.domain.credentials import Keys
 from booking.domain.models import Appointment, Counter, CounterLoad
 from booking.domain.occupancy import change_load
+from booking.domain.release import Public
 from tests.support.scenarios import PARIS, TUESDAY_9, book, request, setup_site
 from tests.support.settings import SECRET, count
 
@@ -57,7 +58,9 @@ def test_booking_takes_the_slot_and_shows_it_to_nobody_else(container):
     with pytest.raises(SlotTaken) as taken:
         book(container, request(name="Someone Else"))
     with container.uow.reading() as session:
-        appointments.offer_alternatives(session, taken.value, now=container.now(), count=5)
+        appointments.offer_alternatives(
+            session, taken.value, public=Public(container.now()), count=5
+        )
     alternatives = taken.value.extra["alternatives"]
     assert alternatives and all(
         slot.start != int(TUESDAY_9.timestamp()) // 60 for slot in alternatives
@@ -247,7 +250,7 @@ def test_a_booking_whose_view_of_the_load_is_stale_is_refused_by_the_database(
     """As if two bookings had read the load before either wrote: the Python check sees a free
     counter both times; the database guard must turn the second into 'just taken'."""
     setup_site(container)
-    monkeypatch.setattr(appointments, "current_load", lambda session, plan, public_at=None: {})
+    monkeypatch.setattr(appointments, "current_load", lambda session, plan, public=None: {})
     first = book(container, request())
     with pytest.raises(SlotTaken):
         book(container, request(name="Second"))

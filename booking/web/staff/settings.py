@@ -1,4 +1,5 @@
-"""A site's settings: reminder hour, satisfaction survey, closing of the day, retention."""
+"""A site's settings: reminder hour, satisfaction survey, closing of the day, retention, the
+time new days open to the public and the share of seats kept for staff channels."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def settings_page(
         errors=[],
         saved=request.query_params.get("saved") == "1",
         default_retention=settings.retention_days,
+        default_release=settings.release_time,
+        share_opens_days=settings.staff_share_opens_days,
     )
 
 
@@ -50,6 +53,8 @@ def save_settings(
     errors = []
     try:
         closes = required_time(form.get("day_closes_at", "18:00"), "day_closes_at")
+        release = form.get("release_time", "").strip()
+        share = parse_whole_number(form.get("staff_share_percent"), "staff_share_percent")
         site_admin.update_settings(
             actor,
             site_id,
@@ -59,6 +64,8 @@ def save_settings(
                 auto_no_show=form.get("auto_no_show") == "1",
                 day_closes_at=closes,
                 retention_days=parse_whole_number(form.get("retention_days"), "retention_days"),
+                release_time=required_time(release, "release_time") if release else None,
+                staff_share_percent=share or 0,
             ),
         )
     except BookingError as exc:
@@ -76,6 +83,8 @@ def save_settings(
             errors=errors,
             saved=False,
             default_retention=settings.retention_days,
+            default_release=settings.release_time,
+            share_opens_days=settings.staff_share_opens_days,
         )
     return Redirect(f"/staff/sites/{site_id}/reglages?saved=1", status_code=HTTP_303_SEE_OTHER)
 
