@@ -15,6 +15,7 @@ from tools.journey import renewal_until_slot, slot_to_confirmation, submit
 from tools.live_server import CHROMIUM, CHROMIUM_ARGS
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
+INTERVIEW = "doc=interview-notification&doc=passport&doc=application-originals"
 
 
 def walk(page: Page, width: int) -> list[Path]:
@@ -36,13 +37,23 @@ def walk(page: Page, width: int) -> list[Path]:
     shoot(page)
     page.go_back()
     page.go_back()
-    slot_to_confirmation(page, shoot)
+    slot_to_confirmation(page, shoot, phone=f"06 12 34 {width % 100:02d} 78")  # one visit each
     page.click("#manage")
     page.wait_for_url("**/rendez-vous")
     shoot(page)
     for path in ("/accessibilite", "/r/retrouver", "/nulle-part"):
         page.goto(path)
         shoot(page)
+    # a scarce procedure: the code step after the summary
+    page.goto(f"/rendez-vous/creneau?procedure=naturalisation-interview&site=paris&{INTERVIEW}")
+    page.locator("label[for='start-1']").click()
+    submit(page, "/rendez-vous/coordonnees")
+    page.fill("#name", "Amina Diallo")
+    page.fill("#phone", "06 12 34 56 78")
+    submit(page, "/rendez-vous/recapitulatif")
+    shoot(page)
+    submit(page, "/rendez-vous/code/envoyer")
+    shoot(page)
     return taken
 
 

@@ -44,6 +44,8 @@ class HeldSeat:
     sent_to: str  # the mobile, masked: 06 •• •• •• 78
     start: datetime
     site_id: str
+    state: str = "open"  # open, confirmed, released
+    released_reason: str | None = None  # expired, not_sent, tries, replaced, changed
 
 
 class Holds:
@@ -124,6 +126,31 @@ class Holds:
                 self._send_code(session, hold, held, address, now)
         if over:  # said once the release is committed
             raise Gone(OVER)
+
+    def seat(self, token: str) -> HeldSeat:
+        """Where a hold stands (the code page), its time over or not."""
+        now = self._context.now()
+        with self._uow.writing() as session:
+            hold, held = self._find(session, token)
+            self._over(session, hold, now)
+            return HeldSeat(
+                token,
+                hold.expires_at,
+                holds.masked(held.phone or ""),
+                held.starts_at,
+                held.site_id,
+                hold.state,
+                hold.released_reason,
+            )
+
+    def give_up(self, token: str, *, address: str) -> None:
+        """The citizen changes their number: the seat goes back (after the freed-seat delay,
+        as any seat a citizen frees) and they hold again with the right one."""
+        now = self._context.now()
+        with guarded(self._context, address), self._uow.writing() as session:
+            hold, _ = self._find(session, token)
+            if not self._over(session, hold, now):
+                holds.release(session, hold, "changed", now, self._context.freed_seat_delay)
 
     def release_expired(self) -> int:
         """The timed change of holds (a periodic job; idempotent)."""

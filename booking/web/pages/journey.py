@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from litestar import Request, Response, get, post
 from litestar.params import RawBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_307_TEMPORARY_REDIRECT
 
 from booking.core.booking_request import BookingRequest
 from booking.core.errors import Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
 from booking.use_cases.directory import Offer, shift_month
+from booking.use_cases.visit_views import VisitView
 from booking.use_cases.visits import IdempotencyKey
 from booking.web.deps import DirectoryDep, VisitsDep, address_of
 from booking.web.downloads import calendar_response
@@ -34,6 +35,13 @@ from booking.web.shared.forms import contact_form, field_errors, form_items
 SITE, DOCUMENTS, SLOT = "/rendez-vous/lieu", "/rendez-vous/pieces", "/rendez-vous/creneau"
 CONTACT, SUMMARY = "/rendez-vous/coordonnees", "/rendez-vous/recapitulatif"
 CONFIRM, CALENDAR = "/rendez-vous/confirmation", "/rendez-vous/calendrier"
+HOLD = "/rendez-vous/code/envoyer"  # procedures with a checked contact: a code before booking
+
+
+def checks_contact(directory: DirectoryDep, journey: Journey) -> bool:
+    """Whether the journey's procedure takes a code by SMS before booking (one more step)."""
+    procedure = directory.catalogue.get(journey.procedure)
+    return procedure is not None and procedure.contact_check
 
 
 def journey_of(request: Request) -> Journey:
@@ -81,7 +89,7 @@ def choose_site(request: Request, directory: DirectoryDep) -> Template:
         postcode=postcode,
         errors=errors,
         back=journey.but(site="").url("/"),
-        steps=steps(2),
+        steps=steps(2, checks_contact(directory, journey)),
     )
 
 
@@ -118,7 +126,7 @@ def declare_documents(request: Request, directory: DirectoryDep) -> Template | R
         submitted=submitted,
         errors=errors,
         back=journey.url(SITE),
-        steps=steps(3),
+        steps=steps(3, checks_contact(directory, journey)),
     )
 
 
@@ -198,7 +206,7 @@ def slot_page(
         errors=errors or [],
         alternatives=alternatives or [],
         back=back,
-        steps=steps(4),
+        steps=steps(4, checks_contact(directory, journey)),
         **context,
     )
 
@@ -216,35 +224,40 @@ def contact_details(request: Request, directory: DirectoryDep) -> Template | Red
     journey = journey_of(request)
     if not journey.start:
         return Redirect(journey.url(SLOT, go="1"), status_code=HTTP_303_SEE_OTHER)
-    return _contact_page(request, directory, journey, {}, [])
+    return contact_page(request, directory, journey, {}, [])
 
 
 @post(CONTACT, sync_to_thread=True, status_code=200)
 def edit_contact_details(request: Request, body: RawBody, directory: DirectoryDep) -> Template:
     """Back from the summary: the form again, as typed."""
     items = form_items(body)
-    return _contact_page(request, directory, Journey.read(items), contact_form(items), [])
+    return contact_page(request, directory, Journey.read(items), contact_form(items), [])
 
 
-def _contact_page(
-    request: Request, directory: DirectoryDep, journey: Journey, typed: dict, errors: list
+def contact_page(
+    request: Request,
+    directory: DirectoryDep,
+    journey: Journey,
+    typed: dict,
+    errors: list,
+    status_code: int | None = None,
 ) -> Template:
     procedure = directory.procedure(journey.procedure)
     return page(
         request,
         "journey/contact.html",
-        status_code=422 if errors else 200,
+        status_code=status_code or (422 if errors else 200),
         switch_to="/",
         journey=journey,
         procedure=procedure,
         typed=typed,
         errors=errors,
         back=journey.url(SLOT),
-        steps=steps(5),
+        steps=steps(5, checks_contact(directory, journey)),
     )
 
 
-def _booking_request(request: Request, journey: Journey, typed: dict) -> BookingRequest:
+def booking_request(request: Request, journey: Journey, typed: dict) -> BookingRequest:
     return BookingRequest.of(
         site_id=journey.site,
         procedure_id=journey.procedure,
@@ -266,11 +279,11 @@ def summary(
 ) -> Template:
     items = form_items(body)
     journey, typed = Journey.read(items), contact_form(items)
-    booking = _booking_request(request, journey, typed)
+    booking = booking_request(request, journey, typed)
     try:
         visits.check_contacts(booking)
     except InvalidRequest as exc:
-        return _contact_page(request, directory, journey, typed, field_errors(exc))
+        return contact_page(request, directory, journey, typed, field_errors(exc))
     site = directory.site(journey.site)
     return page(
         request,
@@ -283,22 +296,27 @@ def summary(
         procedure=directory.procedure(journey.procedure),
         start=booking.start.astimezone(ZoneInfo(site.timezone)),
         key=typed.get("key") or uuid.uuid4().hex,
-        steps=steps(6),
+        steps=steps(6, checks_contact(directory, journey)),
     )
 
 
 @post(CONFIRM, sync_to_thread=True, status_code=200)
 def confirm(
     request: Request, body: RawBody, directory: DirectoryDep, visits: VisitsDep
-) -> Template:
+) -> Template | Redirect:
     items = form_items(body)
     journey, typed = Journey.read(items), contact_form(items)
-    booking = _booking_request(request, journey, typed)
+    procedure = directory.catalogue.get(journey.procedure)
+    if procedure is not None and procedure.contact_check:  # a code first (an old form)
+        return Redirect(HOLD, status_code=HTTP_307_TEMPORARY_REDIRECT)
+    booking = booking_request(request, journey, typed)
     digest = hashlib.sha256(repr(sorted(items)).encode()).hexdigest()
     key = IdempotencyKey(f"page:{typed.get('key', '')[:64]}", digest) if typed.get("key") else None
     try:
         view = visits.book(booking, key=key)
     except Conflict as exc:  # taken between choosing and confirming: the nearest free times
+        if "alternatives" not in exc.extra:  # a visit already booked for this procedure
+            return contact_page(request, directory, journey, typed, field_errors(exc), 409)
         starts = alternative_starts(exc)
         error = FieldError("start", N_("This time has just been taken. Choose another one."))
         return slot_page(
@@ -311,10 +329,17 @@ def confirm(
             errors=[],
             alternatives=starts,
             taken=error,
-            hidden=[*journey.fields(without=("start",)), *_contact_hidden(typed)],
+            hidden=[*journey.fields(without=("start",)), *contact_hidden(typed)],
         )
     except InvalidRequest as exc:
-        return _contact_page(request, directory, journey, typed, field_errors(exc))
+        return contact_page(request, directory, journey, typed, field_errors(exc))
+    return confirmation_page(request, directory, visits, view)
+
+
+def confirmation_page(
+    request: Request, directory: DirectoryDep, visits: VisitsDep, view: VisitView
+) -> Template:
+    """The booked visit: its reference, code, time, place, documents and links."""
     language = request_language(request)
     return page(
         request,
@@ -329,7 +354,7 @@ def confirm(
     )
 
 
-def _contact_hidden(typed: dict) -> list[tuple[str, str]]:
+def contact_hidden(typed: dict) -> list[tuple[str, str]]:
     pairs = [(k, typed[k]) for k in ("name", "phone", "email", "motive", "key") if typed.get(k)]
     return pairs + [("notify", n) for n in typed.get("notify", ())]
 

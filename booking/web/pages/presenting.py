@@ -40,8 +40,12 @@ class Steps:
         return len(self.titles)
 
 
-def steps(current: int) -> Steps:
-    return Steps(current)
+CODE_STEP = N_("Code received by SMS")
+
+
+def steps(current: int, checked_contact: bool = False) -> Steps:
+    """The stepper; a procedure with a checked contact has one more step, the code."""
+    return Steps(current, (*STEPS, CODE_STEP) if checked_contact else STEPS)
 
 
 def documents_to_bring(checklist: Checklist, language: str) -> list[dict[str, Any]]:
