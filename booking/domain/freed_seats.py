@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from booking.core.slots import to_minute
+from booking.domain.access_log import AccessKind, record
 from booking.domain.models import Appointment, FreedSeat
 
 _table = FreedSeat.__table__  # type: ignore[attr-defined]
@@ -59,6 +60,7 @@ def hold_back(session: Session, seat: Seat, delay: FreedSeatDelay | None, now: d
     wait = delay.draw() if delay is not None else timedelta(0)
     if wait <= timedelta(0) or seat.ends_at <= now:
         return
+    record(session, AccessKind.seat_held_back, now, site_id=seat.site_id)
     session.add(
         FreedSeat(
             site_id=seat.site_id,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from booking.core.references import hold_code
 from booking.core.statuses import AppointmentStatus
 from booking.domain import appointments
+from booking.domain.access_log import mask_phone
 from booking.domain.credentials import OTP_MARKER
 from booking.domain.freed_seats import FreedSeatDelay, Seat, hold_back
 from booking.domain.models import Appointment, Hold, Site
@@ -162,6 +163,4 @@ def send_code(
 
 def masked(phone: str) -> str:
     """`+33612345678` as the page says it: 06 •• •• •• 78 (foreign: +44 •• •• 56)."""
-    if phone.startswith("+33") and len(phone) == 12:
-        return f"0{phone[3]} •• •• •• {phone[-2:]}"
-    return f"{phone[:3]} •• •• {phone[-2:]}"
+    return mask_phone(phone) or ""

@@ -296,3 +296,19 @@ class DayRelease(SQLModel, table=True):
     site_id: str = Field(foreign_key="site.id", primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     jitter_seconds: int
+
+
+class AccessEvent(SQLModel, table=True):
+    """What fair access refused or held back, for the managers' figures and the site admins'
+    page of the day: an attempt refused by a limit, a second live visit refused, a freed seat
+    held back. Address and phone are stored masked, and emptied after a day."""
+
+    __tablename__ = "access_event"
+    __table_args__ = (Index("ix_access_event_site_at", "site_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_column()
+    site_id: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=24)  # limit, second_visit, seat_held_back
+    detail: str | None = Field(default=None, max_length=32)  # which limit
+    address: str | None = Field(default=None, max_length=64)  # masked: 203.0.113.•
+    phone: str | None = Field(default=None, max_length=24)  # masked: 06 •• •• •• 78

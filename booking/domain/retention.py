@@ -12,14 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from booking.domain import freed_seats, limits
+from booking.domain import access_log, freed_seats, limits
 from booking.domain.idempotency import purge as purge_idempotency
-from booking.domain.models import Appointment, Site
+from booking.domain.models import Appointment, Hold, PersonClaim, Site
 from booking.domain.staff_models import AuditEvent, SignInFailure
 from notifications.models import Notification
 
 _appointments = Appointment.__table__  # type: ignore[attr-defined]
 _messages = Notification.__table__  # type: ignore[attr-defined]
+_holds = Hold.__table__  # type: ignore[attr-defined]
+_claims = PersonClaim.__table__  # type: ignore[attr-defined]
 
 
 def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> int:
@@ -50,14 +52,22 @@ def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> i
 
 
 def purge_old_records(session: Session, *, now: datetime, audit_days: int) -> int:
-    """Audit events past their keeping time; sign-in failures and the limits' counters (they
-    hold client addresses, phones and emails) older than a day."""
+    """Audit events past their keeping time; what is older than a day of sign-in failures, the
+    limits' counters, freed seats, person claims (they hold client addresses, phones, keyed
+    hashes), the masks of access events and the phones of holds that are over."""
     cutoff = now - timedelta(days=audit_days)
     audit = session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount or 0
     day_ago = now - timedelta(days=1)
     session.execute(delete(SignInFailure).where(SignInFailure.at < day_ago))
     limits.purge(session, day_ago)
     freed_seats.purge(session, day_ago)
+    access_log.forget_details(session, day_ago)
+    session.execute(  # a hold over for a day needs its phone no more
+        update(_holds)
+        .where(_holds.c.state != "open", _holds.c.created_at < day_ago, _holds.c.phone.isnot(None))
+        .values(phone=None)
+    )
+    session.execute(delete(_claims).where(_claims.c.touched_at < day_ago))
     return audit
 
 

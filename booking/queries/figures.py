@@ -169,6 +169,19 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class FairAccess:
+    """Holds, refusals and seats held back over a period (booking.queries.fair_access)."""
+
+    holds_made: int
+    holds_confirmed: int
+    holds_expired: int  # the time ran out (or the code could not be sent)
+    holds_given_up: int  # wrong codes, replaced by a new hold, number changed
+    second_visits_refused: int
+    limit_refusals: int
+    seats_held_back: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     site_id: str
     site_name: str
@@ -180,3 +193,4 @@ class Dashboard:
     completeness: list[Completeness]
     capacity: list[CapacityAdvice]
     affluence: list[Affluence]
+    fair_access: FairAccess

@@ -31,6 +31,7 @@ from booking.domain.availability import SitePlan, load_site_plan
 from booking.domain.models import Appointment, Counter, CounterProcedure, Site
 from booking.domain.sites import get_site
 from booking.queries import sql
+from booking.queries.fair_access import fair_access
 from booking.queries.figures import (
     COMPLETENESS_GROUPINGS,
     Affluence,
@@ -39,6 +40,7 @@ from booking.queries.figures import (
     CapacityAdvice,
     Completeness,
     Dashboard,
+    FairAccess,
     Fill,
     Grouping,
     Headline,
@@ -106,6 +108,12 @@ class Statistics:
             total = _attendance_total(session, site_id, period, now)
             earlier = _attendance_total(session, site_id, previous, now)
         return AttendanceReport(site_id, period, by, rows, total, previous, earlier)
+
+    def fair_access(self, actor: Actor, site_id: str, first: date, last: date) -> FairAccess:
+        """Holds, refusals and seats held back over the period (booking.queries.fair_access)."""
+        period = self._scope(actor, site_id, first, last)
+        with self._uow.reading() as session:
+            return fair_access(session, _site(session, site_id), period)
 
     def waiting(self, actor: Actor, site_id: str, first: date, last: date) -> Waiting:
         period = self._scope(actor, site_id, first, last)
@@ -176,6 +184,7 @@ class Statistics:
                 completeness=_completeness(session, site_id, period, "procedure"),
                 capacity=_capacity(session, plan, period, now, risk),
                 affluence=_affluence(session, site_id, period, now),
+                fair_access=fair_access(session, site, period),
             )
 
     def sites(self, actor: Actor) -> list[Site]:

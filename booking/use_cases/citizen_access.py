@@ -24,9 +24,10 @@ LOCAL = "local"  # the address of a call made inside the service (CLI, tests)
 class TooManyTries(BookingError):
     status_code = 429
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, limit: str | None = None) -> None:
         super().__init__(N_("Too many attempts: try again in a few minutes."))
         self.headers = {"Retry-After": str(retry_after)}
+        self.limit = limit  # which one (the figures count refusals by limit)
 
 
 @contextmanager
@@ -36,7 +37,7 @@ def guarded(context: Context, address: str) -> Iterator[None]:
     now = context.now()
     with context.uow.reading() as session:
         if limits.over(session, WRONG_CREDENTIALS, address, now):
-            raise TooManyTries(WRONG_CREDENTIALS.retry_after(now))
+            raise TooManyTries(WRONG_CREDENTIALS.retry_after(now), WRONG_CREDENTIALS.name)
     try:
         yield
     except WrongCredentials:

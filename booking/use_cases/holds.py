@@ -23,6 +23,7 @@ from booking.domain.sites import get_site
 from booking.use_cases.alternatives import offering_alternatives
 from booking.use_cases.citizen_access import TooManyTries, guarded
 from booking.use_cases.context import Context
+from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 
 CODES_PER_PHONE = Limit("codes-per-phone", 5, timedelta(days=1))
@@ -55,11 +56,17 @@ class Holds:
 
     def hold(self, request: BookingRequest, *, address: str) -> HeldSeat:
         """Hold the seat (the capacity guard decides, as for a booking) and send a code."""
+        asking = Asking(address, request.site_id, request.phone)
+        with noting_refusals(self._context, asking):
+            return self._hold(request, address)
+
+    def _hold(self, request: BookingRequest, address: str) -> HeldSeat:
         now = self._context.now()
         phone = self._mobile(request)
         with self._uow.writing() as session:
             if not limits.take(session, booking_attempts(self._context), address, now):
-                raise TooManyTries(booking_attempts(self._context).retry_after(now))
+                attempts = booking_attempts(self._context)
+                raise TooManyTries(attempts.retry_after(now), attempts.name)
         with offering_alternatives(self._context), self._uow.writing() as session:
             self._refuse_more_codes(session, phone, address, now)
             delay = self._context.freed_seat_delay
@@ -83,10 +90,15 @@ class Holds:
     def confirm(self, token: str, code: str, *, address: str) -> VisitView:
         """The right code books the held seat (the same code again answers the same visit);
         a wrong one counts, and the fifth releases the seat."""
-        now = self._context.now()
+        with noting_refusals(self._context, Asking(address)) as asking:
+            return self._confirm(token, code, asking)
+
+    def _confirm(self, token: str, code: str, asking: Asking) -> VisitView:
+        now, address = self._context.now(), asking.address or ""
         wrong: InvalidRequest | Gone | None = None
         with guarded(self._context, address), self._uow.writing() as session:
             hold, held = self._find(session, token)
+            asking.site_id, asking.phone = held.site_id, held.phone
             right = code.strip() == holds.code_of(self._context.keys.current, hold)
             if hold.state == "confirmed" and right:
                 return visit_view(self._context, session, held, with_token=True)
@@ -112,13 +124,18 @@ class Holds:
 
     def resend(self, token: str, *, address: str) -> None:
         """A new code (the earlier one stops working), twice at most for a hold."""
-        now = self._context.now()
+        with noting_refusals(self._context, Asking(address)) as asking:
+            self._resend(token, asking)
+
+    def _resend(self, token: str, asking: Asking) -> None:
+        now, address = self._context.now(), asking.address or ""
         with guarded(self._context, address), self._uow.writing() as session:
             hold, held = self._find(session, token)
+            asking.site_id, asking.phone = held.site_id, held.phone
             over = self._over(session, hold, now)
             if not over and hold.resends >= holds.RESENDS:
                 retry = max(1, int((hold.expires_at - now).total_seconds()))
-                raise TooManyTries(retry)
+                raise TooManyTries(retry, "code-resends")
             if not over:
                 self._refuse_more_codes(session, held.phone or "", address, now)
                 hold.resends += 1
@@ -176,7 +193,7 @@ class Holds:
     def _refuse_more_codes(self, session, phone: str, address: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
         for limit, who in ((CODES_PER_PHONE, phone), (CODES_PER_ADDRESS, address)):
             if limits.over(session, limit, who, now):
-                raise TooManyTries(limit.retry_after(now))
+                raise TooManyTries(limit.retry_after(now), limit.name)
 
     def _send_code(self, session, hold: Hold, held: Appointment, address: str, now) -> None:  # type: ignore[no-untyped-def]
         limits.count(session, CODES_PER_PHONE, held.phone or "", now)

@@ -5,14 +5,14 @@ use cases of their own (`closures.py`, `opening_hours.py`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import time
+from datetime import date, time
 
 from sqlalchemy import delete, select
 
 from booking.core.access import Actor, Permission
 from booking.core.errors import FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.domain import audit, revisions
+from booking.domain import access_log, audit, revisions
 from booking.domain.closures import counter_of_site
 from booking.domain.models import (
     Counter,
@@ -30,6 +30,15 @@ class CounterSpec:
     procedures: tuple[str, ...]
     active: bool = True
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str  # limit, second_visit
+    detail: str | None  # which limit
+    address: str | None  # masked
+    phone: str | None  # masked
+    count: int
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,14 @@ class SiteAdmin:
                 staff_share_percent=changes.staff_share_percent,
             )
             return site
+
+    def refusals(self, actor: Actor, site_id: str, day: date) -> list[Refusal]:
+        """The attempts refused at the site on a local day, by masked address and phone."""
+        actor.require(Permission.run_site, site_id)
+        with self._uow.reading() as session:
+            site = get_site(session, site_id)
+            rows = access_log.refusals_of_day(session, site_id, day, site.timezone)
+        return [Refusal(*row) for row in rows]
 
     def counters(self, actor: Actor, site_id: str) -> list[CounterSpec]:
         """The site's counters with the procedures each serves."""

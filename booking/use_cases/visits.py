@@ -35,6 +35,7 @@ from booking.use_cases.alternatives import offering_alternatives
 from booking.use_cases.citizen_access import LOCAL, TooManyTries, guarded, may_resend_link
 from booking.use_cases.context import Context
 from booking.use_cases.holds import booking_attempts
+from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
 
@@ -80,6 +81,18 @@ class Visits:
         that checks its contact is booked through a hold instead. One live visit per person
         and procedure, unless staff book a second one on purpose (`second_visit`: why).
         """
+        asking = Asking(address, request.site_id, request.phone)
+        with noting_refusals(self._context, asking):
+            return self._book(request, key, actor, address, second_visit)
+
+    def _book(
+        self,
+        request: BookingRequest,
+        key: IdempotencyKey | None,
+        actor: Actor | None,
+        address: str | None,
+        second_visit: str | None,
+    ) -> VisitView:
         self._refuse_online_booking(request, address)
         if key is not None:
             with self._uow.reading() as session:
@@ -137,7 +150,7 @@ class Visits:
             now = self._now()
             with self._uow.writing() as session:
                 if not limits.take(session, attempts, address, now):
-                    raise TooManyTries(attempts.retry_after(now))
+                    raise TooManyTries(attempts.retry_after(now), attempts.name)
 
     def _one_live_visit(
         self,

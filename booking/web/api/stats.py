@@ -150,9 +150,28 @@ def affluence(
     return _range(asked) | {"rows": rows}
 
 
+@get("/fair-access", **STATS)
+def fair_access(
+    request: Request,
+    actor: ActorDep,
+    statistics: StatisticsDep,
+    site: SiteParam,
+    first: FromParam,
+    last: ToParam,
+) -> Any:
+    """Holds made (by their creation), confirmed, expired (the time ran out or the code could
+    not be sent) and given up (wrong codes, replaced, number changed); second live visits
+    refused, attempts refused by a limit, seats freed by citizens held back a while."""
+    asked = _asked(site, first, last)
+    if figures.wants_csv(request):
+        return figures.table_csv(statistics, actor, "fair_access", asked)
+    rows, _ = figures.table_rows(statistics, actor, "fair_access", asked)
+    return _range(asked) | rows[0]
+
+
 stats_api = Router(
     path="/stats",
-    route_handlers=[attendance, waiting, completeness, capacity, affluence],
+    route_handlers=[attendance, waiting, completeness, capacity, affluence, fair_access],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],
     security=[{"staff": []}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from booking.queries.figures import (
     Attendance,
     CapacityAdvice,
     Completeness,
+    FairAccess,
     Waiting,
 )
 from booking.queries.statistics import DEFAULT_RISK, Statistics
@@ -56,6 +57,7 @@ CAPACITY_COLUMNS = (
     "risk",
 )
 AFFLUENCE_COLUMNS = ("weekday", "hour", "arrivals")
+FAIR_ACCESS_COLUMNS = tuple(field.name for field in fields(FairAccess))
 
 
 def attendance_row(row: Attendance, *, with_key: bool = True) -> dict[str, Any]:
@@ -174,10 +176,13 @@ def table_rows(
     if table == "affluence":
         found_rows = statistics.affluence(actor, site, first, last)
         return [affluence_row(row) for row in found_rows], AFFLUENCE_COLUMNS
+    if table == "fair_access":
+        found = statistics.fair_access(actor, site, first, last)
+        return [asdict(found)], FAIR_ACCESS_COLUMNS
     raise ValueError(f"no table {table}")
 
 
-TABLES = ("attendance", "waiting", "completeness", "capacity", "affluence")
+TABLES = ("attendance", "waiting", "completeness", "capacity", "affluence", "fair_access")
 
 
 def table_csv(

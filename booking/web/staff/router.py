@@ -16,13 +16,26 @@ from booking.web.staff import (
     counters,
     figures,
     records,
+    refusals,
     settings,
     team,
     visits,
 )
 from booking.web.staff.session import provide_page_actor
 
-FEATURES = (account, agenda, visits, booking, closures, counters, settings, team, records, figures)
+FEATURES = (
+    account,
+    agenda,
+    visits,
+    booking,
+    closures,
+    counters,
+    settings,
+    refusals,
+    team,
+    records,
+    figures,
+)
 
 staff_pages = Router(
     path="/staff",
