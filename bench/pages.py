@@ -24,9 +24,12 @@ from tools.live_server import CHROMIUM, CHROMIUM_ARGS
 RUNS = 30
 
 
-def timed(port: int, method: str, url: str, body: str | None = None) -> tuple[float, int]:
+def timed(
+    port: int, method: str, url: str, body: str | None = None, index: int = 0
+) -> tuple[float, int]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Accept-Language": "fr", "Accept-Encoding": "gzip"}
+    headers["X-Forwarded-For"] = f"10.0.{index // 256}.{index % 256}"  # a citizen each
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     started = time.perf_counter()
@@ -42,7 +45,7 @@ def median_ms(port: int, method: str, url: str, body=None, runs: int = RUNS) -> 
     samples = []
     for index in range(runs):
         payload = body(index) if callable(body) else body
-        elapsed, status = timed(port, method, url, payload)
+        elapsed, status = timed(port, method, url, payload, index)
         assert status < 400, (url, status)
         samples.append(elapsed)
     return statistics.median(samples)
@@ -105,9 +108,13 @@ def main() -> None:
         contact.append(("phone", "06 12 34 56 78"))
 
         def confirmation(index: int) -> str:
+            """A citizen each: one live visit per person and procedure."""
             start = starts[index % len(starts)]
-            chosen = [(k, v) for k, v in contact if k != "start"]
-            return urlencode([*chosen, ("start", start), ("key", uuid.uuid4().hex)])
+            chosen = [(k, v) for k, v in contact if k not in ("start", "phone")]
+            phone = f"06 12 34 {index // 100:02d} {index % 100:02d}"
+            return urlencode(
+                [*chosen, ("start", start), ("phone", phone), ("key", uuid.uuid4().hex)]
+            )
 
         steps = [
             ("1 procedure", "GET", "/", None),

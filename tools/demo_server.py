@@ -23,7 +23,10 @@ def demo_server(database_url: str | None = None, history_months: int = 0) -> Ite
         url = database_url or f"sqlite:///{Path(folder) / 'demo.db'}"
         migrate(url)
         settings = Settings(
-            database_url=url, secret_key="demo-secret-0123456789", environment="development"
+            database_url=url,
+            secret_key="demo-secret-0123456789",
+            environment="development",
+            forwarded_allow_ips="127.0.0.1",  # a benchmark's citizens: an address each
         )
         container = build_container(settings)
         load_prefecture(container.uow, container.catalogue, CONFIG / "demo.toml")

@@ -126,3 +126,35 @@ def test_a_second_visit_for_the_same_procedure_is_explained_not_called_taken(con
     assert refused.status_code == 409
     assert "Vous avez déjà un rendez-vous pour cette démarche" in refused.text
     assert "vient d’être pris" not in refused.text
+
+
+def test_booking_attempts_from_the_pages_count_per_address(database_url, clock):
+    from litestar.testing import TestClient
+
+    from booking.web.app import create_app
+
+    built = build_container(make_settings(database_url, booking_attempts_per_hour=2), clock=clock)
+    with built.uow.writing() as session:
+        add_counter(session, add_site(session, "lille"), procedures=("residence-permit-pickup",))
+    pickup = {
+        "site": "lille",
+        "procedure": "residence-permit-pickup",
+        "doc": ["pickup-notification", "passport", "tax-stamp"],
+    }
+    with TestClient(create_app(built)) as client:
+        answers = [
+            client.post(
+                "/rendez-vous/confirmation",
+                data=form(
+                    start=f"2026-03-24T09:{15 * n:02d}:00+01:00",
+                    phone=f"06 12 34 56 0{n}",
+                    key=str(n) * 32,
+                    **pickup,
+                ),
+                headers=FR,
+            )
+            for n in range(3)
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "Trop de tentatives" in answers[2].text
+    built.engine.dispose()

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_307_TEMPORARY_REDIREC
 from booking.core.booking_request import BookingRequest
 from booking.core.errors import Conflict, FieldError, InvalidRequest
 from booking.core.i18n import N_
+from booking.use_cases.citizen_access import TooManyTries
 from booking.use_cases.directory import Offer, shift_month
 from booking.use_cases.visit_views import VisitView
 from booking.use_cases.visits import IdempotencyKey
@@ -313,7 +314,10 @@ def confirm(
     digest = hashlib.sha256(repr(sorted(items)).encode()).hexdigest()
     key = IdempotencyKey(f"page:{typed.get('key', '')[:64]}", digest) if typed.get("key") else None
     try:
-        view = visits.book(booking, key=key)
+        view = visits.book(booking, key=key, address=address_of(request))
+    except TooManyTries as exc:
+        errors = [FieldError(None, exc.detail)]
+        return contact_page(request, directory, journey, typed, errors, status_code=429)
     except Conflict as exc:  # taken between choosing and confirming: the nearest free times
         if "alternatives" not in exc.extra:  # a visit already booked for this procedure
             return contact_page(request, directory, journey, typed, field_errors(exc), 409)
