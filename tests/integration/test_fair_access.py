@@ -370,3 +370,25 @@ def test_the_delay_is_drawn_per_seat_and_ends(container, client, clock):
     assert nine in [s["start"] for s in client.get(slots).json()["slots"]]
     again = client.post("/api/v1/appointments", json={**at_nine, "phone": "06 99 99 99 99"})
     assert again.status_code == 201
+
+
+def test_an_expired_hold_gives_its_seat_back_after_the_delay_not_before(container, client, clock):
+    """Capacity 2 at 09:00: two holds take both seats; one's code is sent then its time runs
+    out: 410, and its seat stays away from the public until the drawn delay has passed."""
+    from tests.integration.test_outbox import RecordingSender, dispatcher
+
+    first = hold(client, "10.0.0.1")
+    hold(client, "10.0.0.2", phone="06 98 76 54 32")
+    dispatcher(container, clock, RecordingSender(), RecordingSender()).tick()  # codes sent
+    clock.set(clock.moment + timedelta(minutes=10))
+    assert confirm(client, first, code_of(container, first)).status_code == 410
+    slots = f"/api/v1/sites/paris/slots?procedure={SCARCE}&from=2026-03-31&to=2026-03-31"
+
+    def free_at_nine() -> bool:
+        return START in [s["start"] for s in client.get(slots).json()["slots"]]
+
+    assert not free_at_nine()  # the other hold expires too: both seats held back
+    clock.set(clock.moment + timedelta(minutes=14))
+    assert not free_at_nine()  # before the least delay
+    clock.set(clock.moment + timedelta(minutes=32))
+    assert free_at_nine()  # past the longest
