@@ -30,6 +30,7 @@ from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
+from booking.use_cases.waitlist import Waitlist
 from completeness.catalogue import Catalogue, load_catalogue
 from storage.engines import make_engine
 from storage.unit_of_work import UnitOfWork
@@ -72,6 +73,10 @@ class Container:
     @cached_property
     def holds(self) -> Holds:
         return Holds(self.context)
+
+    @cached_property
+    def waitlist(self) -> Waitlist:
+        return Waitlist(self.context)
 
     @cached_property
     def directory(self) -> Directory:

@@ -90,6 +90,9 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
     scheduler.add_job(
         container.holds.release_expired, "interval", seconds=30, id="holds", coalesce=True
     )
+    scheduler.add_job(
+        container.waitlist.expire_due, "interval", seconds=30, id="offers", coalesce=True
+    )
     scheduler.start()
     return scheduler
 
@@ -111,6 +114,7 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
             container.day_closing.run()
             next_day_closing = time.monotonic() + 300
         container.holds.release_expired()  # cheap when nothing is due: one indexed read
+        container.waitlist.expire_due()
         if dispatcher.tick() == 0:
             stop.wait(container.settings.dispatch_interval_seconds)
     log.info("worker %s stopped", dispatcher.worker)

@@ -25,6 +25,7 @@ class Kind(enum.StrEnum):
     survey = "survey"
     link = "link"  # the manage link sent again on request
     code = "code"  # a one-time code confirming a held seat
+    offer = "offer"  # a freed seat held for someone of the waiting list
 
 
 class Status(enum.StrEnum):

@@ -194,3 +194,23 @@ def code_text(language: str, code: str, when: str, site: str, minutes: int) -> s
     """The SMS of a one-time code (folded to GSM-7: one segment)."""
     template = CODE_TEXTS.get(language, CODE_TEXTS["fr"])
     return to_gsm7(template.format(code=code, when=when, site=site, minutes=minutes))
+
+
+OFFER_TEXTS = {
+    "fr": "Place libre {when}, {site}. Gardee pour vous jusqu'a {until}. Repondre : {link}",
+    "en": "Seat free {when}, {site}. Held for you until {until}. Answer: {link}",
+}
+OFFER_SUBJECTS = {
+    "fr": "Une place s'est libérée : {when}",
+    "en": "A seat is free: {when}",
+}
+
+
+def offer_text(language: str, when: str, site: str, until: str, link: str) -> str:
+    """The SMS of a waiting-list offer (folded to GSM-7; one segment with a short site name)."""
+    template = OFFER_TEXTS.get(language, OFFER_TEXTS["fr"])
+    return to_gsm7(template.format(when=when, site=site, until=until, link=link))
+
+
+def offer_subject(language: str, when: str) -> str:
+    return OFFER_SUBJECTS.get(language, OFFER_SUBJECTS["fr"]).format(when=when)

@@ -79,6 +79,9 @@ class Settings:
     # New days open to the public at this local time (sites may override it), plus a random
     # 0 to `release_jitter_minutes` drawn per site and day; staff share (per site) opens to the
     # public `staff_share_opens_days` before its day, at that day's release time.
+    # A seat freed goes first to the waiting list: held this many minutes of daytime for
+    # the first person in line who fits.
+    offer_minutes: int = 120
     release_time: str = "08:00"
     release_jitter_minutes: int = 0
     staff_share_opens_days: int = 2
@@ -151,6 +154,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("booking_attempts_per_hour and live_visits_per_person must be positive")
     if not 0 <= settings.freed_seat_delay_min <= settings.freed_seat_delay_max <= 24 * 60:
         raise SettingsError("freed_seat_delay_min and _max: 0 <= min <= max <= 1440 minutes")
+    if not 15 <= settings.offer_minutes <= 48 * 60:
+        raise SettingsError("offer_minutes must be between 15 and 2880")
     if parse_release_time(settings.release_time) is None:
         raise SettingsError("release_time must be a local time written HH:MM, e.g. 08:00")
     if not 0 <= settings.release_jitter_minutes <= 30:

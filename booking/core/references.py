@@ -111,3 +111,20 @@ def hold_code(secret_key: str, hold_id: int, resends: int) -> str:
     message = f"hold-code:{hold_id}:{resends}".encode()
     number = int.from_bytes(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:8])
     return f"{number % 1_000_000:06d}"
+
+
+def waitlist_token(secret_key: str, entry_id: int, salt: str) -> str:
+    """The link of a waiting-list entry (its status, its offers, leaving the list)."""
+    message = _message("waitlist", entry_id, 0, salt)
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
+
+
+def waitlist_token_matches(
+    secret_keys: Sequence[str], entry_id: int, salt: str, given: str | None
+) -> bool:
+    if not given:
+        return False
+    return any(
+        hmac.compare_digest(waitlist_token(key, entry_id, salt), given) for key in secret_keys
+    )

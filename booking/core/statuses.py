@@ -17,11 +17,20 @@ class AppointmentStatus(enum.StrEnum):
     # capacity like a booking, and ends by itself (confirmed: booked; or released).
     held = "held"
     released = "released"
+    # A freed seat held for the first person of the waiting list until they answer (it does
+    # not count as their live visit); accepted: booked (or their visit moved there).
+    offered = "offered"
+    withdrawn = "withdrawn"  # an offer declined or over: the seat went on
 
 
 LIVE_STATUSES = (AppointmentStatus.booked, AppointmentStatus.checked_in, AppointmentStatus.called)
 # Seats taken but no visit yet, or never one: outside the agenda and the figures.
-HOLD_STATUSES = (AppointmentStatus.held, AppointmentStatus.released)
+HOLD_STATUSES = (
+    AppointmentStatus.held,
+    AppointmentStatus.released,
+    AppointmentStatus.offered,
+    AppointmentStatus.withdrawn,
+)
 
 
 class Channel(enum.StrEnum):

@@ -442,10 +442,16 @@ def _decide(session: Session, appointment: Appointment, move: Move, now: datetim
     )
 
 
-def release_seat(session: Session, appointment: Appointment, now: datetime) -> None:
-    """A held seat goes back: its cells are freed and the row stays as `released`."""
+def release_seat(
+    session: Session,
+    appointment: Appointment,
+    now: datetime,
+    status: str = AppointmentStatus.released,
+) -> None:
+    """A held (or offered) seat goes back: its cells are freed and the row stays, `released`
+    (or `withdrawn`, an offer of the waiting list)."""
     change_load(session, release=(appointment.counter_id, _cells(appointment)))
-    appointment.status = AppointmentStatus.released
+    appointment.status = status
     appointment.updated_at = now
     session.add(appointment)
     session.flush()

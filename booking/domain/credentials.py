@@ -18,11 +18,14 @@ from booking.core.references import (
     management_code,
     new_salt,
     token_matches,
+    waitlist_token,
 )
-from booking.domain.models import Appointment, Hold
+from booking.domain.models import Appointment, Hold, WaitlistEntry, WaitlistOffer
 
 _appointments = Appointment.__table__  # type: ignore[attr-defined]
 _holds = Hold.__table__  # type: ignore[attr-defined]
+_offers = WaitlistOffer.__table__  # type: ignore[attr-defined]
+_entries = WaitlistEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def code_match(keys: Keys, appointment: Appointment, given: str | None) -> Match
 TOKEN_MARKER = "[[token]]"
 CODE_MARKER = "[[code]]"
 OTP_MARKER = "[[otp]]"  # a held seat's one-time code
+ENTRY_MARKER = "[[entry]]"  # the token of the waiting-list entry a seat is offered to
 
 
 def message_secrets(
@@ -137,4 +141,12 @@ def message_secrets(
     for hold in holds:
         code = hold_code(keys.current, hold.id, hold.resends)
         values.setdefault(hold.appointment_id, {})[OTP_MARKER] = code
+    offers = connection.execute(
+        select(_offers.c.appointment_id, _entries.c.id, _entries.c.token_salt)
+        .select_from(_offers.join(_entries, _entries.c.id == _offers.c.entry_id))
+        .where(_offers.c.appointment_id.in_(sorted(appointment_ids)))
+    )
+    for offer in offers:
+        token = waitlist_token(keys.current, offer.id, offer.token_salt)
+        values.setdefault(offer.appointment_id, {})[ENTRY_MARKER] = token
     return values

@@ -43,6 +43,7 @@ class Seat:
     starts_at: datetime
     ends_at: datetime
     cell_minutes: int
+    procedure_id: str | None = None  # the visit's: the waiting list offers it for that
 
     @classmethod
     def of(cls, appointment: Appointment) -> Seat:
@@ -52,13 +53,21 @@ class Seat:
             appointment.starts_at,
             appointment.ends_at,
             appointment.cell_minutes,
+            appointment.procedure_id,
         )
 
 
 def hold_back(session: Session, seat: Seat, delay: FreedSeatDelay | None, now: datetime) -> None:
-    """The seat, just freed by a citizen, waits before the public sees it again."""
+    """The seat, just freed by a citizen, waits a drawn delay before the public sees it."""
     wait = delay.draw() if delay is not None else timedelta(0)
-    if wait <= timedelta(0) or seat.ends_at <= now:
+    if wait > timedelta(0):
+        hold_back_until(session, seat, now + wait, now)
+
+
+def hold_back_until(session: Session, seat: Seat, until: datetime | None, now: datetime) -> None:
+    """The seat waits until `until` (drawn when it was freed; its offers to the waiting list
+    may have taken part of the delay): nothing when that moment has passed."""
+    if until is None or until <= now or seat.ends_at <= now:
         return
     record(session, AccessKind.seat_held_back, now, site_id=seat.site_id)
     session.add(
@@ -68,7 +77,7 @@ def hold_back(session: Session, seat: Seat, delay: FreedSeatDelay | None, now: d
             first_cell=to_minute(seat.starts_at),
             end_cell=to_minute(seat.ends_at),
             cell_minutes=seat.cell_minutes,
-            available_at=now + wait,
+            available_at=until,
         )
     )
 

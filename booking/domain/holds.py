@@ -17,8 +17,9 @@ from booking.core.statuses import AppointmentStatus
 from booking.domain import appointments
 from booking.domain.access_log import mask_phone
 from booking.domain.credentials import OTP_MARKER
-from booking.domain.freed_seats import FreedSeatDelay, Seat, hold_back
+from booking.domain.freed_seats import Seat
 from booking.domain.models import Appointment, Hold, Site
+from booking.domain.seat_freeing import Freeing
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.outbox import Message, enqueue
 from notifications.texts import Visit, code_text, when
@@ -63,18 +64,19 @@ def release(
     hold: Hold,
     reason: str,
     now: datetime,
-    delay: FreedSeatDelay | None = None,
+    freeing: Freeing | None = None,
 ) -> Appointment:
-    """The seat goes back (the guard's cells are freed) and the hold ends; after `delay` for
-    the public, but when its code could not even be sent (not the citizen's doing) or the
-    same citizen holds another time instead (the back button must not lock them out)."""
+    """The seat goes back (the guard's cells are freed) and the hold ends; through `freeing`
+    (the waiting list, then the public after the delay) but when its code could not even be
+    sent (not the citizen's doing) or the same citizen holds another time instead (the back
+    button must not lock them out): then to the public at once."""
     appointment = session.get(Appointment, hold.appointment_id)
     hold.state, hold.released_reason = "released", reason
     session.add(hold)
     if appointment is not None and appointment.status == AppointmentStatus.held:
         appointments.release_seat(session, appointment, now)
-        if reason not in ("not_sent", "replaced"):
-            hold_back(session, Seat.of(appointment), delay, now)
+        if freeing is not None and reason not in ("not_sent", "replaced"):
+            freeing.free(session, Seat.of(appointment), now, by_citizen=True)
     return appointment  # type: ignore[return-value]
 
 
@@ -83,7 +85,7 @@ def release_others(
     phone: str,
     procedure_id: str,
     now: datetime,
-    delay: FreedSeatDelay | None = None,
+    freeing: Freeing | None = None,
 ) -> int:
     """A new hold by the same mobile for the same procedure replaces the earlier ones (the back
     button must not lock a citizen out until they expire)."""
@@ -94,12 +96,12 @@ def release_others(
     ).scalars()
     released = 0
     for hold in earlier:
-        release(session, hold, "replaced", now, delay)
+        release(session, hold, "replaced", now, freeing)
         released += 1
     return released
 
 
-def release_expired(session: Session, now: datetime, delay: FreedSeatDelay | None = None) -> int:
+def release_expired(session: Session, now: datetime, freeing: Freeing | None = None) -> int:
     """Holds whose time is over: released (their code never sent: said so)."""
     over = session.execute(
         select(Hold)
@@ -110,7 +112,7 @@ def release_expired(session: Session, now: datetime, delay: FreedSeatDelay | Non
     released = 0
     for hold in over:
         reason = "expired" if code_sent(session, hold) else "not_sent"
-        release(session, hold, reason, now, delay)
+        release(session, hold, reason, now, freeing)
         released += 1
     return released
 

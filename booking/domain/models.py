@@ -176,6 +176,8 @@ class Appointment(SQLModel, table=True):
     called_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     # A return visit booked at the counter for a file found incomplete: the first visit.
     return_of: int | None = Field(default=None, foreign_key="appointment.id")
+    # Booked by accepting a seat offered from the waiting list (a mark, not a channel).
+    from_waitlist: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # A keyed hash of the phone (HMAC with the secret key): kept after anonymisation so that
     # the figures can count a citizen coming back, without keeping the number.
     phone_key: str | None = Field(default=None, max_length=32, index=True)
@@ -312,3 +314,60 @@ class AccessEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=32)  # which limit
     address: str | None = Field(default=None, max_length=64)  # masked: 203.0.113.•
     phone: str | None = Field(default=None, max_length=24)  # masked: 06 •• •• •• 78
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A person waiting for a seat of a procedure: their wishes (sites, dates, weekdays,
+    half-days), contact and file; offered freed seats one at a time, in the order they came."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (Index("ix_waitlist_entry_waiting", "procedure_id", "state", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    token_salt: str = Field(max_length=32)
+    procedure_id: str = Field(max_length=64)
+    site_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    first_day: date
+    last_day: date
+    weekdays: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    half_days: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)  # E.164
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(default="fr", max_length=2)
+    channel: str = Field(default="web", max_length=16)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    declared: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="waiting", max_length=12)  # waiting, booked, ended
+    ended_reason: str | None = Field(default=None, max_length=24)
+    offers_sent: int = 0
+    lapsed: int = 0  # offers left without an answer
+    last_offer_day: date | None = None  # local day of the last offer (one a day)
+    created_at: datetime = utc_column()
+    ended_at: datetime | None = utc_column(nullable=True)
+
+
+class WaitlistClaim(SQLModel, table=True):
+    """One waiting entry per person and procedure: a keyed hash of the phone or the email,
+    held while the entry waits (the primary key refuses a second)."""
+
+    __tablename__ = "waitlist_claim"
+    key: str = Field(primary_key=True, max_length=64)
+    entry_id: int = Field(foreign_key="waitlist_entry.id", index=True)
+
+
+class WaitlistOffer(SQLModel, table=True):
+    """A freed seat held for one entry (its appointment, status `offered`) until it is
+    accepted, declined or over; then offered to the next entry, or given to the public at
+    `public_at` (the end of the freed-seat delay) at the earliest."""
+
+    __tablename__ = "waitlist_offer"
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=32, unique=True)
+    entry_id: int = Field(foreign_key="waitlist_entry.id", index=True)
+    appointment_id: int = Field(foreign_key="appointment.id", unique=True)
+    state: str = Field(default="open", max_length=12)  # open, accepted, declined, expired
+    sent_at: datetime = utc_column()  # when its message is due (08:00 after a night)
+    expires_at: datetime = utc_column(index=True)
+    public_at: datetime | None = utc_column(nullable=True)
+    created_at: datetime = utc_column()
+    answered_at: datetime | None = utc_column(nullable=True)

@@ -18,16 +18,16 @@ from sqlmodel import Session
 
 from booking.core.clock import local_date
 from booking.core.references import display_reference
-from booking.domain.credentials import CODE_MARKER, TOKEN_MARKER
+from booking.domain.credentials import CODE_MARKER, ENTRY_MARKER, TOKEN_MARKER
 from booking.domain.documents import personal_list
-from booking.domain.models import Appointment, Site
+from booking.domain.models import Appointment, Site, WaitlistEntry, WaitlistOffer
 from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue
 from notifications.calendar import CalendarVisit, calendar_file, method_of
 from notifications.models import Channel, Kind, Notification
 from notifications.outbox import Message, cancel_pending, enqueue
 from notifications.schedule import reminder_due
-from notifications.texts import Visit, email_text, sms_text
+from notifications.texts import Visit, email_text, offer_subject, offer_text, sms_text, when
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class Links:
 
     def book(self) -> str:
         return f"{self.public_url.rstrip('/')}/"
+
+    def offer(self, offer: WaitlistOffer) -> str:
+        """The offer's page; the entry's token in the query (a page read without script must
+        get it), never logged (the request log drops query strings)."""
+        return f"{self.public_url.rstrip('/')}/liste/offre/{offer.public_id}?t={ENTRY_MARKER}"
 
     def documents(self, appointment: Appointment) -> str:
         base = self.public_url.rstrip("/")
@@ -115,6 +120,62 @@ class Notices:
             session.add(appointment)
 
     # ----------------------------------------------------------------------------------
+
+    def offered(
+        self,
+        session: Session,
+        offer: WaitlistOffer,
+        held: Appointment,
+        entry: WaitlistEntry,
+        now: datetime,
+    ) -> None:
+        """The offer of a freed seat, by SMS (and email): sent at `offer.sent_at` (08:00 after a
+        night), ahead of other messages, not dropped by the per-number fuse; its link carries
+        the entry's token as a marker."""
+        site = get_site(session, held.site_id)
+        zone = ZoneInfo(site.timezone)
+        visit = replace(self._visit(site, held, Kind.offer), language=entry.language)
+        until = offer.expires_at.astimezone(zone)
+        until_text = f"{until:%H:%M}" if entry.language == "en" else f"{until:%Hh%M}"
+        if until.date() != offer.sent_at.astimezone(zone).date():
+            until_text = f"{when(replace(visit, starts_local=until))}"
+        link = self.links.offer(offer)
+        body = offer_text(entry.language, when(visit), site.name, until_text, link)
+        common = {
+            "kind": Kind.offer,
+            "due_at": offer.sent_at,
+            "appointment_id": held.id,
+            "site_id": site.id,
+            "language": entry.language,
+            "timezone": site.timezone,
+            "latest_at": offer.expires_at,
+            "quiet_hours_apply": True,
+            "urgent": True,
+        }
+        messages = []
+        if entry.phone:
+            key = f"offer:{offer.id}:sms"
+            messages.append(
+                Message(
+                    idempotency_key=key,
+                    channel=Channel.sms,
+                    recipient=entry.phone,
+                    body=body,
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        if entry.email:
+            messages.append(
+                Message(
+                    idempotency_key=f"offer:{offer.id}:email",
+                    channel=Channel.email,
+                    recipient=entry.email,
+                    subject=offer_subject(entry.language, when(visit)),
+                    body=f"{body}\n\n{site.address}",
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        enqueue(session, messages, now)
 
     def _send(self, session: Session, appointment: Appointment, kind: Kind, now: datetime) -> None:
         enqueue(session, self._messages(session, appointment, kind, now, now), now)

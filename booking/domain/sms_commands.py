@@ -15,9 +15,9 @@ from booking.core.errors import Conflict
 from booking.core.lifecycle import Outcome
 from booking.domain import appointments
 from booking.domain.cancellation import cancel_and_tell
-from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.models import Appointment
 from booking.domain.notices import Notices
+from booking.domain.seat_freeing import Freeing
 from notifications.models import Kind, Notification, Status
 
 SURVEY_ANSWER_DAYS = 3
@@ -31,7 +31,7 @@ def cancel_by_sms(
     phone: str,
     body: str,
     now: datetime,
-    delay: FreedSeatDelay | None = None,
+    freeing: Freeing | None = None,
 ) -> bool:
     """Cancel the visit named in the reply if it belongs to this number; True if done."""
     words = body.strip().split(maxsplit=1)
@@ -41,7 +41,7 @@ def cancel_by_sms(
     if appointment is None or appointment.phone != phone:
         return False
     try:  # a visit already cancelled, finished or started is left as it is
-        outcome = cancel_and_tell(session, notices, appointment, now=now, delay=delay)
+        outcome = cancel_and_tell(session, notices, appointment, now=now, freeing=freeing)
     except Conflict:
         return False
     return outcome is Outcome.apply

@@ -12,6 +12,8 @@ from booking.domain.credentials import Keys
 from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.notices import Notices
 from booking.domain.release import Public, Release
+from booking.domain.seat_freeing import Freeing
+from booking.domain.waitlist import Offering
 from completeness.catalogue import Catalogue
 from storage.unit_of_work import UnitOfWork
 
@@ -40,6 +42,18 @@ class Context:
     def public(self) -> Public:
         """The public asking now (the web and the API): see booking.domain.release."""
         return Public(self.clock(), self.release)
+
+    @property
+    def freeing(self) -> Freeing:
+        """Where a freed seat goes: the waiting list first, then the public."""
+        offering = Offering(
+            minutes=self.settings.offer_minutes,
+            catalogue=self.catalogue,
+            release=self.release,
+            notices=self.notices,
+            quiet_hours=self.settings.quiet_hours,
+        )
+        return Freeing(self.freed_seat_delay, offering)
 
     def now(self) -> datetime:
         return self.clock()

@@ -69,8 +69,8 @@ class Holds:
                 raise TooManyTries(attempts.retry_after(now), attempts.name)
         with offering_alternatives(self._context), self._uow.writing() as session:
             self._refuse_more_codes(session, phone, address, now)
-            delay = self._context.freed_seat_delay
-            holds.release_others(session, phone, request.procedure_id, now, delay)
+            freeing = self._context.freeing
+            holds.release_others(session, phone, request.procedure_id, now, freeing)
             held = appointments.book(
                 session,
                 catalogue=self._context.catalogue,
@@ -109,7 +109,7 @@ class Holds:
                 session.add(hold)
                 left = holds.CODE_TRIES - hold.tries
                 if left <= 0:
-                    holds.release(session, hold, "tries", now, self._context.freed_seat_delay)
+                    holds.release(session, hold, "tries", now, self._context.freeing)
                     wrong = Gone(OVER)
                 else:
                     wrong = InvalidRequest(
@@ -167,12 +167,12 @@ class Holds:
         with guarded(self._context, address), self._uow.writing() as session:
             hold, _ = self._find(session, token)
             if not self._over(session, hold, now):
-                holds.release(session, hold, "changed", now, self._context.freed_seat_delay)
+                holds.release(session, hold, "changed", now, self._context.freeing)
 
     def release_expired(self) -> int:
         """The timed change of holds (a periodic job; idempotent)."""
         with self._uow.writing() as session:
-            now, delay = self._context.now(), self._context.freed_seat_delay
+            now, delay = self._context.now(), self._context.freeing
             return holds.release_expired(session, now, delay)
 
     # ------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class Holds:
         """Whether the hold has ended; one whose time is over is released on the way."""
         if hold.state == "open" and now >= hold.expires_at:
             reason = "expired" if holds.code_sent(session, hold) else "not_sent"
-            holds.release(session, hold, reason, now, self._context.freed_seat_delay)
+            holds.release(session, hold, reason, now, self._context.freeing)
         return hold.state != "open"
 
     def _book(self, session, hold: Hold, held: Appointment, now: datetime) -> VisitView:  # type: ignore[no-untyped-def]

@@ -22,8 +22,8 @@ class Replies:
         """ANNULER <ref>, a 1-5 survey answer, or STOP/START; what was done, as a word."""
         now = self._context.now()
         with self._uow.writing() as session:
-            delay = self._context.freed_seat_delay
-            if cancel_by_sms(session, self._context.notices, phone, body, now, delay):
+            freeing = self._context.freeing
+            if cancel_by_sms(session, self._context.notices, phone, body, now, freeing):
                 return "cancelled"
             if record_satisfaction(session, phone, body, now):
                 return "satisfaction"

@@ -279,7 +279,7 @@ class Visits:
                 now=now,
                 release=self._context.release,
             )
-            freed_seats.hold_back(session, old_seat, self._context.freed_seat_delay, now)
+            self._context.freeing.free(session, old_seat, now, by_citizen=True)
             self._mark_repeat(session, appointment)
             self._context.notices.moved(session, appointment, now)
             return self._view(session, appointment)
@@ -424,7 +424,6 @@ class Visits:
         self, session: Session, appointment: Appointment, *, by_office: bool, reason: str | None
     ) -> None:
         notices = self._context.notices
-        delay = None if by_office else self._context.freed_seat_delay
         cancel_and_tell(
             session,
             notices,
@@ -432,7 +431,7 @@ class Visits:
             now=self._now(),
             by_office=by_office,
             reason=reason,
-            delay=delay,
+            freeing=self._context.freeing,
         )
 
     def _move(

@@ -27,6 +27,7 @@ from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
 from booking.use_cases.visits import Visits
+from booking.use_cases.waitlist import Waitlist
 
 
 def container_of(request: Request) -> Container:
@@ -39,6 +40,10 @@ def provide_visits(request: Request) -> Visits:
 
 def provide_holds(request: Request) -> Holds:
     return container_of(request).holds
+
+
+def provide_waitlist(request: Request) -> Waitlist:
+    return container_of(request).waitlist
 
 
 def provide_directory(request: Request) -> Directory:
@@ -136,6 +141,7 @@ DEPENDENCIES = {
     "visits": Provide(provide_visits, sync_to_thread=False),
     "directory": Provide(provide_directory, sync_to_thread=False),
     "holds": Provide(provide_holds, sync_to_thread=False),
+    "waitlist": Provide(provide_waitlist, sync_to_thread=False),
     "replies": Provide(provide_replies, sync_to_thread=False),
     "staff": Provide(provide_staff, sync_to_thread=False),
     "desk": Provide(provide_desk, sync_to_thread=False),
@@ -158,6 +164,7 @@ ActorDep = NamedDependency[SkipValidation[Actor]]
 VisitsDep = NamedDependency[SkipValidation[Visits]]
 DirectoryDep = NamedDependency[SkipValidation[Directory]]
 HoldsDep = NamedDependency[SkipValidation[Holds]]
+WaitlistDep = NamedDependency[SkipValidation[Waitlist]]
 RepliesDep = NamedDependency[SkipValidation[Replies]]
 TokenHeader = Annotated[str | None, HeaderParameter(name="X-Manage-Token", max_length=200)]
 Reference = Annotated[str, PathParameter(max_length=40)]

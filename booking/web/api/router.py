@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
-from booking.web.api import holds
+from booking.web.api import holds, waitlist
 from booking.web.api.appointments import (
     cancel_appointment,
     create_appointment,
@@ -29,6 +29,7 @@ api_v1 = Router(
         cancel_appointment,
         reschedule_appointment,
         *holds.ROUTES,
+        *waitlist.ROUTES,
         twilio_status,
         twilio_inbound,
         staff_api,

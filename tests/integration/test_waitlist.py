@@ -1,0 +1,287 @@
+"""The waiting list (issue 17), on both engines with a moved clock: freed seats offered one
+person at a time, in the order they came, the seat held for them."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from booking.demo.builders import add_counter, add_site
+from tests.support.settings import count
+
+PICKUP = "residence-permit-pickup"  # 2 hours of notice, 30 days ahead
+FILE = ["pickup-notification", "passport", "tax-stamp"]
+TUESDAY_9 = "2026-03-24T09:00:00+01:00"
+TUESDAY_915 = "2026-03-24T09:15:00+01:00"
+
+
+def paris(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour - 1, minute, tzinfo=UTC)  # March 2026: UTC+1
+
+
+@pytest.fixture(autouse=True)
+def site(container) -> None:
+    with container.uow.writing() as session:  # one seat each quarter-hour, 09:00-10:00
+        add_counter(session, add_site(session), procedures=(PICKUP,), windows=(("09:00", "10:00"),))
+
+
+def book(client, start: str = TUESDAY_9, phone: str = "06 11 11 11 11") -> dict:  # type: ignore[no-untyped-def]
+    body = {
+        "site_id": "paris",
+        "procedure_id": PICKUP,
+        "start": start,
+        "name": "Déjà Inscrit",
+        "phone": phone,
+        "declared": FILE,
+    }
+    answer = client.post("/api/v1/appointments", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def cancel(client, visit: dict) -> None:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        f"/api/v1/appointments/{visit['reference']}/cancel",
+        headers={"X-Manage-Token": visit["token"]},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def join(client, phone: str, **changes) -> dict:  # type: ignore[no-untyped-def]
+    body = {
+        "procedure_id": PICKUP,
+        "site_ids": ["paris"],
+        "from": "2026-03-24",
+        "to": "2026-03-26",
+        "name": f"Attente {phone[-2:]}",
+        "phone": phone,
+        "declared": FILE,
+        **changes,
+    }
+    answer = client.post("/api/v1/waitlist", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def status(client, entry: dict) -> dict:  # type: ignore[no-untyped-def]
+    answer = client.get(
+        f"/api/v1/waitlist/{entry['entry']}", headers={"X-Manage-Token": entry["token"]}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def answer(client, entry: dict, offer: dict, what: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/v1/waitlist/offers/{offer['id']}/{what}",
+        headers={"X-Manage-Token": entry["token"]},
+    )
+
+
+def test_the_first_in_line_gets_the_seat_held_and_accepts_it(container, client):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    assert (first["position"], second["position"]) == (1, 2)
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    assert offer["start"] == "2026-03-24T09:00:00+01:00" and offer["site_id"] == "paris"
+    assert offer["expires_at"].startswith("2026-03-23T09:00")  # 2 hours from 08:00 Paris
+    assert status(client, second)["offer"] is None  # one seat, one offer at a time
+    slots = f"/api/v1/sites/paris/slots?procedure={PICKUP}&from=2026-03-24&to=2026-03-24"
+    assert TUESDAY_9 not in [s["start"] for s in client.get(slots).json()["slots"]]  # held
+    sms = "SELECT body FROM notification WHERE kind = 'offer' AND channel = 'sms'"
+    with container.engine.connect() as conn:
+        bodies = [row[0] for row in conn.exec_driver_sql(sms)]
+    assert len(bodies) == 1 and "[[entry]]" in bodies[0] and len(bodies[0]) <= 160
+    accepted = answer(client, first, offer, "accept")
+    assert accepted.status_code == 201, accepted.text
+    again = answer(client, first, offer, "accept")  # a second click: the same visit
+    assert again.status_code == 201 and again.json()["reference"] == accepted.json()["reference"]
+    assert status(client, first)["state"] == "booked"
+    assert status(client, second)["position"] == 1
+    booked = "SELECT count(*) FROM appointment WHERE status = 'booked' AND from_waitlist"
+    assert count(container, booked) == 1
+    confirmations = "SELECT count(*) FROM notification WHERE kind = 'confirmation'"
+    assert count(container, confirmations) >= 2  # the first booking's and the accepted one's
+
+
+def test_an_offer_not_answered_goes_to_the_next_person(container, client, clock):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    clock.set(clock.moment + timedelta(minutes=119))
+    assert container.waitlist.expire_due() == 0
+    clock.set(clock.moment + timedelta(minutes=1))
+    assert container.waitlist.expire_due() == 1
+    assert status(client, first)["offer"] is None and status(client, first)["state"] == "waiting"
+    assert status(client, second)["offer"]["start"] == offer["start"]
+    assert answer(client, first, offer, "accept").status_code == 410
+
+
+def test_a_decline_ends_the_entry_and_the_seat_goes_on(container, client):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    assert answer(client, first, offer, "decline").status_code == 204
+    assert status(client, first)["state"] == "ended"
+    assert status(client, second)["offer"]["start"] == offer["start"]
+
+
+def test_nobody_left_the_seat_goes_to_the_public_after_the_delay(container, client, clock):
+    taken = book(client)
+    first = join(client, "06 22 22 22 01")
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    assert answer(client, first, offer, "decline").status_code == 204
+    slots = f"/api/v1/sites/paris/slots?procedure={PICKUP}&from=2026-03-24&to=2026-03-24"
+    nine = [s["start"] for s in client.get(slots).json()["slots"]]
+    assert TUESDAY_9 not in nine  # the freed-seat delay drawn when it was freed still runs
+    clock.set(clock.moment + timedelta(minutes=46))
+    assert TUESDAY_9 in [s["start"] for s in client.get(slots).json()["slots"]]
+
+
+def test_quiet_hours_hold_the_offer_until_eight(container, client, clock):
+    later = book(client, "2026-03-25T09:00:00+01:00")
+    entry = join(client, "06 22 22 22 01")
+    clock.set(paris(23, 22))  # Monday 22:00
+    cancel(client, later)
+    offer = status(client, entry)["offer"]
+    assert offer["expires_at"].startswith("2026-03-24T09:00")  # 08:00 + 2 h, Paris = 10:00
+    due = "SELECT due_at FROM notification WHERE kind = 'offer'"
+    with container.engine.connect() as conn:
+        sent = conn.exec_driver_sql(due).scalar_one()
+    assert str(sent).startswith("2026-03-24 07:00")  # 08:00 Paris
+
+
+def test_a_seat_too_close_for_an_answer_goes_to_the_public(container, client, clock):
+    taken = book(client)  # Tuesday 09:00
+    entry = join(client, "06 22 22 22 01")
+    clock.set(paris(23, 22))  # an offer would start at 08:00 and end at 10:00: too late
+    cancel(client, taken)
+    assert status(client, entry)["offer"] is None
+    assert count(container, "SELECT count(*) FROM waitlist_offer") == 0
+
+
+def test_one_entry_per_person_and_procedure(client):
+    join(client, "06 22 22 22 01")
+    again = client.post(
+        "/api/v1/waitlist",
+        json={
+            "procedure_id": PICKUP,
+            "site_ids": ["paris"],
+            "from": "2026-03-24",
+            "to": "2026-03-25",
+            "name": "Again",
+            "phone": "+33 6 22 22 22 01",
+            "declared": FILE,
+        },
+    )
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "phone"
+
+
+def test_two_seats_freed_at_once_go_to_two_people(container, client):
+    nine, quarter = book(client), book(client, TUESDAY_915, "06 11 11 11 12")
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, nine)
+    cancel(client, quarter)
+    offers = [status(client, first)["offer"], status(client, second)["offer"]]
+    assert {o["start"] for o in offers} == {TUESDAY_9, TUESDAY_915}
+
+
+def test_one_offer_a_day_three_in_all(container, client, clock):
+    entry = join(client, "06 22 22 22 01", to="2026-03-27")
+    for day, hours in ((24, 0), (24, 0), (25, 1), (26, 1), (27, 1)):
+        visit = book(client, f"2026-03-{day}T09:00:00+01:00", f"06 11 11 11 {day}")
+        cancel(client, visit)
+        if status(client, entry)["offer"] is not None:
+            clock.set(clock.moment + timedelta(minutes=121))
+            container.waitlist.expire_due()
+        clock.set(clock.moment + timedelta(days=hours))
+    sent = status(client, entry)
+    assert sent["offers_sent"] == 3 and sent["state"] == "ended"  # three lapses end it
+    assert count(container, "SELECT count(*) FROM waitlist_offer") == 3
+
+
+def test_accepting_moves_a_live_visit_instead_of_booking_a_second(container, client):
+    mine = book(client, "2026-03-26T09:45:00+01:00", "06 22 22 22 01")
+    taken = book(client)
+    entry = join(client, "06 22 22 22 01", to="2026-03-24")
+    cancel(client, taken)
+    offer = status(client, entry)["offer"]
+    moved = answer(client, entry, offer, "accept")
+    assert moved.status_code == 201 and moved.json()["reference"] == mine["reference"]
+    assert moved.json()["start"] == TUESDAY_9
+    live = "SELECT count(*) FROM appointment WHERE phone = '+33622222201' AND status = 'booked'"
+    assert count(container, live) == 1
+
+
+def test_an_accept_racing_the_offers_end_gives_one_outcome(container, client, clock):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    clock.set(clock.moment + timedelta(minutes=119, seconds=59))
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def accept() -> None:
+        start.wait()
+        outcomes.append(answer(client, first, offer, "accept").status_code)
+
+    def expire() -> None:
+        start.wait()
+        outcomes.append(container.waitlist.expire_due())
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=expire)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    booked = "SELECT count(*) FROM appointment WHERE status IN ('booked', 'offered')"
+    assert count(container, booked) == 1  # the seat is one visit or one offer, never two
+    assert 201 in outcomes  # before its end: the accept wins, the job finds nothing due
+    assert status(client, second)["offer"] is None
+
+
+def test_wrong_tokens_and_leaving(container, client):
+    entry = join(client, "06 22 22 22 01")
+    wrong = client.get(f"/api/v1/waitlist/{entry['entry']}", headers={"X-Manage-Token": "x"})
+    assert wrong.status_code == 404
+    left = client.delete(
+        f"/api/v1/waitlist/{entry['entry']}", headers={"X-Manage-Token": entry["token"]}
+    )
+    assert left.status_code == 204 and status(client, entry)["state"] == "ended"
+    join(client, "06 22 22 22 01")  # a new entry once the first has left
+
+
+def test_an_accept_at_the_offers_end_and_the_job_pass_the_seat_on_once(container, client, clock):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, taken)
+    offer = status(client, first)["offer"]
+    clock.set(clock.moment + timedelta(minutes=120))
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def accept() -> None:
+        start.wait()
+        outcomes.append(answer(client, first, offer, "accept").status_code)
+
+    def expire() -> None:
+        start.wait()
+        outcomes.append(container.waitlist.expire_due())
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=expire)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 410 in outcomes
+    assert count(container, "SELECT count(*) FROM waitlist_offer") == 2  # passed on once
+    assert status(client, second)["offer"]["start"] == TUESDAY_9
+    held = "SELECT count(*) FROM appointment WHERE status IN ('booked', 'offered')"
+    assert count(container, held) == 1
