@@ -197,8 +197,8 @@ def code_text(language: str, code: str, when: str, site: str, minutes: int) -> s
 
 
 OFFER_TEXTS = {
-    "fr": "Place libre {when}, {site}. Gardee pour vous jusqu'a {until}. Repondre : {link}",
-    "en": "Seat free {when}, {site}. Held for you until {until}. Answer: {link}",
+    "fr": "Place libre {when}, {site}, gardee jusqu'a {until}. Repondre : {link}",
+    "en": "Seat free {when}, {site}, held until {until}. Answer: {link}",
 }
 OFFER_SUBJECTS = {
     "fr": "Une place s'est libérée : {when}",

@@ -49,9 +49,10 @@ class Links:
         return f"{self.public_url.rstrip('/')}/"
 
     def offer(self, offer: WaitlistOffer) -> str:
-        """The offer's page; the entry's token in the query (a page read without script must
-        get it), never logged (the request log drops query strings)."""
-        return f"{self.public_url.rstrip('/')}/liste/offre/{offer.public_id}?t={ENTRY_MARKER}"
+        """The offer's page, short (the SMS stays one segment); the entry's token in the query
+        (a page read without script must get it), never logged (the request log drops query
+        strings)."""
+        return f"{self.public_url.rstrip('/')}/o/{offer.public_id}?t={ENTRY_MARKER}"
 
     def documents(self, appointment: Appointment) -> str:
         base = self.public_url.rstrip("/")

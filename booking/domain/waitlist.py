@@ -206,7 +206,7 @@ def offer_seat(
         if held is None:
             continue
         offer = WaitlistOffer(
-            public_id=secrets.token_urlsafe(12),
+            public_id=secrets.token_urlsafe(9),  # 72 bits; the entry's token is needed too
             entry_id=entry.id,  # type: ignore[arg-type]
             appointment_id=held.id,  # type: ignore[arg-type]
             sent_at=send_at,

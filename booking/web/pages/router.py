@@ -7,13 +7,19 @@ from litestar import Request, Response, Router
 from booking.core.errors import BookingError
 from booking.core.i18n import N_
 from booking.web.deps import DEPENDENCIES
-from booking.web.pages import code_step, journey, legal, manage
+from booking.web.pages import code_step, journey, legal, manage, waitlist_pages
 from booking.web.rendering import page
 from booking.web.shared.csrf import csrf_guard
 
 pages = Router(
     path="/",
-    route_handlers=[*journey.ROUTES, *code_step.ROUTES, *manage.ROUTES, *legal.ROUTES],
+    route_handlers=[
+        *journey.ROUTES,
+        *code_step.ROUTES,
+        *waitlist_pages.ROUTES,
+        *manage.ROUTES,
+        *legal.ROUTES,
+    ],
     dependencies=DEPENDENCIES,
     guards=[csrf_guard],
     include_in_schema=False,
