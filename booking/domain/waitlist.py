@@ -291,3 +291,24 @@ def pass_on(session: Session, offer: WaitlistOffer, now: datetime, offering: Off
     appointments.release_seat(session, held, now, status=AppointmentStatus.withdrawn)
     if offer_seat(session, seat, now, offering, public_at=offer.public_at) is None:
         hold_back_until(session, seat, offer.public_at, now)
+
+
+def stop_number(session: Session, phone: str, now: datetime, offering: Offering | None) -> int:
+    """STOP from a number: its entries leave the list (a seat offered goes on)."""
+    entries = session.execute(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.phone == phone, WaitlistEntry.state == "waiting")
+        .with_for_update()
+    ).scalars()
+    ended = 0
+    for entry in list(entries):
+        offer = open_offer(session, entry)
+        end(session, entry, "stopped", now)
+        if offer is not None:
+            offer.state, offer.answered_at = "declined", now
+            session.add(offer)
+            session.flush()
+            if offering is not None:
+                pass_on(session, offer, now, offering)
+        ended += 1
+    return ended

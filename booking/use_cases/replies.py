@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from booking.domain import waitlist
 from booking.domain.sms_commands import cancel_by_sms, record_satisfaction
 from booking.use_cases.context import Context
 from notifications.inbound import record_reply, record_status
@@ -27,4 +28,7 @@ class Replies:
                 return "cancelled"
             if record_satisfaction(session, phone, body, now):
                 return "satisfaction"
-            return record_reply(session.connection(), phone, body, now) or "ignored"
+            done = record_reply(session.connection(), phone, body, now) or "ignored"
+            if done == "stop":  # no more offers to this number: its entries leave the list
+                waitlist.stop_number(session, phone, now, self._context.freeing.offering)
+            return done

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from booking.core.access import Actor, Permission
+from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
 from booking.core.errors import Gone, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.references import waitlist_token, waitlist_token_matches
 from booking.core.statuses import AppointmentStatus, Channel
-from booking.domain import appointments, limits, repeats, waitlist
+from booking.domain import appointments, audit, limits, repeats, waitlist
+from booking.domain.access_log import mask_phone
 from booking.domain.documents import check_file
 from booking.domain.freed_seats import Seat
 from booking.domain.models import Appointment, WaitlistEntry, WaitlistOffer
@@ -53,6 +54,14 @@ class JoinRequest:
 
 
 @dataclass(frozen=True)
+class EntryRow:
+    entry: WaitlistEntry
+    position: int
+    phone: str | None  # masked
+    offered: bool  # a seat is held for them now
+
+
+@dataclass(frozen=True)
 class EntryView:
     entry: WaitlistEntry
     position: int
@@ -78,7 +87,7 @@ class Waitlist:
         now = context.now()
         if wanted.channel != Channel.web:
             if actor is None:
-                raise NotFound(NO_ENTRY)
+                raise Forbidden(N_("Your account may not do this here."))
             for site_id in wanted.site_ids:
                 actor.require(Permission.counter, site_id)
         procedure = appointments.get_procedure(
@@ -132,6 +141,15 @@ class Waitlist:
                 created_at=now,
             )
             waitlist.join(session, entry, context.keys.current)
+            if actor is not None:
+                audit.record(
+                    session,
+                    actor,
+                    f"waitlist.join_{wanted.channel}",
+                    now=now,
+                    site_id=sites[0].id,
+                    target=str(entry.id),
+                )
             return self._view(session, entry, with_token=True)
 
     def status(self, entry_id: int, token: str | None, *, address: str) -> EntryView:
@@ -149,6 +167,47 @@ class Waitlist:
             waitlist.end(session, entry, "left", now)
             if offer is not None:
                 self._close(session, offer, "declined", now)
+
+    # Staff --------------------------------------------------------------------------------
+
+    def site_list(self, actor: Actor, site_id: str) -> list[EntryRow]:
+        """The entries waiting for the site's seats, first in line first, contacts masked."""
+        actor.require(Permission.counter, site_id)
+        with self._uow.reading() as session:
+            get_site(session, site_id)
+            rows = session.execute(
+                select(WaitlistEntry)
+                .where(WaitlistEntry.state == "waiting")
+                .order_by(WaitlistEntry.procedure_id, WaitlistEntry.created_at, WaitlistEntry.id)
+            ).scalars()
+            listed = [entry for entry in rows if site_id in entry.site_ids]
+            return [
+                EntryRow(
+                    entry,
+                    waitlist.position(session, entry),
+                    mask_phone(entry.phone),
+                    waitlist.open_offer(session, entry) is not None,
+                )
+                for entry in listed
+            ]
+
+    def remove(self, actor: Actor, site_id: str, entry_id: int) -> None:
+        """Staff take someone off the list (audited); a seat offered goes on."""
+        actor.require(Permission.counter, site_id)
+        now = self._context.now()
+        with self._uow.writing() as session:
+            entry = session.get(WaitlistEntry, entry_id, with_for_update=True)
+            if entry is None or site_id not in entry.site_ids:
+                raise NotFound(NO_ENTRY)
+            if entry.state != "waiting":
+                return
+            offer = waitlist.open_offer(session, entry)
+            waitlist.end(session, entry, "removed", now)
+            if offer is not None:
+                self._close(session, offer, "declined", now)
+            audit.record(
+                session, actor, "waitlist.remove", now=now, site_id=site_id, target=str(entry_id)
+            )
 
     # Offers -------------------------------------------------------------------------------
 

@@ -30,6 +30,15 @@ BODIES = {  # a valid body for each JSON route that takes one, by the path's las
         "reason": "Test",
         "dry_run": True,
     },
+    "waitlist": {
+        "procedure_id": "residence-permit-pickup",
+        "site_ids": ["paris"],
+        "from": "2026-03-24",
+        "to": "2026-03-26",
+        "name": "Jean Martin",
+        "phone": "06 44 44 44 44",
+        "declared": ["pickup-notification", "passport", "tax-stamp"],
+    },
     "appointments": {
         "site_id": "paris",
         "procedure_id": "residence-permit-pickup",
@@ -59,7 +68,8 @@ def staff_routes(app) -> list[tuple[str, str, str | None]]:  # type: ignore[no-u
 def concrete(path: str, reference: str) -> str:
     path = path.replace("{site_id:str}", "paris").replace("{reference:str}", reference)
     path = path.replace("{move:str}", "call").replace("{counter_id:int}", "1")
-    path = path.replace("{table:str}", "attendance")
+    path = path.replace("{table:str}", "attendance").replace("{entry:int}", "1")
+    path = path.replace("{offer:str}", "AAAAAAAAAAAA")
     assert not re.search(r"{\w+", path), f"a path parameter the matrix does not know: {path}"
     if "/stats" in path:
         path += "?site=paris&from=2026-03-01&to=2026-03-22"

@@ -286,3 +286,69 @@ def test_an_accept_at_the_offers_end_and_the_job_pass_the_seat_on_once(container
     assert status(client, second)["offer"]["start"] == TUESDAY_9
     held = "SELECT count(*) FROM appointment WHERE status IN ('booked', 'offered')"
     assert count(container, held) == 1
+
+
+def test_stop_from_the_number_ends_its_entry_and_its_offer_goes_on(container, client):
+    taken = book(client)
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, taken)
+    assert status(client, first)["offer"] is not None
+    assert container.replies.sms_received("+33622222201", "STOP") == "stop"
+    assert status(client, first)["state"] == "ended"
+    assert status(client, second)["offer"]["start"] == TUESDAY_9
+
+
+def test_staff_put_someone_on_the_list_see_it_and_take_them_off(container, client):
+    from tests.integration.test_staff_access import page_session
+    from tests.support.staff import add_everyone, bearer
+
+    with container.uow.writing() as session:
+        add_site(session, "lyon")
+    people = add_everyone(container)
+    agent = bearer(client, people["agent"])
+    body = {
+        "procedure_id": PICKUP,
+        "site_ids": ["paris"],
+        "from": "2026-03-24",
+        "to": "2026-03-26",
+        "name": "Par Téléphone",
+        "phone": "06 33 33 33 01",
+        "declared": FILE,
+        "channel": "phone",
+    }
+    joined = client.post("/api/v1/staff/waitlist", json=body, headers=agent)
+    assert joined.status_code == 201, joined.text
+    listed = client.get("/api/v1/staff/sites/paris/waitlist", headers=agent).json()["entries"]
+    assert [(e["name"], e["phone"], e["channel"]) for e in listed] == [
+        ("Par Téléphone", "06 •• •• •• 01", "phone")
+    ]
+    stranger = bearer(client, people["stranger"])
+    assert client.get("/api/v1/staff/sites/paris/waitlist", headers=stranger).status_code == 403
+    cookies, csrf = page_session(container, client, people["agent"])
+    client.cookies.update(cookies)
+    page = client.get("/staff/sites/paris/liste-attente")
+    assert page.status_code == 200 and "Par Téléphone" in page.text
+    removed = client.post(
+        f"/staff/sites/paris/liste-attente/{joined.json()['entry']}/retirer",
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    assert client.get("/api/v1/staff/sites/paris/waitlist", headers=agent).json()["entries"] == []
+    logged = "SELECT count(*) FROM audit_event WHERE action LIKE 'waitlist.%'"
+    assert count(container, logged) == 2
+
+
+def test_the_agenda_marks_visits_booked_from_the_list(container, client):
+    from tests.support.staff import add_everyone, bearer
+
+    with container.uow.writing() as session:
+        add_site(session, "lyon")
+    taken = book(client)
+    entry = join(client, "06 22 22 22 01")
+    cancel(client, taken)
+    assert answer(client, entry, status(client, entry)["offer"], "accept").status_code == 201
+    agent = bearer(client, add_everyone(container)["agent"])
+    rows = client.get("/api/v1/staff/sites/paris/agenda?date=2026-03-24", headers=agent).json()
+    marked = {row["status"]: row["from_waitlist"] for row in rows["appointments"]}
+    assert marked == {"cancelled_by_citizen": False, "booked": True}

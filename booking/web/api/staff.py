@@ -60,6 +60,7 @@ def row_json(row: AgendaRow | VisitView) -> dict[str, Any]:
     body["checked_in_at"] = visit.checked_in_at.isoformat() if visit.checked_in_at else None
     body["called_at"] = visit.called_at.isoformat() if visit.called_at else None
     body["to_record"] = row.to_record
+    body["from_waitlist"] = visit.from_waitlist
     return body
 
 
@@ -248,7 +249,7 @@ def book_on_behalf(
     return _booked(view, data.language)
 
 
-from booking.web.api import site_admin  # noqa: E402  (its routes join this router)
+from booking.web.api import site_admin, staff_waitlist  # noqa: E402  (their routes join it)
 
 staff_api = Router(
     path="/staff",
@@ -266,6 +267,7 @@ staff_api = Router(
         send_link_again,
         book_on_behalf,
         *site_admin.ROUTES,
+        *staff_waitlist.ROUTES,
     ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],

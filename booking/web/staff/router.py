@@ -20,6 +20,7 @@ from booking.web.staff import (
     settings,
     team,
     visits,
+    waitlist,
 )
 from booking.web.staff.session import provide_page_actor
 
@@ -32,6 +33,7 @@ FEATURES = (
     counters,
     settings,
     refusals,
+    waitlist,
     team,
     records,
     figures,
