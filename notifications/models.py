@@ -26,6 +26,7 @@ class Kind(enum.StrEnum):
     link = "link"  # the manage link sent again on request
     code = "code"  # a one-time code confirming a held seat
     offer = "offer"  # a freed seat held for someone of the waiting list
+    waitlist = "waitlist"  # a waiting-list entry ended by the rules (lapsed, dates past)
 
 
 class Status(enum.StrEnum):

@@ -214,3 +214,21 @@ def offer_text(language: str, when: str, site: str, until: str, link: str) -> st
 
 def offer_subject(language: str, when: str) -> str:
     return OFFER_SUBJECTS.get(language, OFFER_SUBJECTS["fr"]).format(when=when)
+
+
+ENDED_TEXTS = {
+    ("fr", "lapsed"): "Guichet : sans reponse a 3 propositions, vous quittez la liste d'attente."
+    " Pour reprendre RDV : {book}",
+    ("en", "lapsed"): "Guichet: 3 offers left unanswered, you are off the waiting list."
+    " To book: {book}",
+    ("fr", "past"): "Guichet : les dates de votre liste d'attente sont passees, elle est close."
+    " Pour reprendre RDV : {book}",
+    ("en", "past"): "Guichet: the dates of your waiting-list entry are over, it is closed."
+    " To book: {book}",
+}
+
+
+def ended_text(language: str, reason: str, book: str) -> str:
+    """The SMS telling a waiting person the rules ended their entry (one segment)."""
+    template = ENDED_TEXTS.get((language if language == "en" else "fr", reason))
+    return to_gsm7(template.format(book=book)) if template else ""

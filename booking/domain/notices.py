@@ -27,7 +27,15 @@ from notifications.calendar import CalendarVisit, calendar_file, method_of
 from notifications.models import Channel, Kind, Notification
 from notifications.outbox import Message, cancel_pending, enqueue
 from notifications.schedule import reminder_due
-from notifications.texts import Visit, email_text, offer_subject, offer_text, sms_text, when
+from notifications.texts import (
+    Visit,
+    email_text,
+    ended_text,
+    offer_subject,
+    offer_text,
+    sms_text,
+    when,
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,25 @@ class Notices:
                 )
             )
         enqueue(session, messages, now)
+
+    def waitlist_ended(
+        self, session: Session, entry: WaitlistEntry, reason: str, now: datetime
+    ) -> None:
+        """The entry was ended by the rules (three offers left unanswered, its dates past):
+        the person is told, once, by SMS."""
+        body = ended_text(entry.language, reason, self.links.book())
+        if not body or not entry.phone:
+            return
+        message = Message(
+            idempotency_key=f"waitlist:{entry.id}:ended",
+            channel=Channel.sms,
+            kind=Kind.waitlist,
+            recipient=entry.phone,
+            body=body,
+            due_at=now,
+            language=entry.language,
+        )
+        enqueue(session, [message], now)
 
     def _send(self, session: Session, appointment: Appointment, kind: Kind, now: datetime) -> None:
         enqueue(session, self._messages(session, appointment, kind, now, now), now)

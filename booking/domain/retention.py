@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from booking.domain import access_log, freed_seats, limits
 from booking.domain.idempotency import purge as purge_idempotency
-from booking.domain.models import Appointment, Hold, PersonClaim, Site
+from booking.domain.models import Appointment, Hold, PersonClaim, Site, WaitlistEntry
 from booking.domain.staff_models import AuditEvent, SignInFailure
 from notifications.models import Notification
 
@@ -22,6 +22,7 @@ _appointments = Appointment.__table__  # type: ignore[attr-defined]
 _messages = Notification.__table__  # type: ignore[attr-defined]
 _holds = Hold.__table__  # type: ignore[attr-defined]
 _claims = PersonClaim.__table__  # type: ignore[attr-defined]
+_entries = WaitlistEntry.__table__  # type: ignore[attr-defined]
 
 
 def anonymise_past(session: Session, *, now: datetime, retention_days: int) -> int:
@@ -68,6 +69,14 @@ def purge_old_records(session: Session, *, now: datetime, audit_days: int) -> in
         .values(phone=None)
     )
     session.execute(delete(_claims).where(_claims.c.touched_at < day_ago))
+    session.execute(  # a waiting-list entry over for a day keeps only what the figures count
+        update(_entries)
+        .where(
+            _entries.c.ended_at < day_ago,
+            (_entries.c.name.isnot(None)) | (_entries.c.phone.isnot(None)),
+        )
+        .values(name=None, phone=None, email=None, answers={}, declared=[])
+    )
     return audit
 
 

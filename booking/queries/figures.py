@@ -23,6 +23,7 @@ class Grouping(enum.StrEnum):
     lead_time = "lead_time"
     channel = "channel"
     reminder = "reminder"
+    waitlist = "waitlist"  # booked from the waiting list or not
 
 
 COMPLETENESS_GROUPINGS = (Grouping.procedure, Grouping.counter)
@@ -182,6 +183,19 @@ class FairAccess:
 
 
 @dataclass(frozen=True)
+class WaitlistFigures:
+    """The waiting list over a period (booking.queries.waitlist_figures)."""
+
+    entries: int
+    offers_sent: int
+    accepted: int
+    declined: int
+    expired: int
+    seats_to_public: int  # seats offered that nobody on the list took
+    median_hours_to_booking: float | None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     site_id: str
     site_name: str
@@ -194,3 +208,4 @@ class Dashboard:
     capacity: list[CapacityAdvice]
     affluence: list[Affluence]
     fair_access: FairAccess
+    waitlist: WaitlistFigures

@@ -48,8 +48,10 @@ from booking.queries.figures import (
     Repeats,
     Satisfaction,
     Waiting,
+    WaitlistFigures,
 )
 from booking.queries.maths import advised_bookings, shrunk_show_rate
+from booking.queries.waitlist_figures import waitlist_figures
 from notifications.models import Kind, Notification, Status
 from storage.unit_of_work import UnitOfWork
 
@@ -84,6 +86,7 @@ GROUPINGS: dict[Grouping, Callable[[], Any]] = {
     Grouping.lead_time: _lead_time,
     Grouping.channel: lambda: Appointment.channel,
     Grouping.reminder: lambda: case((_sent(Kind.reminder), True), else_=False),
+    Grouping.waitlist: lambda: Appointment.from_waitlist,
 }
 
 
@@ -108,6 +111,12 @@ class Statistics:
             total = _attendance_total(session, site_id, period, now)
             earlier = _attendance_total(session, site_id, previous, now)
         return AttendanceReport(site_id, period, by, rows, total, previous, earlier)
+
+    def waitlist(self, actor: Actor, site_id: str, first: date, last: date) -> WaitlistFigures:
+        """The waiting list over the period (booking.queries.waitlist_figures)."""
+        period = self._scope(actor, site_id, first, last)
+        with self._uow.reading() as session:
+            return waitlist_figures(session, _site(session, site_id), period)
 
     def fair_access(self, actor: Actor, site_id: str, first: date, last: date) -> FairAccess:
         """Holds, refusals and seats held back over the period (booking.queries.fair_access)."""
@@ -185,6 +194,7 @@ class Statistics:
                 capacity=_capacity(session, plan, period, now, risk),
                 affluence=_affluence(session, site_id, period, now),
                 fair_access=fair_access(session, site, period),
+                waitlist=waitlist_figures(session, site, period),
             )
 
     def sites(self, actor: Actor) -> list[Site]:

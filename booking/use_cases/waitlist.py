@@ -272,6 +272,7 @@ class Waitlist:
             ).scalars()
             for entry in list(past):
                 waitlist.end(session, entry, "past", now)
+                context.notices.waitlist_ended(session, entry, "past", now)
             return done
 
     # ------------------------------------------------------------------------------------
@@ -334,6 +335,7 @@ class Waitlist:
         session.add(entry)
         if entry.state == "waiting" and entry.lapsed >= waitlist.LAPSES:
             waitlist.end(session, entry, "lapsed", now)
+            self._context.notices.waitlist_ended(session, entry, "lapsed", now)
         self._close(session, offer, "expired", now)
 
     def _close(self, session, offer: WaitlistOffer, state: str, now: datetime) -> None:  # type: ignore[no-untyped-def]

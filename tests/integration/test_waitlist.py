@@ -205,6 +205,8 @@ def test_one_offer_a_day_three_in_all(container, client, clock):
     sent = status(client, entry)
     assert sent["offers_sent"] == 3 and sent["state"] == "ended"  # three lapses end it
     assert count(container, "SELECT count(*) FROM waitlist_offer") == 3
+    told = "SELECT count(*) FROM notification WHERE kind = 'waitlist'"
+    assert count(container, told) == 1  # and it is told so
 
 
 def test_accepting_moves_a_live_visit_instead_of_booking_a_second(container, client):
@@ -352,3 +354,43 @@ def test_the_agenda_marks_visits_booked_from_the_list(container, client):
     rows = client.get("/api/v1/staff/sites/paris/agenda?date=2026-03-24", headers=agent).json()
     marked = {row["status"]: row["from_waitlist"] for row in rows["appointments"]}
     assert marked == {"cancelled_by_citizen": False, "booked": True}
+
+
+def test_the_figures_count_the_list_and_entries_are_forgotten_after_a_day(container, client, clock):
+    from tests.support.staff import add_everyone, bearer
+
+    with container.uow.writing() as session:
+        add_site(session, "lyon")
+    nine, quarter = book(client), book(client, TUESDAY_915, "06 11 11 11 12")
+    first, second = join(client, "06 22 22 22 01"), join(client, "06 22 22 22 02")
+    cancel(client, nine)
+    cancel(client, quarter)
+    offered = {status(client, e)["offer"]["start"]: e for e in (first, second)}
+    taker = offered[TUESDAY_9]
+    clock.set(clock.moment + timedelta(minutes=30))
+    assert answer(client, taker, status(client, taker)["offer"], "accept").status_code == 201
+    other = offered[TUESDAY_915]
+    assert answer(client, other, status(client, other)["offer"], "decline").status_code == 204
+    manager = bearer(client, add_everyone(container)["manager"])
+    url = "/api/v1/stats/waitlist?site=paris&from=2026-03-23&to=2026-03-23"
+    figures = client.get(url, headers=manager).json()
+    assert figures | {"site": None} == {
+        "site": None,
+        "from": "2026-03-23",
+        "to": "2026-03-23",
+        "entries": 2,
+        "offers_sent": 2,
+        "accepted": 1,
+        "declined": 1,
+        "expired": 0,
+        "seats_to_public": 1,
+        "median_hours_to_booking": 0.5,
+    }
+    by = "/api/v1/stats/attendance?site=paris&from=2026-03-24&to=2026-03-24&by=waitlist"
+    rows = {row["key"]: row["due"] for row in client.get(by, headers=manager).json()["rows"]}
+    assert rows == {True: 1, False: 0}  # the two cancelled earlier are not due
+    clock.set(clock.moment + timedelta(days=1, hours=1))
+    container.housekeeping.run()
+    kept = "SELECT count(*) FROM waitlist_entry WHERE phone IS NOT NULL OR name IS NOT NULL"
+    assert count(container, kept) == 0
+    assert count(container, "SELECT count(*) FROM waitlist_entry") == 2

@@ -169,9 +169,35 @@ def fair_access(
     return _range(asked) | rows[0]
 
 
+@get("/waitlist", **STATS)
+def waitlist_figures(
+    request: Request,
+    actor: ActorDep,
+    statistics: StatisticsDep,
+    site: SiteParam,
+    first: FromParam,
+    last: ToParam,
+) -> Any:
+    """Entries made, offers sent (by their creation), accepted, declined, expired, seats
+    offered that nobody on the list took, median hours from joining to a booking."""
+    asked = _asked(site, first, last)
+    if figures.wants_csv(request):
+        return figures.table_csv(statistics, actor, "waitlist", asked)
+    rows, _ = figures.table_rows(statistics, actor, "waitlist", asked)
+    return _range(asked) | rows[0]
+
+
 stats_api = Router(
     path="/stats",
-    route_handlers=[attendance, waiting, completeness, capacity, affluence, fair_access],
+    route_handlers=[
+        attendance,
+        waiting,
+        completeness,
+        capacity,
+        affluence,
+        fair_access,
+        waitlist_figures,
+    ],
     dependencies={"actor": Provide(provide_bearer_actor, sync_to_thread=True)},
     guards=[permission_guard(provide_bearer_actor)],
     security=[{"staff": []}],

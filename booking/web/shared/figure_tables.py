@@ -20,6 +20,7 @@ from booking.queries.figures import (
     Completeness,
     FairAccess,
     Waiting,
+    WaitlistFigures,
 )
 from booking.queries.statistics import DEFAULT_RISK, Statistics
 
@@ -58,6 +59,7 @@ CAPACITY_COLUMNS = (
 )
 AFFLUENCE_COLUMNS = ("weekday", "hour", "arrivals")
 FAIR_ACCESS_COLUMNS = tuple(field.name for field in fields(FairAccess))
+WAITLIST_COLUMNS = tuple(field.name for field in fields(WaitlistFigures))
 
 
 def attendance_row(row: Attendance, *, with_key: bool = True) -> dict[str, Any]:
@@ -179,10 +181,21 @@ def table_rows(
     if table == "fair_access":
         found = statistics.fair_access(actor, site, first, last)
         return [asdict(found)], FAIR_ACCESS_COLUMNS
+    if table == "waitlist":
+        listed = statistics.waitlist(actor, site, first, last)
+        return [asdict(listed)], WAITLIST_COLUMNS
     raise ValueError(f"no table {table}")
 
 
-TABLES = ("attendance", "waiting", "completeness", "capacity", "affluence", "fair_access")
+TABLES = (
+    "attendance",
+    "waiting",
+    "completeness",
+    "capacity",
+    "affluence",
+    "fair_access",
+    "waitlist",
+)
 
 
 def table_csv(

@@ -41,6 +41,7 @@ GROUPING_LABELS = {
     Grouping.lead_time: N_("Booked how long before"),
     Grouping.channel: N_("Booking channel"),
     Grouping.reminder: N_("Day-before reminder"),
+    Grouping.waitlist: N_("Booked from the waiting list"),
 }
 LEAD_TIME_LABELS = {
     "0": N_("The same day"),
@@ -115,6 +116,8 @@ class Labels:
             return t(CHANNEL_LABELS.get(key, key))
         if by == "reminder":
             return t(N_("Reminder sent")) if key else t(N_("No reminder sent"))
+        if by == "waitlist":
+            return t(N_("From the waiting list")) if key else t(N_("Booked directly"))
         return str(key)
 
 
