@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from booking.container import Container
+from booking.domain.credentials import entry_secrets, message_secrets
 from notifications.dispatcher import Dispatcher, Policy
 from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
 from notifications.twilio_sender import TwilioSender, TwilioSettings
@@ -61,7 +62,15 @@ def build_dispatcher(container: Container) -> Dispatcher:
         quiet_hours=settings.quiet_hours,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
-    return Dispatcher(container.uow, build_senders(container), policy=policy, clock=container.clock)
+    keys = container.keys
+    return Dispatcher(
+        container.uow,
+        build_senders(container),
+        secrets=lambda connection, ids: message_secrets(connection, keys, ids),
+        entry_secrets=lambda connection, ids: entry_secrets(connection, keys, ids),
+        policy=policy,
+        clock=container.clock,
+    )
 
 
 def start_scheduler(container: Container) -> BackgroundScheduler:

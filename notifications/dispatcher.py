@@ -63,6 +63,7 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         *,
         secrets: SecretValues | None = None,
+        entry_secrets: SecretValues | None = None,
         policy: Policy | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -71,7 +72,9 @@ class Dispatcher:
         self.uow = uow
         self.senders = senders
         self.secrets = secrets
+        self.entry_secrets = entry_secrets  # the same, by message's waiting-list entry id
         self._secret_values: Mapping[int, Mapping[str, str]] = {}
+        self._entry_values: Mapping[int, Mapping[str, str]] = {}
         self.policy = policy or Policy()
         self.worker = worker or worker_name()
         self.clock = clock
@@ -89,6 +92,7 @@ class Dispatcher:
             )
         phones = {m.recipient for m in claimed if m.channel == Channel.sms}
         self._secret_values = self._secrets_of(claimed)
+        self._entry_values = self._entry_secrets_of(claimed)
         self._opted = self._opted_out(phones)
         self._today = self._sent_today(phones, self.clock())
         self._outcomes.clear()
@@ -147,7 +151,11 @@ class Dispatcher:
         if sender is None:
             self._finish(message, Status.failed, f"no sender for channel {message.channel}")
             return
-        outgoing = _outgoing(message, self._secret_values.get(message.appointment_id or 0, {}))
+        secrets = {
+            **self._secret_values.get(message.appointment_id or 0, {}),
+            **self._entry_values.get(message.entry_id or 0, {}),
+        }
+        outgoing = _outgoing(message, secrets)
         if message.handed_at is not None and message.provider_id is None:
             try:
                 already = sender.find_sent(outgoing)
@@ -186,6 +194,13 @@ class Dispatcher:
             return {}
         with self.uow.read_connection() as connection:
             return self.secrets(connection, ids)
+
+    def _entry_secrets_of(self, claimed: list[Notification]) -> Mapping[int, Mapping[str, str]]:
+        ids = {m.entry_id for m in claimed if m.entry_id is not None}
+        if self.entry_secrets is None or not ids:
+            return {}
+        with self.uow.read_connection() as connection:
+            return self.entry_secrets(connection, ids)
 
     def _opted_out(self, phones: set[str]) -> set[str]:
         if not phones:

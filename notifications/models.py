@@ -47,6 +47,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=120, unique=True)
     appointment_id: int | None = Field(default=None, index=True)
+    entry_id: int | None = None  # a waiting-list entry's message (its contact's code)
     site_id: str | None = Field(default=None, max_length=64)
     channel: str = Field(max_length=8)
     kind: str = Field(max_length=16)

@@ -27,6 +27,7 @@ class Message:
     body: str
     due_at: datetime
     appointment_id: int | None = None
+    entry_id: int | None = None
     site_id: str | None = None
     language: str = "fr"
     subject: str | None = None

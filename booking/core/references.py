@@ -128,3 +128,10 @@ def waitlist_token_matches(
     return any(
         hmac.compare_digest(waitlist_token(key, entry_id, salt), given) for key in secret_keys
     )
+
+
+def waitlist_code(secret_key: str, entry_id: int) -> str:
+    """The 6-digit code that checks a waiting-list entry's mobile: derived, never stored."""
+    message = f"waitlist-code:{entry_id}".encode()
+    number = int.from_bytes(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:8])
+    return f"{number % 1_000_000:06d}"

@@ -18,6 +18,7 @@ from booking.core.references import (
     management_code,
     new_salt,
     token_matches,
+    waitlist_code,
     waitlist_token,
 )
 from booking.domain.models import Appointment, Hold, WaitlistEntry, WaitlistOffer
@@ -150,3 +151,15 @@ def message_secrets(
         token = waitlist_token(keys.current, offer.id, offer.token_salt)
         values.setdefault(offer.appointment_id, {})[ENTRY_MARKER] = token
     return values
+
+
+def entry_secrets(
+    connection: Connection, keys: Keys, entry_ids: Collection[int]
+) -> Mapping[int, Mapping[str, str]]:
+    """What fills the code marker of a waiting-list entry's check message."""
+    rows = connection.execute(
+        select(_entries.c.id).where(
+            _entries.c.id.in_(sorted(entry_ids)), _entries.c.state == "checking"
+        )
+    )
+    return {row.id: {OTP_MARKER: waitlist_code(keys.current, row.id)} for row in rows}

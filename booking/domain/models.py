@@ -337,10 +337,11 @@ class WaitlistEntry(SQLModel, table=True):
     channel: str = Field(default="web", max_length=16)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     declared: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="waiting", max_length=12)  # waiting, booked, ended
+    state: str = Field(default="waiting", max_length=12)  # checking, waiting, booked, ended
     ended_reason: str | None = Field(default=None, max_length=24)
     offers_sent: int = 0
     lapsed: int = 0  # offers left without an answer
+    code_tries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # wrong codes
     last_offer_day: date | None = None  # local day of the last offer (one a day)
     created_at: datetime = utc_column()
     ended_at: datetime | None = utc_column(nullable=True)

@@ -485,3 +485,19 @@ def test_a_known_opted_out_number_gets_the_email_instead(client, container, cloc
     assert sms.sent == []
     assert [m.recipient for m in email.sent] == ["amina@example.fr"]
     assert "25 mars" in email.sent[0].body
+
+
+def test_the_workers_own_dispatcher_fills_the_markers(container, clock):
+    """`guichet worker` and `serve` build their dispatcher with the secrets: a message leaves
+    with the visit's real link and code, never a marker."""
+    from booking.worker import build_dispatcher
+    from tests.support.scenarios import request
+
+    view = container.visits.book(request())  # the module's site (an autouse fixture)
+    worker = build_dispatcher(container)
+    sms, email = RecordingSender(), RecordingSender()
+    worker.senders = {"sms": sms, "email": email}
+    worker.tick()
+    sent = [message.body for message in sms.sent]
+    assert sent and all("[[" not in body for body in sent)
+    assert any(view.token in body for body in sent)
