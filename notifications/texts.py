@@ -232,3 +232,15 @@ def ended_text(language: str, reason: str, book: str) -> str:
     """The SMS telling a waiting person the rules ended their entry (one segment)."""
     template = ENDED_TEXTS.get((language if language == "en" else "fr", reason))
     return to_gsm7(template.format(book=book)) if template else ""
+
+
+WAITLIST_CODE_TEXTS = {
+    "fr": "Guichet : votre code {code} confirme votre inscription sur liste d'attente ({site}). "
+    "Ne le donnez a personne.",
+    "en": "Guichet: your code {code} confirms your waiting-list entry ({site}). Do not share it.",
+}
+
+
+def waitlist_code_text(language: str, code: str, site: str) -> str:
+    template = WAITLIST_CODE_TEXTS.get(language, WAITLIST_CODE_TEXTS["fr"])
+    return to_gsm7(template.format(code=code, site=site))

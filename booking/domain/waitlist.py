@@ -26,14 +26,19 @@ from booking.core.clock import local_date
 from booking.core.contacts import phone_key
 from booking.core.errors import BookingError, Conflict, FieldError
 from booking.core.i18n import N_
-from booking.core.references import new_salt
+from booking.core.references import new_salt, waitlist_code
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
 from booking.domain import appointments
+from booking.domain.credentials import OTP_MARKER
 from booking.domain.freed_seats import Seat, hold_back_until
 from booking.domain.models import Appointment, Site, WaitlistClaim, WaitlistEntry, WaitlistOffer
 from booking.domain.release import Release
 from completeness.catalogue import Catalogue
+from notifications.models import Channel as NotificationChannel
+from notifications.models import Kind
+from notifications.outbox import Message, enqueue
 from notifications.schedule import QUIET_START, end_of_quiet_hours, in_quiet_hours
+from notifications.texts import waitlist_code_text
 
 OFFERS_A_DAY, OFFERS_IN_ALL, LAPSES = 1, 3, 3
 HALF_DAY_SPLIT = 13  # am before 13:00, pm from it
@@ -312,3 +317,28 @@ def stop_number(session: Session, phone: str, now: datetime, offering: Offering 
                 pass_on(session, offer, now, offering)
         ended += 1
     return ended
+
+
+def send_code(session: Session, entry: WaitlistEntry, site: Site, now: datetime) -> None:
+    """The code that checks the entry's mobile, ahead of other messages, outside quiet hours
+    and the fuse; a marker the dispatcher fills when it sends (no code in the outbox)."""
+    body = waitlist_code_text(entry.language, OTP_MARKER, site.name)
+    message = Message(
+        idempotency_key=f"waitlist:{entry.id}:code",
+        channel=NotificationChannel.sms,
+        kind=Kind.code,
+        recipient=entry.phone or "",
+        body=body,
+        due_at=now,
+        entry_id=entry.id,
+        site_id=site.id,
+        language=entry.language,
+        quiet_hours_apply=False,
+        timezone=site.timezone,
+        urgent=True,
+    )
+    enqueue(session, [message], now)
+
+
+def check_code(entry: WaitlistEntry, code: str, secret: str) -> bool:
+    return code.strip() == waitlist_code(secret, entry.id)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
-from booking.core.errors import Gone, InvalidRequest, NotFound
+from booking.core.errors import FieldError, Gone, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.references import waitlist_token, waitlist_token_matches
 from booking.core.statuses import AppointmentStatus, Channel
@@ -27,13 +27,19 @@ from booking.domain.models import Appointment, WaitlistEntry, WaitlistOffer
 from booking.domain.sites import get_site
 from booking.use_cases.citizen_access import TooManyTries, guarded
 from booking.use_cases.context import Context
-from booking.use_cases.holds import booking_attempts
+from booking.use_cases.holds import (
+    CODES_PER_ADDRESS,
+    CODES_PER_PHONE,
+    WRONG_CODE,
+    booking_attempts,
+)
 from booking.use_cases.visit_views import VisitView, visit_view
 
 NO_ENTRY = N_("No waiting-list entry matches this link.")
 NO_OFFER = N_("No offer matches this link.")
 OFFER_OVER = N_("This offer is over: the seat went to someone else.")
 HALF_DAYS = ("am", "pm")
+CODE_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,11 @@ class EntryView:
     offer_start: datetime | None = None
     offer_site: str | None = None
 
+    @property
+    def sent_to(self) -> str | None:
+        """Where the code checking the contact went, masked (while the entry is checked)."""
+        return mask_phone(self.entry.phone) if self.entry.state == "checking" else None
+
 
 class Waitlist:
     def __init__(self, context: Context) -> None:
@@ -93,6 +104,7 @@ class Waitlist:
         procedure = appointments.get_procedure(
             context.catalogue, wanted.procedure_id, "procedure_id"
         )
+        checking = procedure.contact_check and wanted.channel == Channel.web
         with self._uow.writing() as session:
             if address is not None and wanted.channel == Channel.web:
                 attempts = booking_attempts(context)
@@ -139,8 +151,15 @@ class Waitlist:
                 answers=file.answers,
                 declared=list(file.declared),
                 created_at=now,
+                state="checking" if checking else "waiting",
             )
             waitlist.join(session, entry, context.keys.current)
+            if checking:  # in line once the code sent to the mobile comes back
+                for limit, who in ((CODES_PER_PHONE, phone), (CODES_PER_ADDRESS, address or "")):
+                    if limits.over(session, limit, who, now):
+                        raise TooManyTries(limit.retry_after(now), limit.name)
+                    limits.count(session, limit, who, now)
+                waitlist.send_code(session, entry, sites[0], now)
             if actor is not None:
                 audit.record(
                     session,
@@ -151,6 +170,41 @@ class Waitlist:
                     target=str(entry.id),
                 )
             return self._view(session, entry, with_token=True)
+
+    def confirm_contact(
+        self, entry_id: int, token: str | None, code: str, *, address: str
+    ) -> EntryView:
+        """The code sent to the mobile puts the entry in line (from now); a wrong one counts,
+        the fifth ends the entry (410)."""
+        now = self._context.now()
+        wrong: InvalidRequest | Gone | None = None
+        with guarded(self._context, address), self._uow.writing() as session:
+            entry = self._entry(session, entry_id, token)
+            if entry.state != "checking":
+                if entry.state == "ended":
+                    wrong = Gone(N_("This entry is closed: join the list again."))
+                else:
+                    return self._view(session, entry, with_token=False)
+            elif waitlist.check_code(entry, code, self._context.keys.current):
+                entry.state, entry.created_at = "waiting", now
+                session.add(entry)
+                session.flush()
+                return self._view(session, entry, with_token=False)
+            else:
+                entry.code_tries += 1
+                session.add(entry)
+                left = CODE_TRIES - entry.code_tries
+                if left <= 0:
+                    waitlist.end(session, entry, "tries", now)
+                    wrong = Gone(N_("Too many wrong codes: join the list again."))
+                else:
+                    wrong = InvalidRequest(
+                        WRONG_CODE,
+                        [FieldError("code", WRONG_CODE, {"tries_left": left})],
+                        extra={"tries_left": left},
+                        tries_left=left,
+                    )
+        raise wrong  # type: ignore[misc]  # said once the count is committed
 
     def status(self, entry_id: int, token: str | None, *, address: str) -> EntryView:
         with guarded(self._context, address), self._uow.writing() as session:

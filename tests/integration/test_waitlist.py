@@ -394,3 +394,45 @@ def test_the_figures_count_the_list_and_entries_are_forgotten_after_a_day(contai
     kept = "SELECT count(*) FROM waitlist_entry WHERE phone IS NOT NULL OR name IS NOT NULL"
     assert count(container, kept) == 0
     assert count(container, "SELECT count(*) FROM waitlist_entry") == 2
+
+
+def test_a_procedure_that_checks_the_contact_puts_the_entry_in_line_after_its_code(
+    container, client
+):
+    from booking.core.references import waitlist_code
+
+    with container.uow.writing() as session:  # the scarce interview, served at Paris
+        from booking.demo.builders import add_counter
+
+        site = session.get(__import__("booking.domain.models", fromlist=["Site"]).Site, "paris")
+        add_counter(session, site, name="Bureau 3", procedures=("naturalisation-interview",))
+    body = {
+        "procedure_id": "naturalisation-interview",
+        "site_ids": ["paris"],
+        "from": "2026-03-31",
+        "to": "2026-04-10",
+        "name": "Amina Diallo",
+        "phone": "06 22 22 22 01",
+        "declared": ["interview-notification", "passport", "application-originals"],
+    }
+    joined = client.post("/api/v1/waitlist", json=body).json()
+    assert joined["state"] == "checking" and joined["position"] == 0
+    assert joined["sent_to"] == "06 •• •• •• 01"
+    stored = "SELECT body FROM notification WHERE kind = 'code'"
+    with container.engine.connect() as conn:
+        assert "[[otp]]" in conn.exec_driver_sql(stored).scalar_one()  # no code in the outbox
+    from booking.worker import build_dispatcher
+    from tests.integration.test_outbox import RecordingSender
+
+    worker, sms = build_dispatcher(container), RecordingSender()
+    worker.senders = {"sms": sms, "email": RecordingSender()}
+    worker.tick()
+    code = waitlist_code(container.keys.current, joined["entry"])
+    assert [m.body for m in sms.sent if code in m.body]  # filled in when it left
+    url = f"/api/v1/waitlist/{joined['entry']}/confirm"
+    headers = {"X-Manage-Token": joined["token"]}
+    wrong = client.post(url, json={"code": "000000"}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "code"
+    right = client.post(url, json={"code": code}, headers=headers)
+    assert right.status_code == 200 and right.json()["state"] == "waiting"
+    assert right.json()["position"] == 1

@@ -75,3 +75,31 @@ def test_the_offer_link_decides_nothing_its_button_accepts(container, client):
     assert client.post(action, data={"t": token}, headers=FR).status_code == 200  # twice: same
     short = offer_link.replace("/liste-attente/offre/", "/o/")
     assert client.get(short, headers=FR).status_code == 410  # accepted: no longer offered
+
+
+def test_a_procedure_that_checks_the_contact_asks_for_the_code_on_the_page(container, client):
+    from booking.core.references import waitlist_code
+    from booking.demo.builders import add_counter
+    from booking.domain.models import Site
+
+    with container.uow.writing() as session:
+        add_counter(session, session.get(Site, "paris"), procedures=("naturalisation-interview",))
+    form = {
+        "procedure": "naturalisation-interview",
+        "doc": ["interview-notification", "passport", "application-originals"],
+        "sites": "paris",
+        "from": "2026-03-31",
+        "to": "2026-04-10",
+        "name": "Amina Diallo",
+        "phone": "06 22 22 22 01",
+    }
+    asked = client.post("/liste-attente", data=form, headers=FR)
+    assert asked.status_code == 200 and "Saisissez le code reçu par SMS" in asked.text
+    action = re.search(r'action="(/liste-attente/\d+/code)"', asked.text).group(1)
+    token = re.search(r'name="t" value="([^"]+)"', asked.text).group(1)
+    wrong = client.post(action, data={"t": token, "code": "000000"}, headers=FR)
+    assert wrong.status_code == 422 and "Essais restants : 4" in wrong.text
+    entry = int(action.split("/")[2])
+    code = waitlist_code(container.keys.current, entry)
+    joined = client.post(action, data={"t": token, "code": code}, headers=FR)
+    assert joined.status_code == 200 and "Votre position : 1" in joined.text

@@ -66,6 +66,8 @@ def entry_json(view: EntryView) -> dict[str, Any]:
         }
     if view.token is not None:
         body["token"] = view.token
+    if view.sent_to is not None:
+        body["sent_to"] = view.sent_to
     return body
 
 
@@ -128,6 +130,30 @@ class WaitlistEntryRoutes(Controller):
         waitlist.leave(entry, token, address=address_of(request))
 
 
+class Code(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=12)]
+
+
+@post(
+    "/waitlist/{entry:int}/confirm",
+    sync_to_thread=True,
+    status_code=200,
+    responses=documented_errors(400, 404, 410, 422, 429),
+)
+def confirm_entry(
+    request: Request,
+    entry: EntryId,
+    data: JSONBody[Code],
+    waitlist: WaitlistDep,
+    token: TokenHeader = None,
+) -> dict[str, Any]:
+    """For a procedure that checks the contact: the code sent by SMS puts the entry in line
+    (from now); a wrong one is a 422 with `tries_left`, the fifth ends the entry (410)."""
+    return entry_json(
+        waitlist.confirm_contact(entry, token, data.code, address=address_of(request))
+    )
+
+
 @post(
     "/waitlist/offers/{offer:str}/accept",
     sync_to_thread=True,
@@ -156,4 +182,4 @@ def decline_offer(
     waitlist.decline(offer, token, address=address_of(request))
 
 
-ROUTES = [join_waitlist, WaitlistEntryRoutes, accept_offer, decline_offer]
+ROUTES = [join_waitlist, WaitlistEntryRoutes, confirm_entry, accept_offer, decline_offer]

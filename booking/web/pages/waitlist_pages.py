@@ -14,7 +14,7 @@ from litestar.params import PathParameter, RawBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from booking.core.errors import BookingError, FieldError, Gone, NotFound
+from booking.core.errors import BookingError, FieldError, Gone, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.use_cases.citizen_access import TooManyTries
 from booking.use_cases.waitlist import EntryView, JoinRequest
@@ -126,7 +126,47 @@ def join(
             raise
         errors = field_errors(exc)
         return _join_page(request, directory, journey, typed, errors, exc.status_code)
+    if view.entry.state == "checking":
+        return _code_page(request, view.entry.id, view.token or "", view.sent_to or "", [])  # type: ignore[arg-type]
     return _entry_page(request, directory, view, joined=True)
+
+
+def _code_page(
+    request: Request,
+    entry_id: int,
+    token: str,
+    sent_to: str,
+    errors: list[FieldError],
+    status: int = 200,
+) -> Template:
+    return page(
+        request,
+        "waitlist/code.html",
+        status_code=status,
+        switch_to="/",
+        entry_id=entry_id,
+        token=token,
+        sent_to=sent_to.replace(" ", "\u00a0"),
+        errors=errors,
+    )
+
+
+@post(f"{JOIN}/{{entry:int}}/code", sync_to_thread=True, status_code=200)
+def confirm_code(
+    request: Request, entry: EntryId, body: RawBody, directory: DirectoryDep, waitlist: WaitlistDep
+) -> Template:
+    form = dict(form_items(body))
+    token = form.get("t", "")[:64]
+    address = address_of(request)
+    try:
+        view = waitlist.confirm_contact(entry, token, form.get("code", ""), address=address)
+    except InvalidRequest as exc:
+        checking = waitlist.status(entry, token, address=address)
+        sent_to = checking.sent_to or ""
+        return _code_page(request, entry, token, sent_to, field_errors(exc), 422)
+    except Gone as exc:
+        return page(request, "waitlist/over.html", status_code=410, message=exc.detail)
+    return _entry_page(request, directory, view, joined=True, token=token)
 
 
 class BookingErrorForField(BookingError):
@@ -265,4 +305,14 @@ def decline(
     return page(request, "waitlist/over.html", switch_to="/", message=DECLINED, status_code=200)
 
 
-ROUTES = [join_form, join, entry_status, leave, short_offer_link, offer_page, accept, decline]
+ROUTES = [
+    join_form,
+    join,
+    confirm_code,
+    entry_status,
+    leave,
+    short_offer_link,
+    offer_page,
+    accept,
+    decline,
+]
