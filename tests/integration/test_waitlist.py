@@ -194,7 +194,7 @@ def test_two_seats_freed_at_once_go_to_two_people(container, client):
 
 
 def test_one_offer_a_day_three_in_all(container, client, clock):
-    entry = join(client, "06 22 22 22 01", to="2026-03-27")
+    entry = join(client, "06 22 22 22 01", to="2026-03-27", email="attente@example.org")
     for day, hours in ((24, 0), (24, 0), (25, 1), (26, 1), (27, 1)):
         visit = book(client, f"2026-03-{day}T09:00:00+01:00", f"06 11 11 11 {day}")
         cancel(client, visit)
@@ -205,6 +205,9 @@ def test_one_offer_a_day_three_in_all(container, client, clock):
     sent = status(client, entry)
     assert sent["offers_sent"] == 3 and sent["state"] == "ended"  # three lapses end it
     assert count(container, "SELECT count(*) FROM waitlist_offer") == 3
+    both = "SELECT channel, count(*) FROM notification WHERE kind = 'offer' GROUP BY channel"
+    with container.engine.connect() as conn:
+        assert dict(conn.exec_driver_sql(both).all()) == {"sms": 3, "email": 3}  # counted once
     told = "SELECT count(*) FROM notification WHERE kind = 'waitlist'"
     assert count(container, told) == 1  # and it is told so
 
