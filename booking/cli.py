@@ -124,9 +124,7 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
         print(f"guichet: {exc}", file=sys.stderr)
         return 2
     print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
-    if settings.environment == "development" and container.staff.exists(
-        staff_cli.DEMO_ACCOUNTS[0][0]
-    ):
+    if settings.environment == "development" and _demo_accounts_exist(container):
         print(staff_cli.demo_accounts_text(), flush=True)
     uvicorn.run(
         app,
@@ -140,6 +138,18 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
         log_level=settings.log_level,
     )
     return 0
+
+
+def _demo_accounts_exist(container: Container) -> bool:
+    """Whether to print the demo's sign-ins; a database down at start is no reason to stop
+    (`/health/ready` says 503 until it answers)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return container.staff.exists(staff_cli.DEMO_ACCOUNTS[0][0])
+    except SQLAlchemyError:
+        print("guichet: the database does not answer yet: /health/ready says 503", flush=True)
+        return False
 
 
 def _loopback(host: str) -> bool:

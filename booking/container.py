@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from booking.config.paths import procedures_dir
 from booking.config.settings import Settings
@@ -17,6 +18,7 @@ from booking.domain.credentials import Keys
 from booking.domain.notices import Links, Notices
 from booking.domain.revisions import register_revision_hook
 from booking.queries.agenda import Desk
+from booking.queries.health import HealthChecks
 from booking.queries.records import SiteRecords
 from booking.queries.statistics import Statistics
 from booking.use_cases.closures import Closures
@@ -34,6 +36,14 @@ from booking.use_cases.waitlist import Waitlist
 from completeness.catalogue import Catalogue, load_catalogue
 from storage.engines import make_engine
 from storage.unit_of_work import UnitOfWork
+
+# What a lost database raises (stopped, restarting, unreachable, a connection dropped): the web
+# layer answers these with a 503 and Retry-After, never a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+)
 
 
 def system_clock() -> datetime:
@@ -119,6 +129,11 @@ class Container:
         return SiteRecords(self.uow, self.clock)
 
     @cached_property
+    def health(self) -> HealthChecks:
+        outbox_max_age = timedelta(seconds=self.settings.jobs_outbox_max_age_seconds)
+        return HealthChecks(self.uow, self.clock, outbox_max_age)
+
+    @cached_property
     def statistics(self) -> Statistics:
         return Statistics(self.uow, self.clock)
 
@@ -129,7 +144,7 @@ class Container:
 def build_container(settings: Settings, *, clock: Clock = system_clock) -> Container:
     return Container(
         settings=settings,
-        engine=make_engine(settings.database_url),
+        engine=make_engine(settings.database_url, pool_size=settings.database_pool_size),
         catalogue=load_catalogue(procedures_dir(settings)),
         clock=clock,
     )

@@ -22,15 +22,22 @@ def driver_url(url: str) -> str:
     raise ValueError(f"unsupported database URL: {url}")
 
 
-def make_engine(url: str, *, pooled: bool = True) -> Engine:
+def make_engine(url: str, *, pooled: bool = True, pool_size: int = 5) -> Engine:
     full = driver_url(url)
     if full.startswith("sqlite"):
         return _sqlite_engine(full)
     # No pre-ping: it costs a round trip on every checkout; a connection broken by a server
-    # restart fails one request and the pool is then invalidated and refilled.
+    # restart fails one request (a 503, the web layer's answer to a lost database), the pool is
+    # then invalidated and refilled. A server that does not answer fails in 5 s, not minutes.
     # hide_parameters: a failed statement's log never shows its values (emails, citizens' data).
-    options: dict[str, object] = {"pool_recycle": 1800, "hide_parameters": True}
-    if not pooled:
+    options: dict[str, object] = {
+        "pool_recycle": 1800,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": 5},
+    }
+    if pooled:
+        options["pool_size"] = pool_size
+    else:
         options["poolclass"] = NullPool
     return create_engine(full, **options)
 

@@ -22,3 +22,4 @@ def configure_logging(level: str) -> None:
     )
     quiet = logging.DEBUG if level == "debug" else logging.WARNING
     logging.getLogger("apscheduler").setLevel(quiet)
+    logging.getLogger("alembic.runtime.plugins").setLevel(quiet)  # a line per plugin loaded

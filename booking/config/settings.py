@@ -82,6 +82,10 @@ class Settings:
     # A seat freed goes first to the waiting list: held this many minutes of daytime for
     # the first person in line who fits.
     offer_minutes: int = 120
+    # Connections each process keeps to PostgreSQL; the oldest due message beyond this age
+    # makes /health/jobs fail (not /health/ready: a backlog must not take web processes out).
+    database_pool_size: int = 5
+    jobs_outbox_max_age_seconds: int = 300
     release_time: str = "08:00"
     release_jitter_minutes: int = 0
     staff_share_opens_days: int = 2
@@ -154,6 +158,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("booking_attempts_per_hour and live_visits_per_person must be positive")
     if not 0 <= settings.freed_seat_delay_min <= settings.freed_seat_delay_max <= 24 * 60:
         raise SettingsError("freed_seat_delay_min and _max: 0 <= min <= max <= 1440 minutes")
+    if not 1 <= settings.database_pool_size <= 100:
+        raise SettingsError("database_pool_size must be between 1 and 100")
+    if settings.jobs_outbox_max_age_seconds < 1:
+        raise SettingsError("jobs_outbox_max_age_seconds must be positive")
     if not 15 <= settings.offer_minutes <= 48 * 60:
         raise SettingsError("offer_minutes must be between 15 and 2880")
     if parse_release_time(settings.release_time) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
@@ -13,16 +14,19 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 
-from booking.container import Container
+from booking.container import DATABASE_UNAVAILABLE, Container
 from booking.core.errors import BookingError
+from booking.core.i18n import N_
 from booking.web.api.router import api_v1
 from booking.web.errors import (
+    error_response,
     on_booking_error,
     on_http_error,
     on_unexpected_error,
     on_validation_error,
 )
 from booking.web.headers import security_headers
+from booking.web.health import health_router
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
 from booking.web.request_log import request_log
@@ -30,6 +34,9 @@ from booking.web.staff.router import staff_pages
 from booking.web.text_guard import refuse_nul_characters
 
 MAX_BODY = 64 * 1024
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = N_("The service is momentarily unavailable: try again in a minute.")
+log = logging.getLogger("guichet.web")
 
 
 class RunningJobs(Protocol):
@@ -66,6 +73,17 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
             return problem_page(request, exc.status_code)
         return on_http_error(request, exc)
 
+    def database_unavailable(request: Request, exc: Exception) -> Response:
+        """The database went away (stopped, restarted, unreachable): 503 with Retry-After,
+        never a 500; the pool drops the broken connections and the next request reconnects."""
+        log.warning("database unavailable: %s", type(exc).__name__)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if not is_page(request):
+            return error_response(request, 503, UNAVAILABLE, headers=headers)
+        answer = problem_page(request, 503)
+        answer.headers.update(headers)
+        return answer
+
     def unexpected_error(request: Request, exc: Exception) -> Response:
         answer = on_unexpected_error(request, exc)  # logs it
         return problem_page(request, 500) if is_page(request) else answer
@@ -73,7 +91,7 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
     app = Litestar(
         on_startup=[start_background],
         on_shutdown=[stop_background],
-        route_handlers=[api_v1, pages, staff_pages, static_router(version)],
+        route_handlers=[api_v1, pages, staff_pages, health_router, static_router(version)],
         request_max_body_size=MAX_BODY,  # every route: pages, the API, the staff's sign-in
         middleware=[request_log],
         before_send=[security_headers(container.settings.public_url)],
@@ -84,6 +102,7 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
             BookingError: booking_error,
             ValidationException: on_validation_error,
             HTTPException: http_error,
+            **{error: database_unavailable for error in DATABASE_UNAVAILABLE},
             Exception: unexpected_error,
         },
         openapi_config=OpenAPIConfig(

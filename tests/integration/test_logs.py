@@ -94,7 +94,7 @@ def test_serve_logs_requests_and_batches_without_tokens_or_ticks(tmp_path):
         server.terminate()
         output, _ = server.communicate(timeout=20)
     lines = output.splitlines()
-    assert any(f"http://127.0.0.1:{port}/" in line for line in lines[:3])
+    assert any(f"http://127.0.0.1:{port}/" in line for line in lines[:3]), lines[:5]
     assert any("GET /api/v1/sites 200" in line for line in lines)
     assert any(f"GET /api/v1/appointments/{booked['reference']}.ics 200" in line for line in lines)
     assert any("batch of 1 messages: 1 sent" in line for line in lines), output

@@ -30,6 +30,13 @@ PROBLEMS = {
     404: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
     405: (N_("Page not found"), N_("This page does not exist, or no longer does.")),
     429: (N_("Too many attempts"), N_("Wait a few minutes, then try again.")),
+    503: (
+        N_("Service momentarily unavailable"),
+        N_(
+            "The service cannot reach its data for a moment. Nothing was lost: try again in a"
+            " minute."
+        ),
+    ),
     500: (
         N_("Something went wrong"),
         N_("Something went wrong on our side. Nothing was booked twice: try again in a moment."),
