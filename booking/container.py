@@ -28,6 +28,7 @@ from booking.use_cases.directory import Directory
 from booking.use_cases.holds import Holds
 from booking.use_cases.housekeeping import Housekeeping
 from booking.use_cases.opening_hours import OpeningHours
+from booking.use_cases.periodic import PeriodicJob, PeriodicJobs
 from booking.use_cases.replies import Replies
 from booking.use_cases.site_admin import SiteAdmin
 from booking.use_cases.staff_accounts import StaffAccounts
@@ -129,9 +130,27 @@ class Container:
         return SiteRecords(self.uow, self.clock)
 
     @cached_property
+    def periodic(self) -> PeriodicJobs:
+        """The periodic jobs and their periods (each once per period across processes)."""
+
+        def housekeeping() -> None:
+            self.housekeeping.run()
+            self.housekeeping.draw_releases()
+
+        return PeriodicJobs(
+            self.context,
+            [
+                PeriodicJob("housekeeping", timedelta(hours=1), housekeeping),
+                PeriodicJob("day_closing", timedelta(minutes=5), self.day_closing.run),
+                PeriodicJob("holds", timedelta(seconds=30), self.holds.release_expired),
+                PeriodicJob("offers", timedelta(seconds=30), self.waitlist.expire_due),
+            ],
+        )
+
+    @cached_property
     def health(self) -> HealthChecks:
         outbox_max_age = timedelta(seconds=self.settings.jobs_outbox_max_age_seconds)
-        return HealthChecks(self.uow, self.clock, outbox_max_age)
+        return HealthChecks(self.uow, self.clock, outbox_max_age, self.periodic)
 
     @cached_property
     def statistics(self) -> Statistics:

@@ -18,6 +18,7 @@ from notifications.dispatcher import Dispatcher, Policy
 from notifications.senders import ConsoleSender, Sender, SmtpSender, SmtpSettings
 from notifications.twilio_sender import TwilioSender, TwilioSettings
 
+PERIODIC_TICK_SECONDS = 10  # the shortest job period is 30 s: each lease is looked at often
 log = logging.getLogger("guichet.dispatch")
 
 
@@ -85,22 +86,14 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
         coalesce=True,
         id="dispatch",
     )
-    scheduler.add_job(container.housekeeping.run, "interval", hours=1, id="housekeeping")
-    scheduler.add_job(
-        container.housekeeping.draw_releases,
+    scheduler.add_job(  # each job runs once per period across every process (its lease)
+        container.periodic.run_due,
         "interval",
-        hours=1,
-        id="releases",
-        next_run_time=datetime.now(UTC),  # at start too: the coming days' moments drawn
-    )
-    scheduler.add_job(
-        container.day_closing.run, "interval", minutes=5, id="day_closing", coalesce=True
-    )
-    scheduler.add_job(
-        container.holds.release_expired, "interval", seconds=30, id="holds", coalesce=True
-    )
-    scheduler.add_job(
-        container.waitlist.expire_due, "interval", seconds=30, id="offers", coalesce=True
+        seconds=PERIODIC_TICK_SECONDS,
+        max_instances=1,
+        coalesce=True,
+        id="periodic",
+        next_run_time=datetime.now(UTC),  # at start too
     )
     scheduler.start()
     return scheduler
@@ -113,17 +106,11 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
         signal.signal(signum, lambda *_: stop.set())
     dispatcher = build_dispatcher(container)
     log.info("worker %s started", dispatcher.worker)
-    next_housekeeping = next_day_closing = 0.0
+    next_periodic = 0.0
     while not stop.is_set():
-        if time.monotonic() >= next_housekeeping:
-            container.housekeeping.run()
-            container.housekeeping.draw_releases()
-            next_housekeeping = time.monotonic() + 3600
-        if time.monotonic() >= next_day_closing:
-            container.day_closing.run()
-            next_day_closing = time.monotonic() + 300
-        container.holds.release_expired()  # cheap when nothing is due: one indexed read
-        container.waitlist.expire_due()
+        if time.monotonic() >= next_periodic:  # the jobs whose lease this process takes
+            container.periodic.run_due()
+            next_periodic = time.monotonic() + PERIODIC_TICK_SECONDS
         if dispatcher.tick() == 0:
             stop.wait(container.settings.dispatch_interval_seconds)
     log.info("worker %s stopped", dispatcher.worker)

@@ -232,6 +232,7 @@ class IdempotentRequest(SQLModel, table=True):
 
 # The staff side's tables belong to the same metadata (migrations, tests, the purge).
 from booking.domain import staff_models  # noqa: E402, F401
+from storage import job_leases  # noqa: E402, F401  (one metadata: the job leases' table)
 
 
 class RateLimit(SQLModel, table=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Protocol
 
 from sqlalchemy import func, select, text
 
@@ -15,6 +16,11 @@ from notifications.models import Notification, Status
 from storage.unit_of_work import UnitOfWork
 
 _messages = Notification.__table__  # type: ignore[attr-defined]
+
+
+class PeriodicTable(Protocol):
+    def periods(self) -> dict[str, timedelta]: ...
+    def last_runs(self) -> dict[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,17 @@ def schema_head() -> str:
 
 
 class HealthChecks:
-    def __init__(self, uow: UnitOfWork, clock: Clock, outbox_max_age: timedelta) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        outbox_max_age: timedelta,
+        periodic: PeriodicTable | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._outbox_max_age = outbox_max_age
+        self._periodic = periodic
 
     def live(self) -> Health:
         return Health({"process": Check(True, "answering")})
@@ -80,4 +93,14 @@ class HealthChecks:
             return Health({"outbox": Check(False, f"unreachable ({type(exc).__name__})")})
         age = (now - oldest).total_seconds() if isinstance(oldest, datetime) else 0.0
         limit = self._outbox_max_age.total_seconds()
-        return Health({"outbox": Check(age <= limit, f"oldest due message {age:.0f} s old")})
+        checks = {"outbox": Check(age <= limit, f"oldest due message {age:.0f} s old")}
+        if self._periodic is not None:  # each periodic job ran within twice its period
+            runs = self._periodic.last_runs()
+            for name, period in self._periodic.periods().items():
+                last = runs.get(name)
+                if not isinstance(last, datetime):
+                    checks[name] = Check(False, "never ran")
+                    continue
+                late = (now - last) > 2 * period
+                checks[name] = Check(not late, f"last ran {(now - last).total_seconds():.0f} s ago")
+        return Health(checks)
