@@ -84,3 +84,24 @@ def test_without_its_database_the_service_starts_and_answers_503_never_500(clock
         assert page.status_code == 503 and "Service momentanément indisponible" in page.text
         assert page.headers["retry-after"] == "5"
     built.engine.dispose()
+
+
+def test_every_answer_carries_a_request_id_the_trusted_proxy_may_give(database_url, clock):
+    built = build_container(
+        make_settings(database_url, forwarded_allow_ips="testclient"), clock=clock
+    )
+    with TestClient(create_app(built)) as client:
+        own = client.get("/health/live").headers["x-request-id"]
+        assert len(own) == 32 and own != client.get("/health/live").headers["x-request-id"]
+        given = client.get("/health/live", headers={"X-Request-Id": "proxy-42.a_b"})
+        assert given.headers["x-request-id"] == "proxy-42.a_b"
+        odd = client.get("/health/live", headers={"X-Request-Id": "a b\\u00e9"})
+        assert (
+            odd.headers["x-request-id"] != "a b\\u00e9" and len(odd.headers["x-request-id"]) == 32
+        )
+    built.engine.dispose()
+    untrusted = build_container(make_settings(database_url), clock=clock)
+    with TestClient(create_app(untrusted)) as client:
+        answer = client.get("/health/live", headers={"X-Request-Id": "proxy-42"})
+        assert answer.headers["x-request-id"] != "proxy-42"  # nobody trusted: a new one
+    untrusted.engine.dispose()
