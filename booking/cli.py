@@ -15,16 +15,6 @@ from booking.config.settings import DEV_SECRET, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from booking.container import Container
-    from booking.web.app import BackgroundJobs
-
-
-def _background(container: Container) -> BackgroundJobs | None:
-    """The scheduler `serve` runs beside the web app, unless workers send the messages."""
-    if not container.settings.dispatch_in_serve:
-        return None
-    from booking.worker import start_scheduler
-
-    return lambda: start_scheduler(container)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the web interface and the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="web processes (PostgreSQL only; default 1)"
+    )
     commands.add_parser("worker", help="send due messages (run several for scale-out)")
     backup = commands.add_parser(
         "backup", help="copy the embedded SQLite database while it runs (PostgreSQL: pg_dump)"
@@ -105,6 +98,7 @@ def _demo(args: argparse.Namespace, container: Container) -> int:
 def _serve(args: argparse.Namespace, container: Container) -> int:
     import uvicorn
 
+    from booking.asgi import background_jobs
     from booking.web.app import create_app
     from booking.web.rendering import AssetsMissing
 
@@ -119,15 +113,26 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
         return 2
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
-        app = create_app(container, background=_background(container))
+        app = create_app(container, background=background_jobs(container))
     except AssetsMissing as exc:
         print(f"guichet: {exc}", file=sys.stderr)
+        return 2
+    workers = max(1, args.workers)
+    if workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        print(
+            "guichet: --workers needs PostgreSQL: SQLite, the embedded default, is one process's"
+            " database (one writer at a time, no shared pool); run one process or move to"
+            " PostgreSQL (README: Deployment on PostgreSQL)",
+            file=sys.stderr,
+        )
         return 2
     print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
     if settings.environment == "development" and _demo_accounts_exist(container):
         print(staff_cli.demo_accounts_text(), flush=True)
     uvicorn.run(
-        app,
+        "booking.asgi:app_from_settings" if workers > 1 else app,
+        factory=workers > 1,  # each web process builds its own container
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_config=None,  # our logging: one line a request, without query strings

@@ -1,0 +1,86 @@
+"""Several web processes on one PostgreSQL database (issue 18): `guichet serve --workers 2`
+starts two, answers from both, and stops on SIGTERM in under 10 s; SQLite refuses with why."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from booking.demo.builders import add_counter, add_site
+from tools.live_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def environment(database_url: str, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "GUICHET_DATABASE_URL": database_url,
+        "GUICHET_ENVIRONMENT": "development",
+        "GUICHET_SECRET_KEY": "processes-secret-0123456789",
+        "GUICHET_PORT": str(port),
+        "GUICHET_LOG_LEVEL": "warning",
+    }
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+def test_serve_with_two_workers_answers_and_stops_on_sigterm(container, database_url):
+    if not database_url.startswith("postgres"):
+        pytest.skip("several web processes share a PostgreSQL database")
+    with container.uow.writing() as session:
+        add_counter(session, add_site(session), capacity=5, procedures=("residence-permit-pickup",))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "booking.cli", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=environment(database_url, port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as answer:
+                    assert json.load(answer)["status"] == "ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "serve --workers 2 did not start"
+                time.sleep(0.2)
+        workers = [pid for pid in children(server.pid) if children(pid) is not None]
+        assert len(workers) >= 2  # the two web processes (beside uvicorn's own helpers)
+        for _ in range(10):  # answered by either: the same sites
+            with urllib.request.urlopen(f"{base}/api/v1/sites", timeout=5) as answer:
+                assert [s["id"] for s in json.load(answer)] == ["paris"]
+    finally:
+        began = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+        stopped = time.monotonic() - began
+    assert stopped < 10
+    assert server.returncode == 0
+
+
+def test_two_workers_on_sqlite_are_refused_with_the_reason(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "booking.cli", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=environment(f"sqlite:///{tmp_path / 'one.db'}", free_port()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--workers needs PostgreSQL" in done.stderr
