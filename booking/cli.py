@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
+import tempfile
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
@@ -126,6 +128,9 @@ def _serve(args: argparse.Namespace, container: Container) -> int:
             file=sys.stderr,
         )
         return 2
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The web processes' counters, kept in files their /metrics adds up (fresh each start).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="guichet-metrics-")
     print(f"Guichet: http://{host}:{port}/  (database {database}; Ctrl-C stops)", flush=True)
     if settings.environment == "development" and _demo_accounts_exist(container):
         print(staff_cli.demo_accounts_text(), flush=True)

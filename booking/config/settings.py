@@ -85,6 +85,7 @@ class Settings:
     # Connections each process keeps to PostgreSQL; the oldest due message beyond this age
     # makes /health/jobs fail (not /health/ready: a backlog must not take web processes out).
     database_pool_size: int = 5
+    metrics_token: str = ""  # bearer token of /metrics; empty: loopback only, never proxied
     jobs_outbox_max_age_seconds: int = 300
     release_time: str = "08:00"
     release_jitter_minutes: int = 0

@@ -21,6 +21,7 @@ import anyio
 import msgspec
 from sqlalchemy import bindparam, select
 
+from booking.config.metrics import SLOT_LIST_CACHE
 from booking.core.errors import NotFound
 from booking.core.slots import BookingRules, Slot, local_iso
 from booking.domain.availability import rules_for, search_slots, whole_days
@@ -144,7 +145,9 @@ async def slot_list_body(
     rules = public_rules_of(uow, site, rules_for(procedure, tz, now), public)
     key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
     rendered = cache.get(key)
-    if rendered is None or (rendered.stale_at is not None and now >= rendered.stale_at):
+    fresh = rendered is not None and (rendered.stale_at is None or now < rendered.stale_at)
+    SLOT_LIST_CACHE.labels("hit" if fresh else "miss").inc()
+    if not fresh:
         day_rules = whole_days(rules, tz, now)
         rendered = await anyio.to_thread.run_sync(
             compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules, public

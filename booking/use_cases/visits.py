@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from booking.config.metrics import BOOKINGS
 from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
@@ -82,8 +83,20 @@ class Visits:
         and procedure, unless staff book a second one on purpose (`second_visit`: why).
         """
         asking = Asking(address, request.site_id, request.phone)
-        with noting_refusals(self._context, asking):
-            return self._book(request, key, actor, address, second_visit)
+        outcome = "refused"
+        try:
+            with noting_refusals(self._context, asking):
+                view = self._book(request, key, actor, address, second_visit)
+            outcome = "booked"
+            return view
+        except TooManyTries:
+            outcome = "limited"
+            raise
+        except Conflict:
+            outcome = "conflict"
+            raise
+        finally:
+            BOOKINGS.labels(request.channel, outcome).inc()
 
     def _book(
         self,

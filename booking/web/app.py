@@ -27,6 +27,7 @@ from booking.web.errors import (
 )
 from booking.web.headers import security_headers
 from booking.web.health import health_router
+from booking.web.metrics import metrics
 from booking.web.pages.router import booking_problem, is_page, pages, problem_page
 from booking.web.rendering import assets_version, static_router, template_config
 from booking.web.request_log import request_log
@@ -91,7 +92,14 @@ def create_app(container: Container, *, background: BackgroundJobs | None = None
     app = Litestar(
         on_startup=[start_background],
         on_shutdown=[stop_background],
-        route_handlers=[api_v1, pages, staff_pages, health_router, static_router(version)],
+        route_handlers=[
+            api_v1,
+            pages,
+            staff_pages,
+            health_router,
+            metrics,
+            static_router(version),
+        ],
         request_max_body_size=MAX_BODY,  # every route: pages, the API, the staff's sign-in
         middleware=[request_log],
         before_send=[security_headers(container.settings.public_url)],

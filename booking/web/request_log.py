@@ -12,6 +12,8 @@ import uuid
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from booking.config.metrics import HTTP_DURATION, HTTP_REQUESTS
+
 requests_log = logging.getLogger("guichet.requests")
 PLAIN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -53,7 +55,11 @@ def request_log(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, remember_status)
         finally:
-            elapsed = (time.perf_counter() - started) * 1000
+            seconds = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"  # a template: few label values
+            HTTP_REQUESTS.labels(route, scope["method"], str(status)).inc()
+            HTTP_DURATION.labels(route).observe(seconds)
+            elapsed = seconds * 1000
             requests_log.info(
                 "%s %s %d %.0f ms id=%s", scope["method"], scope["path"], status, elapsed, rid
             )

@@ -105,3 +105,22 @@ def test_every_answer_carries_a_request_id_the_trusted_proxy_may_give(database_u
         answer = client.get("/health/live", headers={"X-Request-Id": "proxy-42"})
         assert answer.headers["x-request-id"] != "proxy-42"  # nobody trusted: a new one
     untrusted.engine.dispose()
+
+
+def test_metrics_need_the_token_and_count_what_happened(database_url, clock):
+    from tests.support.scenarios import request, setup_site
+
+    built = build_container(make_settings(database_url, metrics_token="m" * 24), clock=clock)
+    setup_site(built)
+    built.visits.book(request())
+    with TestClient(create_app(built)) as client:
+        assert client.get("/metrics").status_code == 403  # no token: loopback only
+        client.get("/api/v1/sites")
+        answer = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 24})
+    assert answer.status_code == 200
+    text = answer.text
+    assert 'guichet_bookings_total{channel="web",outcome="booked"}' in text
+    assert 'guichet_http_requests_total{method="GET",route="/api/v1/sites",status="200"}' in text
+    assert "guichet_outbox_pending 2.0" in text  # the confirmation and the reminder
+    assert "guichet_outbox_oldest_due_age_seconds" in text
+    built.engine.dispose()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,8 @@ def test_serve_with_two_workers_answers_and_stops_on_sigterm(container, database
     if not database_url.startswith("postgres"):
         pytest.skip("several web processes share a PostgreSQL database")
     with container.uow.writing() as session:
-        add_counter(session, add_site(session), capacity=5, procedures=("residence-permit-pickup",))
+        site = add_site(session)
+        add_counter(session, site, capacity=5, procedures=("residence-permit-pickup",))
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "booking.cli", "serve", "--workers", "2"],
@@ -65,6 +67,29 @@ def test_serve_with_two_workers_answers_and_stops_on_sigterm(container, database
         for _ in range(10):  # answered by either: the same sites
             with urllib.request.urlopen(f"{base}/api/v1/sites", timeout=5) as answer:
                 assert [s["id"] for s in json.load(answer)] == ["paris"]
+        day = date.today() + timedelta(days=10)
+        slots = f"{base}/api/v1/sites/paris/slots?procedure=residence-permit-pickup"
+        with urllib.request.urlopen(f"{slots}&from={day}&to={day + timedelta(days=7)}") as found:
+            starts = [slot["start"] for slot in json.load(found)["slots"]]
+        for n in range(4):  # four bookings, through whichever process answers
+            body = {
+                "site_id": "paris",
+                "procedure_id": "residence-permit-pickup",
+                "start": starts[n],
+                "name": f"Visiteur {n}",
+                "phone": f"06 12 34 56 0{n}",
+                "declared": ["pickup-notification", "passport", "tax-stamp"],
+            }
+            booking = urllib.request.Request(
+                f"{base}/api/v1/appointments",
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(booking, timeout=10) as answer:
+                assert answer.status == 201
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+        assert 'guichet_bookings_total{channel="web",outcome="booked"} 4.0' in text
     finally:
         began = time.monotonic()
         server.send_signal(signal.SIGTERM)

@@ -33,7 +33,8 @@ RANKS = {
     "booking.web": 4,
     "booking.worker": 5,
     "booking.staff_cli": 5,
-    "booking.cli": 6,
+    "booking.asgi": 6,  # the app as uvicorn's factory (serve --workers)
+    "booking.cli": 7,
 }
 # Below every room of `booking`: what the core must not import either.
 LOWER_PACKAGES = ("completeness", "notifications", "storage")
