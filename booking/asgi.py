@@ -24,6 +24,6 @@ def background_jobs(container: Container) -> BackgroundJobs | None:
 
 def app_from_settings() -> Litestar:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     container = build_container(settings)
     return create_app(container, background=background_jobs(container))

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"guichet: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "migrate":
         from booking.migrate import migrate
 

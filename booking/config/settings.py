@@ -61,6 +61,7 @@ class Settings:
     sms_per_number_per_day: int = 5
     quiet_hours: bool = True
     log_level: str = "info"
+    log_format: str = "text"  # or "json": one object a line
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For gives the client's address
@@ -179,6 +180,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("default_language must be 'fr' or 'en'")
     if not settings.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise SettingsError("database_url must start with sqlite:// or postgresql://")
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError("log_format must be 'text' or 'json'")
     if settings.log_level not in ("debug", "info", "warning", "error"):
         raise SettingsError("log_level must be debug, info, warning or error")
     if settings.sms_backend not in ("console", "twilio"):

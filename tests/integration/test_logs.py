@@ -120,3 +120,34 @@ def test_serve_refuses_the_development_secret_off_loopback(tmp_path):
         )
         assert done.returncode == 2, done.stderr
         assert "GUICHET_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_json_log_lines_carry_the_request_id_and_no_token(tmp_path):
+    import json as jsonlib
+
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GUICHET_ENVIRONMENT": "development",
+        "GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/json.db",
+        "GUICHET_PORT": str(port),
+        "GUICHET_LOG_FORMAT": "json",
+    }
+    guichet = [sys.executable, "-m", "booking.cli"]
+    subprocess.run([*guichet, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [*guichet, "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, server)
+        with urllib.request.urlopen(f"{base}/health/live?token=secret-value") as answer:
+            rid = answer.headers["X-Request-Id"]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    lines = [jsonlib.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["logger"] == "guichet.requests"]
+    assert any(rid in line["message"] and "/health/live" in line["message"] for line in requests)
+    assert "secret-value" not in output
