@@ -1,0 +1,109 @@
+"""The database goes away and comes back (issue 18), through a TCP proxy in front of the shared
+PostgreSQL that the test cuts: answers are 201, 409 or 503 — never a 500 —, nothing is
+half-written, and the service recovers by itself, without a restart."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy.engine import make_url
+
+from booking.container import build_container
+from booking.demo.builders import add_counter, add_site
+from booking.web.app import create_app
+from tests.support.settings import make_settings
+from tests.support.tcp_proxy import TcpProxy
+
+SLOTS = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-24"
+
+
+@pytest.fixture
+def proxied(database_url, clock):  # type: ignore[no-untyped-def]
+    if not database_url.startswith("postgres"):
+        pytest.skip("a PostgreSQL server to lose")
+    url = make_url(database_url)
+    proxy = TcpProxy(url.port or 5432)
+    through = url.set(port=proxy.port).render_as_string(hide_password=False)
+    built = build_container(make_settings(through), clock=clock)
+    with built.uow.writing() as session:
+        add_counter(session, add_site(session), capacity=3, procedures=("residence-permit-pickup",))
+    yield built, proxy
+    built.engine.dispose()
+    proxy.close()
+
+
+def booking(n: int) -> dict:
+    start = f"2026-03-24T{9 + n // 4:02d}:{15 * (n % 4):02d}:00+01:00"
+    return {
+        "site_id": "paris",
+        "procedure_id": "residence-permit-pickup",
+        "start": start,
+        "name": f"Visiteur {n}",
+        "phone": f"06 12 34 56 {n:02d}",
+        "declared": ["pickup-notification", "passport", "tax-stamp"],
+    }
+
+
+def test_lost_then_back_the_service_answers_503_then_recovers_without_a_restart(proxied):
+    container, proxy = proxied
+    with TestClient(create_app(container)) as client:
+        assert client.get(SLOTS).status_code == 200
+        proxy.cut()
+        lost = client.get(SLOTS)
+        assert lost.status_code == 503 and lost.headers["retry-after"]
+        assert client.get("/health/ready").status_code == 503
+        assert client.post("/api/v1/appointments", json=booking(0)).status_code == 503
+        proxy.restore()
+        answers = [client.get(SLOTS).status_code for _ in range(3)]
+        assert answers[-1] == 200 and set(answers) <= {200, 503}  # back by itself
+        assert client.get("/health/ready").status_code == 200
+        assert client.post("/api/v1/appointments", json=booking(1)).status_code == 201
+
+
+def test_a_cut_in_the_middle_of_bookings_leaves_nothing_half_written(proxied):
+    container, proxy = proxied
+    keys = {n: f"outage-{n}" for n in range(24)}
+    with TestClient(create_app(container)) as client:
+
+        def book(n: int) -> int:
+            answer = client.post(
+                "/api/v1/appointments",
+                json=booking(n % 12),
+                headers={"Idempotency-Key": keys[n]},
+            )
+            return answer.status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            pending = [pool.submit(book, n) for n in range(24)]
+            time.sleep(0.05)
+            proxy.cut()
+            time.sleep(0.5)
+            proxy.restore()
+            statuses = [future.result() for future in pending]
+        assert set(statuses) <= {201, 409, 503}, statuses
+        assert 503 in statuses  # the cut did land in the middle
+        for n, status in enumerate(statuses):  # a retry with the same key: the first answer
+            if status == 503:
+                again = book(n)
+                assert again in (201, 409), again
+        container.clock.set(container.clock() + timedelta(seconds=1))
+    with container.engine.connect() as conn:
+        half = conn.exec_driver_sql(
+            "SELECT count(*) FROM appointment a WHERE NOT EXISTS"
+            " (SELECT 1 FROM notification n WHERE n.appointment_id = a.id)"
+        ).scalar_one()
+        over = conn.exec_driver_sql(
+            "SELECT count(*) FROM counter_load WHERE booked > capacity"
+        ).scalar_one()
+        visits = conn.exec_driver_sql(
+            "SELECT count(*) FROM appointment WHERE status = 'booked'"
+        ).scalar_one()
+        loads = conn.exec_driver_sql(
+            "SELECT coalesce(sum(booked), 0) FROM counter_load"
+        ).scalar_one()
+    assert half == 0 and over == 0
+    assert loads == visits  # the guard's cells and the visits agree: nothing half-done
