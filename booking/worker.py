@@ -102,9 +102,14 @@ def start_scheduler(container: Container) -> BackgroundScheduler:
 def run_worker(container: Container, stop: threading.Event | None = None) -> None:
     """`guichet worker`: claim and send until told to stop (SIGTERM or SIGINT)."""
     stop = stop or threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     dispatcher = build_dispatcher(container)
+
+    def stopping(*_: object) -> None:
+        stop.set()
+        dispatcher.stopping.set()  # the batch in hand stops between two messages
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stopping)
     log.info("worker %s started", dispatcher.worker)
     next_periodic = 0.0
     while not stop.is_set():
@@ -113,4 +118,5 @@ def run_worker(container: Container, stop: threading.Event | None = None) -> Non
             next_periodic = time.monotonic() + PERIODIC_TICK_SECONDS
         if dispatcher.tick() == 0:
             stop.wait(container.settings.dispatch_interval_seconds)
-    log.info("worker %s stopped", dispatcher.worker)
+    given = dispatcher.give_back()
+    log.info("worker %s stopped (%d messages given back)", dispatcher.worker, given)

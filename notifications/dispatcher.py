@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -78,6 +79,7 @@ class Dispatcher:
         self.policy = policy or Policy()
         self.worker = worker or worker_name()
         self.clock = clock
+        self.stopping = threading.Event()  # set on SIGTERM: the batch stops between messages
         self.sleep = sleep
         self._tokens = 0
         self._opted: set[str] = set()
@@ -97,6 +99,8 @@ class Dispatcher:
         self._today = self._sent_today(phones, self.clock())
         self._outcomes.clear()
         for message in claimed:
+            if self.stopping.is_set():  # SIGTERM: what is not handed over yet goes back
+                break
             try:
                 self.process(message)
             except Exception as exc:  # one bad message must not stop the others
@@ -106,6 +110,28 @@ class Dispatcher:
             summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self._outcomes.items()))
             log.info("batch of %d messages: %s", len(claimed), summary)
         return len(claimed)
+
+    def give_back(self) -> int:
+        """The messages this worker claimed but has not handed to a provider go back to the
+        queue at once (stopping: another worker need not wait for the lease to end); those
+        handed over keep their lease, to be looked up before any second sending."""
+        with self.uow.write_connection() as connection:
+            result = connection.execute(
+                update(table)
+                .where(
+                    table.c.claimed_by == self.worker,
+                    table.c.status == Status.sending,
+                    table.c.handed_at.is_(None),
+                )
+                .values(
+                    status=Status.pending,
+                    claimed_by=None,
+                    lease_until=None,
+                    attempts=table.c.attempts - 1,
+                    updated_at=self.clock(),
+                )
+            )
+        return result.rowcount or 0
 
     def run_until_idle(self, max_ticks: int = 1000) -> int:
         total = 0

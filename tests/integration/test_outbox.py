@@ -501,3 +501,43 @@ def test_the_workers_own_dispatcher_fills_the_markers(container, clock):
     sent = [message.body for message in sms.sent]
     assert sent and all("[[" not in body for body in sent)
     assert any(view.token in body for body in sent)
+
+
+def test_a_worker_told_to_stop_gives_back_what_it_has_not_sent(container, clock):
+    """SIGTERM mid-batch: the batch stops between two messages and the rest goes back to the
+    queue at once, for another worker (no lease to wait out)."""
+    from booking.worker import build_dispatcher
+
+    with container.uow.writing() as session:
+        enqueue(
+            session,
+            [
+                Message(
+                    idempotency_key=f"stop-{n}",
+                    channel="sms",
+                    kind="reminder",
+                    recipient=f"+3361200000{n}",
+                    body="x",
+                    due_at=clock.moment,
+                    quiet_hours_apply=False,
+                )
+                for n in range(5)
+            ],
+            clock.moment,
+        )
+    worker = build_dispatcher(container)
+
+    class StopAfterOne(RecordingSender):
+        def send(self, message: Outgoing) -> str:
+            worker.stopping.set()  # as the signal handler does
+            return super().send(message)
+
+    sms = StopAfterOne()
+    worker.senders = {"sms": sms, "email": RecordingSender()}
+    assert worker.tick() == 5
+    assert len(sms.sent) == 1
+    assert worker.give_back() == 4
+    pending = "SELECT count(*) FROM notification WHERE status = 'pending' AND claimed_by IS NULL"
+    assert count(container, pending) == 4
+    other = dispatcher(container, clock, RecordingSender(), RecordingSender())
+    assert other.tick() == 4  # at once, not after the lease
