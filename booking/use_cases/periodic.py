@@ -48,6 +48,7 @@ class PeriodicJobs:
                 log.exception("periodic job %s failed", job.name)
                 continue
             ran.append(job.name)
+            log.info("periodic job %s ran", job.name)
         return ran
 
     def periods(self) -> dict[str, timedelta]:

@@ -109,3 +109,55 @@ def test_two_workers_on_sqlite_are_refused_with_the_reason(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "--workers needs PostgreSQL" in done.stderr
+
+
+def test_two_serves_and_two_workers_run_each_job_once(database_url):
+    """Four processes tick the periodic jobs (each web process runs the scheduler too): within
+    one period, each job ran once, in one of them."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("several processes share a PostgreSQL database")
+    ports = [free_port(), free_port()]
+    processes = []
+    for port in ports:
+        env = {**environment(database_url, port), "GUICHET_LOG_LEVEL": "info"}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "booking.cli", "serve"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+    for _ in range(2):
+        env = {**environment(database_url, free_port()), "GUICHET_LOG_LEVEL": "info"}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "booking.cli", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live") as up:
+                        assert up.status == 200
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, "serve did not start"
+                    time.sleep(0.2)
+        time.sleep(12)  # beyond the 10 s tick of every process, within the 30 s period
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        outputs = [process.communicate(timeout=20)[0] for process in processes]
+    ran = "\n".join(outputs)
+    for job in ("housekeeping", "day_closing", "holds", "offers"):
+        assert ran.count(f"periodic job {job} ran") == 1, (job, ran[-2000:])
