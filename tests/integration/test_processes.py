@@ -111,11 +111,15 @@ def test_two_workers_on_sqlite_are_refused_with_the_reason(tmp_path):
     assert done.returncode == 2 and "--workers needs PostgreSQL" in done.stderr
 
 
-def test_two_serves_and_two_workers_run_each_job_once(database_url):
+def test_two_serves_and_two_workers_run_each_job_once(container, database_url):
     """Four processes tick the periodic jobs (each web process runs the scheduler too): within
-    one period, each job ran once, in one of them."""
+    one period, each job ran once, in one of them. And a booking made through one web process
+    is out of the other's next slot list (its cached list is checked against the database)."""
     if not database_url.startswith("postgres"):
         pytest.skip("several processes share a PostgreSQL database")
+    with container.uow.writing() as session:
+        site = add_site(session)
+        add_counter(session, site, capacity=1, procedures=("residence-permit-pickup",))
     ports = [free_port(), free_port()]
     processes = []
     for port in ports:
@@ -153,6 +157,29 @@ def test_two_serves_and_two_workers_run_each_job_once(database_url):
                 except OSError:
                     assert time.monotonic() < deadline, "serve did not start"
                     time.sleep(0.2)
+        day = date.today() + timedelta(days=10)
+        query = f"procedure=residence-permit-pickup&from={day}&to={day + timedelta(days=7)}"
+        b = f"http://127.0.0.1:{ports[1]}/api/v1/sites/paris/slots?{query}"
+        with urllib.request.urlopen(b) as found:  # process B computes and caches its list
+            start = json.load(found)["slots"][0]["start"]
+        booking = urllib.request.Request(
+            f"http://127.0.0.1:{ports[0]}/api/v1/appointments",
+            json.dumps(
+                {
+                    "site_id": "paris",
+                    "procedure_id": "residence-permit-pickup",
+                    "start": start,
+                    "name": "Par A",
+                    "phone": "06 12 34 56 98",
+                    "declared": ["pickup-notification", "passport", "tax-stamp"],
+                }
+            ).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(booking) as booked:  # through process A
+            assert booked.status == 201
+        with urllib.request.urlopen(b) as found:
+            assert start not in [slot["start"] for slot in json.load(found)["slots"]]
         time.sleep(12)  # beyond the 10 s tick of every process, within the 30 s period
     finally:
         for process in processes:
@@ -161,3 +188,62 @@ def test_two_serves_and_two_workers_run_each_job_once(database_url):
     ran = "\n".join(outputs)
     for job in ("housekeeping", "day_closing", "holds", "offers"):
         assert ran.count(f"periodic job {job} ran") == 1, (job, ran[-2000:])
+
+
+def test_a_request_in_flight_when_sigterm_comes_is_answered(container, database_url):
+    """SIGTERM while a booking's body is still arriving: the server finishes that request
+    (an answer, not a reset), then exits."""
+    import socket
+
+    with container.uow.writing() as session:
+        site = add_site(session)
+        add_counter(session, site, capacity=5, procedures=("residence-permit-pickup",))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "booking.cli", "serve"],
+        cwd=ROOT,
+        env={**environment(database_url, port), "GUICHET_DISPATCH_IN_SERVE": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live") as up:
+                    assert up.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        day = date.today() + timedelta(days=10)
+        slots = (
+            f"http://127.0.0.1:{port}/api/v1/sites/paris/slots?procedure=residence-permit-pickup"
+        )
+        with urllib.request.urlopen(f"{slots}&from={day}&to={day + timedelta(days=7)}") as found:
+            start = json.load(found)["slots"][0]["start"]
+        body = json.dumps(
+            {
+                "site_id": "paris",
+                "procedure_id": "residence-permit-pickup",
+                "start": start,
+                "name": "En Vol",
+                "phone": "06 12 34 56 99",
+                "declared": ["pickup-notification", "passport", "tax-stamp"],
+            }
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+            head = (
+                f"POST /api/v1/appointments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            sock.sendall(head + body[:20])
+            time.sleep(0.3)
+            server.send_signal(signal.SIGTERM)  # the request is in flight
+            time.sleep(0.3)
+            sock.sendall(body[20:])
+            answer = sock.recv(4096).decode("latin-1")
+        assert answer.startswith("HTTP/1.1 201"), answer[:200]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
