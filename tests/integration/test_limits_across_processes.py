@@ -8,12 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.servers import wait_until_answering
 from tools.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,17 +33,8 @@ def start(database_url: str, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            probe.request("GET", "/api/v1/procedures")
-            if probe.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("guichet serve did not start")
+    wait_until_answering(f"http://127.0.0.1:{port}/health/live", process)
+    return process
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from booking.demo.builders import add_counter, add_site
+from tests.support.servers import wait_until_answering
 from tools.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,15 +54,7 @@ def test_serve_with_two_workers_answers_and_stops_on_sigterm(container, database
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as answer:
-                    assert json.load(answer)["status"] == "ok"
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "serve --workers 2 did not start"
-                time.sleep(0.2)
+        assert wait_until_answering(f"{base}/health/ready", server)["status"] == "ok"
         workers = [pid for pid in children(server.pid) if children(pid) is not None]
         assert len(workers) >= 2  # the two web processes (beside uvicorn's own helpers)
         for _ in range(10):  # answered by either: the same sites
@@ -147,16 +140,8 @@ def test_two_serves_and_two_workers_run_each_job_once(container, database_url):
             )
         )
     try:
-        for port in ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live") as up:
-                        assert up.status == 200
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "serve did not start"
-                    time.sleep(0.2)
+        for port, process in zip(ports, processes, strict=False):
+            wait_until_answering(f"http://127.0.0.1:{port}/health/live", process)
         day = date.today() + timedelta(days=10)
         query = f"procedure=residence-permit-pickup&from={day}&to={day + timedelta(days=7)}"
         b = f"http://127.0.0.1:{ports[1]}/api/v1/sites/paris/slots?{query}"
@@ -207,15 +192,7 @@ def test_a_request_in_flight_when_sigterm_comes_is_answered(container, database_
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live") as up:
-                    assert up.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
+        wait_until_answering(f"http://127.0.0.1:{port}/health/live", server)
         day = date.today() + timedelta(days=10)
         slots = (
             f"http://127.0.0.1:{port}/api/v1/sites/paris/slots?procedure=residence-permit-pickup"

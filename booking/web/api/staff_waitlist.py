@@ -11,11 +11,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta
 
 from booking.core.statuses import Channel
-from booking.use_cases.waitlist import EntryRow, JoinRequest
-from booking.web.api.waitlist import JoinBody, entry_json
+from booking.use_cases.waitlist import EntryRow
+from booking.web.api.waitlist import JoinBody, entry_json, join_request
 from booking.web.deps import ActorDep, WaitlistDep
 from booking.web.errors import documented_errors, request_language
-from booking.web.shared.dates import required_date
 
 STAFF_ERRORS = documented_errors(400, 401, 403, 404, 409, 422)
 SiteId = Annotated[str, PathParameter(max_length=64)]
@@ -57,21 +56,7 @@ def staff_join(
     request: Request, data: JSONBody[StaffJoinBody], actor: ActorDep, waitlist: WaitlistDep
 ) -> dict[str, Any]:
     """Put someone on the list for them (the same body as a citizen's, and the channel)."""
-    wanted = JoinRequest(
-        procedure_id=data.procedure_id,
-        site_ids=tuple(data.site_ids),
-        first_day=required_date(data.from_, "from"),
-        last_day=required_date(data.to, "to"),
-        name=data.name,
-        phone=data.phone,
-        email=data.email,
-        weekdays=tuple(data.weekdays or ()),
-        half_days=tuple(data.half_days or ()),
-        answers=dict(data.answers or {}),
-        declared=tuple(data.declared or ()),
-        language=request_language(request),
-        channel=Channel(data.channel),
-    )
+    wanted = join_request(data, request_language(request), Channel(data.channel))
     return entry_json(waitlist.join(wanted, actor=actor))
 
 

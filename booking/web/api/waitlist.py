@@ -44,6 +44,25 @@ class JoinBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     )
 
 
+def join_request(data: JoinBody, language: str, channel: Channel) -> JoinRequest:
+    """The use case's request from a join body (the citizen's, or staff's with its channel)."""
+    return JoinRequest(
+        procedure_id=data.procedure_id,
+        site_ids=tuple(data.site_ids),
+        first_day=required_date(data.from_, "from"),
+        last_day=required_date(data.to, "to"),
+        name=data.name,
+        phone=data.phone,
+        email=data.email,
+        weekdays=tuple(data.weekdays or ()),
+        half_days=tuple(data.half_days or ()),
+        answers=dict(data.answers or {}),
+        declared=tuple(data.declared or ()),
+        language=language,
+        channel=channel,
+    )
+
+
 def entry_json(view: EntryView) -> dict[str, Any]:
     entry, offer = view.entry, view.offer
     body: dict[str, Any] = {
@@ -83,21 +102,7 @@ def join_waitlist(
     """Be offered a seat of the procedure when one frees up at these sites between these dates
     (optionally these weekdays, 1 = Monday, and half-days `am`/`pm`): one person at a time, the
     seat held for them. One entry per person and procedure (409 `already_waiting`)."""
-    wanted = JoinRequest(
-        procedure_id=data.procedure_id,
-        site_ids=tuple(data.site_ids),
-        first_day=required_date(data.from_, "from"),
-        last_day=required_date(data.to, "to"),
-        name=data.name,
-        phone=data.phone,
-        email=data.email,
-        weekdays=tuple(data.weekdays or ()),
-        half_days=tuple(data.half_days or ()),
-        answers=dict(data.answers or {}),
-        declared=tuple(data.declared or ()),
-        language=request_language(request),
-        channel=Channel.web,
-    )
+    wanted = join_request(data, request_language(request), Channel.web)
     return entry_json(waitlist.join(wanted, address=address_of(request)))
 
 

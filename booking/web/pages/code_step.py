@@ -20,15 +20,14 @@ from booking.web.deps import DirectoryDep, HoldsDep, VisitsDep, address_of
 from booking.web.pages.journey import (
     HOLD,
     SLOT,
-    SUMMARY,
     booking_request,
     confirmation_page,
+    conflict_page,
     contact_hidden,
     contact_page,
-    slot_page,
 )
 from booking.web.pages.journey_state import Journey
-from booking.web.pages.presenting import alternative_starts, steps
+from booking.web.pages.presenting import steps
 from booking.web.rendering import page
 from booking.web.shared.forms import contact_form, field_errors, form_items
 
@@ -57,21 +56,7 @@ def hold_seat(
     try:
         held = holds.hold(booking, address=address_of(request))
     except Conflict as exc:  # taken meanwhile: the nearest free times, as for a booking
-        if "alternatives" in exc.extra:
-            error = FieldError("start", N_("This time has just been taken. Choose another one."))
-            return slot_page(
-                request,
-                directory,
-                journey.but(start=""),
-                action=SUMMARY,
-                method="post",
-                back=journey.url(SLOT),
-                errors=[],
-                alternatives=alternative_starts(exc),
-                taken=error,
-                hidden=[*journey.fields(without=("start",)), *contact_hidden(typed)],
-            )
-        return contact_page(request, directory, journey, typed, field_errors(exc))
+        return conflict_page(request, directory, journey, typed, exc)
     except TooManyTries as exc:
         return contact_page(
             request, directory, journey, typed, [FieldError(None, exc.detail)], status_code=429

@@ -318,26 +318,32 @@ def confirm(
     except TooManyTries as exc:
         errors = [FieldError(None, exc.detail)]
         return contact_page(request, directory, journey, typed, errors, status_code=429)
-    except Conflict as exc:  # taken between choosing and confirming: the nearest free times
-        if "alternatives" not in exc.extra:  # a visit already booked for this procedure
-            return contact_page(request, directory, journey, typed, field_errors(exc), 409)
-        starts = alternative_starts(exc)
-        error = FieldError("start", N_("This time has just been taken. Choose another one."))
-        return slot_page(
-            request,
-            directory,
-            journey.but(start=""),
-            action=SUMMARY,
-            method="post",
-            back=journey.url(SLOT),
-            errors=[],
-            alternatives=starts,
-            taken=error,
-            hidden=[*journey.fields(without=("start",)), *contact_hidden(typed)],
-        )
+    except Conflict as exc:
+        return conflict_page(request, directory, journey, typed, exc)
     except InvalidRequest as exc:
         return contact_page(request, directory, journey, typed, field_errors(exc))
     return confirmation_page(request, directory, visits, view)
+
+
+def conflict_page(
+    request: Request, directory: DirectoryDep, journey: Journey, typed: dict, exc: Conflict
+) -> Template:
+    """Taken between choosing and confirming: the nearest free times, the details kept; a
+    visit already booked for this procedure: said on the contact step."""
+    if "alternatives" not in exc.extra:
+        return contact_page(request, directory, journey, typed, field_errors(exc), 409)
+    return slot_page(
+        request,
+        directory,
+        journey.but(start=""),
+        action=SUMMARY,
+        method="post",
+        back=journey.url(SLOT),
+        errors=[],
+        alternatives=alternative_starts(exc),
+        taken=FieldError("start", N_("This time has just been taken. Choose another one.")),
+        hidden=[*journey.fields(without=("start",)), *contact_hidden(typed)],
+    )
 
 
 def confirmation_page(
