@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, cast, literal, null, select, union_all
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from booking.core.holidays import site_calendar
@@ -24,7 +25,15 @@ from booking.core.slots import (
     to_minute,
 )
 from booking.domain.freed_seats import held_back
-from booking.domain.models import Closure, Counter, CounterProcedure, OpeningWindow, Site
+from booking.domain.models import (
+    Closure,
+    Counter,
+    CounterLoad,
+    CounterProcedure,
+    FreedSeat,
+    OpeningWindow,
+    Site,
+)
 from booking.domain.occupancy import load_between
 from booking.domain.release import Public, public_rules
 from booking.domain.staff_share import ShareRooms, share_rooms
@@ -148,12 +157,69 @@ def current_load(session: Session, plan: SitePlan, public: Public | None = None)
 
 def with_held_back(session: Session, plan: SitePlan, load: Load, now: datetime) -> Load:
     first, last = plan.minute_range()
+    return plus(load, held_back(session, plan.counter_ids, first, last, now))
+
+
+def plus(load: Load, more: Load) -> Load:
+    """Both loads, cell by cell."""
+    if not any(more.values()):
+        return load
     both = {counter_id: dict(cells) for counter_id, cells in load.items()}
-    for counter_id, cells in held_back(session, plan.counter_ids, first, last, now).items():
+    for counter_id, cells in more.items():
         mine = both.setdefault(counter_id, {})
         for cell, seats in cells.items():
             mine[cell] = mine.get(cell, 0) + seats
     return both
+
+
+_load = CounterLoad.__table__  # type: ignore[attr-defined]
+_freed = FreedSeat.__table__  # type: ignore[attr-defined]
+# The load of some cells and the site's seats held back, in one round trip (a slot list's day).
+LOAD_AND_HELD = union_all(
+    select(
+        literal(0).label("kind"),
+        _load.c.counter_id,
+        _load.c.cell,
+        _load.c.booked,
+        literal(0),
+        cast(null(), _freed.c.available_at.type).label("available_at"),
+    ).where(
+        _load.c.counter_id.in_(bindparam("counters", expanding=True)),
+        _load.c.cell >= bindparam("first"),
+        _load.c.cell < bindparam("last"),
+        _load.c.booked > 0,
+    ),
+    select(
+        literal(1),
+        _freed.c.counter_id,
+        _freed.c.first_cell,
+        _freed.c.end_cell,
+        _freed.c.cell_minutes,
+        _freed.c.available_at,
+    ).where(_freed.c.site_id == bindparam("site_id"), _freed.c.available_at > bindparam("now")),
+)
+
+
+def load_and_held_back(
+    bind: Session | Connection, plan: SitePlan, first: int, last: int, now: datetime
+) -> tuple[Load, Load, datetime | None]:
+    """Over cells [first, last): the visits holding each cell, the seats still held back from
+    the public, and when the next held-back seat of the site comes back."""
+    load: dict[int, dict[int, int]] = {cid: {} for cid in plan.counter_ids}
+    held: dict[int, dict[int, int]] = {}
+    coming = None
+    values = {"counters": plan.counter_ids or [-1], "first": first, "last": last}
+    rows = bind.execute(LOAD_AND_HELD, values | {"site_id": plan.site.id, "now": now})
+    for kind, counter_id, a, b, step, available_at in rows:
+        if kind == 0:
+            load[counter_id][a] = b
+            continue
+        coming = available_at if coming is None else min(coming, available_at)
+        cells = held.setdefault(counter_id, {})
+        for cell in range(a, b, step):
+            if first <= cell < last:
+                cells[cell] = cells.get(cell, 0) + 1
+    return load, held, coming
 
 
 def public_rooms(session: Session, plan: SitePlan, load: Load, public: Public) -> ShareRooms:

@@ -45,13 +45,23 @@ class Site(SQLModel, table=True):
 
 
 class SiteRevision(SQLModel, table=True):
-    """Bumped by every change of a site's slots (bookings, windows, closures, counters).
+    """Bumped by every change of a site's configuration (windows, closures, counters, share).
 
     Reading it is how any process knows whether a slot list it computed earlier is still true.
     """
 
     __tablename__ = "site_revision"
     site_id: str = Field(foreign_key="site.id", primary_key=True, max_length=64)
+    revision: int = 0
+
+
+class SiteDayRevision(SQLModel, table=True):
+    """Bumped by every change of the load of one local day at a site (bookings, cancellations,
+    holds): a slot list is cached day by day, and a booking makes only its own day stale."""
+
+    __tablename__ = "site_day_revision"
+    site_id: str = Field(foreign_key="site.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
     revision: int = 0
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from booking.domain.models import CounterLoad
-from booking.domain.revisions import bump_for_counters
+from booking.domain.revisions import load_changed
 from storage.inserts import dialect_insert
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
@@ -50,7 +51,7 @@ def change_load(
         _insert_missing(session, counter_id, capacity, wanted)
         for cell in wanted:
             changes[(counter_id, cell)] = changes.get((counter_id, cell), 0) + 1
-    touched = False
+    touched: list[tuple[int, int]] = []
     for (counter_id, cell), delta in sorted(changes.items()):
         if delta == 1:
             statement = (
@@ -64,7 +65,7 @@ def change_load(
             )
             if session.execute(statement).rowcount != 1:
                 return False
-            touched = True
+            touched.append((counter_id, cell))
         elif delta == -1:
             session.execute(
                 update(_table)
@@ -73,27 +74,27 @@ def change_load(
                 )
                 .values(booked=_table.c.booked - 1)
             )
-            touched = True
-    if touched:
-        bump_for_counters(session.connection(), {counter for counter, _ in changes})
+            touched.append((counter_id, cell))
+    load_changed(session, touched)
     return True
 
 
+LOAD_BETWEEN = select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
+    _table.c.counter_id.in_(bindparam("counters", expanding=True)),
+    _table.c.cell >= bindparam("first"),
+    _table.c.cell < bindparam("last"),
+    _table.c.booked > 0,
+)
+
+
 def load_between(
-    session: Session, counter_ids: Sequence[int], first: int, last: int
+    bind: Session | Connection, counter_ids: Sequence[int], first: int, last: int
 ) -> dict[int, dict[int, int]]:
     """counter id -> cell -> visits holding it, for cells in [first, last)."""
     load: dict[int, dict[int, int]] = {cid: {} for cid in counter_ids}
     if not counter_ids:
         return load
-    rows = session.execute(
-        select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
-            _table.c.counter_id.in_(counter_ids),
-            _table.c.cell >= first,
-            _table.c.cell < last,
-            _table.c.booked > 0,
-        )
-    ).all()
+    rows = bind.execute(LOAD_BETWEEN, {"counters": list(counter_ids), "first": first, "last": last})
     for counter_id, cell, booked in rows:
         load[counter_id][cell] = booked
     return load

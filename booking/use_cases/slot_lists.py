@@ -1,9 +1,12 @@
-"""Rendered slot lists, shared between requests while the site's revision is unchanged.
+"""Rendered slot lists, shared between requests day by day while nothing of that day changed.
 
-Many citizens search the same site, procedure and days; the list only changes when a booking,
-a cancellation or the configuration bumps the site's revision, which every search reads. A
-list is computed once per revision and local day with the notice cut back to the start of the
-day, then each request drops the starts its own notice excludes (a bisection).
+Many citizens search the same site, procedure and days; a day's free starts only change when
+a booking, a cancellation or a hold changes that day's load (its site-day revision) or the
+configuration changes (the site's revision). A request reads the site's revision and those of
+its days in the range asked (one read): unchanged, the whole answer is reused. Otherwise it
+reuses every day rendered under its own revisions and computes only the days that moved:
+right after a booking, one day. Each day is computed with the notice cut back to the start of
+today; each answer then drops the starts its notice excludes (a bisection).
 """
 
 from __future__ import annotations
@@ -12,41 +15,53 @@ import threading
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio
 import msgspec
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from booking.config.metrics import SLOT_LIST_CACHE
 from booking.core.errors import NotFound
-from booking.core.slots import BookingRules, Slot, local_iso
-from booking.domain.availability import rules_for, search_slots, whole_days
-from booking.domain.freed_seats import next_release
-from booking.domain.models import Site, SiteRevision
-from booking.domain.release import Public, public_rules
+from booking.core.slots import BookingRules, Slot, find_slots, from_minute, local_iso, local_minute
+from booking.domain.availability import (
+    SitePlan,
+    load_and_held_back,
+    load_site_plan,
+    plus,
+    public_rooms,
+    rules_for,
+    whole_days,
+)
+from booking.domain.models import Site, SiteDayRevision, SiteRevision
+from booking.domain.release import Public, opens_at, public_rules
 from booking.domain.sites import UNKNOWN_SITE
+from booking.domain.staff_share import share_open
 from completeness.catalogue import Procedure
 from storage.unit_of_work import UnitOfWork
 
 _encode = msgspec.json.Encoder().encode
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
-class RenderedSlots:
+class RenderedDay:
+    """One local day's free starts, each already a JSON object."""
+
     starts: list[int]
-    fragments: list[bytes]  # one JSON object a slot, in start order
-    # The next timed change the list does not know yet (a freed seat's return to the public):
-    # from then on it is computed again, even though the site's revision has not moved.
+    fragments: list[bytes]
+    joined: bytes  # the fragments joined by commas: most answers take a day whole
+    # The next timed change the day does not know yet (a freed seat's return to the public,
+    # the staff share opening): from then on it is computed again, revisions unchanged.
     stale_at: datetime | None = None
 
     @classmethod
-    def render(
-        cls, slots: list[Slot], timezone: str, stale_at: datetime | None = None
-    ) -> RenderedSlots:
+    def render(cls, slots: list[Slot], timezone: str, stale_at: datetime | None) -> RenderedDay:
         fragments = [
             _encode(
                 {
@@ -57,30 +72,35 @@ class RenderedSlots:
             )
             for slot in slots
         ]
-        return cls([slot.start for slot in slots], fragments, stale_at)
+        return cls([slot.start for slot in slots], fragments, b",".join(fragments), stale_at)
 
-    def body_from(self, earliest: int) -> bytes:
-        """The JSON answer `{"slots": [...]}` without the starts before `earliest`."""
-        first = bisect_left(self.starts, earliest)
-        return b'{"slots":[' + b",".join(self.fragments[first:]) + b"]}"
+    def fresh(self, now: datetime) -> bool:
+        return self.stale_at is None or now < self.stale_at
+
+    def part_from(self, earliest: int) -> bytes:
+        """The fragments whose start is at or after `earliest`, joined."""
+        if not self.starts or self.starts[0] >= earliest:
+            return self.joined
+        return b",".join(self.fragments[bisect_left(self.starts, earliest) :])
 
 
-class SlotListCache:
-    """A small LRU of rendered lists; keys carry the site revision, so entries never go stale."""
+class LruCache(Generic[Value]):
+    """A small LRU shared by the threads of a process; keys carry the revisions they were
+    computed under, so an entry never goes stale, it is only no longer asked for."""
 
-    def __init__(self, size: int = 256) -> None:
-        self._entries: OrderedDict[Hashable, RenderedSlots] = OrderedDict()
+    def __init__(self, size: int) -> None:
+        self._entries: OrderedDict[Hashable, Value] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> RenderedSlots | None:
+    def get(self, key: Hashable) -> Value | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: Hashable, value: RenderedSlots) -> None:
+    def put(self, key: Hashable, value: Value) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
@@ -88,39 +108,240 @@ class SlotListCache:
                 self._entries.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    stale_at: datetime | None  # the first of its days' own
+
+
+@dataclass
+class SlotListCache:
+    """Whole answers, rendered days, the site plans they are computed from, the sites as of a
+    revision, and one lock per site and procedure so that a burst of requests after a
+    booking computes the day once."""
+
+    answers: LruCache[Answer] = field(default_factory=lambda: LruCache(1024))
+    days: LruCache[RenderedDay] = field(default_factory=lambda: LruCache(16384))
+    plans: LruCache[SitePlan] = field(default_factory=lambda: LruCache(512))
+    sites: LruCache[Site] = field(default_factory=lambda: LruCache(1024))
+    _locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def lock_for(self, key: Hashable) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
 _sites = Site.__table__  # type: ignore[attr-defined]
 _revisions = SiteRevision.__table__  # type: ignore[attr-defined]
+_days = SiteDayRevision.__table__  # type: ignore[attr-defined]
 SITE_WITH_REVISION = (
     select(_sites, _revisions.c.revision)
     .select_from(_sites.outerjoin(_revisions, _revisions.c.site_id == _sites.c.id))
     .where(_sites.c.id == bindparam("site_id"))
 )
+# Every day of the range that has a revision, as "2026-12-07:3,2026-12-08:1" (one read).
+DAYS_MOVED = (
+    select(
+        func.aggregate_strings(
+            func.cast(_days.c.day, String) + ":" + func.cast(_days.c.revision, String), ","
+        )
+    )
+    .where(
+        _days.c.site_id == bindparam("site_id"),
+        _days.c.day >= bindparam("first"),
+        _days.c.day <= bindparam("last"),
+    )
+    .scalar_subquery()
+)
+SITE_WITH_REVISIONS = SITE_WITH_REVISION.add_columns(DAYS_MOVED.label("days_moved"))
 
 
 def site_and_revision(uow: UnitOfWork, site_id: str) -> tuple[dict[str, Any], int]:
     """The site's columns and its revision: one primary-key read."""
     with uow.read_connection() as connection:
-        row = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
+        return _site_and_revision(connection, site_id)
+
+
+def _site_and_revision(connection: Connection, site_id: str) -> tuple[dict[str, Any], int]:
+    row = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
     if row is None:
         raise NotFound(UNKNOWN_SITE)
     values = row._asdict()
     return values, values.pop("revision") or 0
 
 
-def compute_slot_list(
+@dataclass
+class Look:
+    """What one request sees: the days it covers, those found rendered, those to compute
+    (none when the whole `answer` was found)."""
+
+    site: Site
+    procedure: Procedure
+    public: Public
+    rules: BookingRules  # the public's, with this request's notice
+    revision: int
+    today: date
+    answer_key: tuple[Hashable, ...]
+    answer: Answer | None = None
+    keys: dict[date, tuple[Hashable, ...]] = field(default_factory=dict)
+    found: dict[date, RenderedDay] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> list[date]:
+        return [day for day in self.keys if day not in self.found]
+
+    def days(self) -> list[RenderedDay]:
+        return [self.found[day] for day in self.keys]
+
+    def body(self, cache: SlotListCache) -> bytes:
+        """The JSON answer `{"slots": [...]}` without the starts before the notice."""
+        if self.answer is None:
+            earliest = self.rules.earliest
+            days = [day for day in self.days() if day.starts and day.starts[-1] >= earliest]
+            parts = [day.part_from(earliest) for day in days]
+            ends = [day.stale_at for day in self.days() if day.stale_at is not None]
+            body = b'{"slots":[' + b",".join(parts) + b"]}"
+            self.answer = Answer(body, min(ends, default=None))
+            cache.answers.put(self.answer_key, self.answer)
+        return self.answer.body
+
+
+def look(
     uow: UnitOfWork,
-    site_values: dict[str, Any],
+    cache: SlotListCache,
+    site_id: str,
     procedure: Procedure,
     first_day: date,
     last_day: date,
-    rules: BookingRules,
     public: Public,
-) -> RenderedSlots:
-    with uow.reading() as session:
-        site = Site(**site_values)
-        slots = search_slots(session, site, procedure, first_day, last_day, rules, public=public)
-        stale_at = next_release(session, site.id, public.now)
-    return RenderedSlots.render(slots, site.timezone, stale_at)
+    *,
+    whole: bool = True,
+) -> Look:
+    """The revisions of the site and of its days in range (read before any load, so a day is
+    never older than its key), and the answer (when `whole`) or the days already rendered
+    under them."""
+    now = public.now
+    with uow.read_connection() as connection:
+        row = connection.execute(
+            SITE_WITH_REVISIONS, {"site_id": site_id, "first": first_day, "last": last_day}
+        ).first()
+        if row is None:
+            raise NotFound(UNKNOWN_SITE)
+        values = row._asdict()
+        revision, days_moved = values.pop("revision") or 0, values.pop("days_moved") or ""
+        site = cache.sites.get((site_id, revision))
+        if site is None:  # the site's columns only change with its revision
+            site = Site(**values)
+            cache.sites.put((site_id, revision), site)
+        tz = ZoneInfo(site.timezone)
+        bind = connection if public.release.jitter_minutes > 0 else None
+        rules = public_rules(bind, site, rules_for(procedure, tz, now), public)
+        today = now.astimezone(tz).date()
+        first, last = max(first_day, today), min(last_day, rules.last_day)
+        answer_key = (
+            site_id,
+            procedure.id,
+            first,
+            last,
+            revision,
+            days_moved,
+            today,
+            rules.earliest,
+        )
+        seen = Look(site, procedure, public, rules, revision, today, answer_key)
+        answer = cache.answers.get(answer_key) if whole else None
+        if answer is not None and (answer.stale_at is None or now < answer.stale_at):
+            seen.answer = answer
+            SLOT_LIST_CACHE.labels("hit").inc()
+            return seen
+    moved = _parse_moved(days_moved)
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        key = (site_id, procedure.id, day, revision, moved.get(day, 0), today)
+        seen.keys[day] = key
+        rendered = cache.days.get(key)
+        if rendered is not None and rendered.fresh(now):
+            seen.found[day] = rendered
+    SLOT_LIST_CACHE.labels("miss" if seen.stale else "hit").inc()
+    return seen
+
+
+def _parse_moved(days_moved: str) -> dict[date, int]:
+    moved = {}
+    for item in days_moved.split(",") if days_moved else ():
+        day, revision = item.split(":")
+        moved[date.fromisoformat(day)] = int(revision)
+    return moved
+
+
+def fill(uow: UnitOfWork, cache: SlotListCache, seen: Look) -> None:
+    """Compute the days `seen` lacks, once per process: a request that waited for another
+    computing the same site and procedure finds them rendered."""
+    with cache.lock_for((seen.site.id, seen.procedure.id)):
+        for day in seen.stale:
+            rendered = cache.days.get(seen.keys[day])
+            if rendered is not None and rendered.fresh(seen.public.now):
+                seen.found[day] = rendered
+        stale = seen.stale
+        if not stale:
+            return
+        for day, rendered in _compute(uow, cache, seen, stale).items():
+            cache.days.put(seen.keys[day], rendered)
+            seen.found[day] = rendered
+
+
+def _compute(
+    uow: UnitOfWork, cache: SlotListCache, seen: Look, days: list[date]
+) -> dict[date, RenderedDay]:
+    site = seen.site
+    procedure, public, now = seen.procedure, seen.public, seen.public.now
+    tz = ZoneInfo(site.timezone)
+    rules = whole_days(seen.rules, tz, now)
+    plan_key = (site.id, procedure.id, seen.revision, seen.today)
+    plan = cache.plans.get(plan_key)
+    if plan is None:
+        horizon = seen.today + timedelta(days=procedure.horizon_days + 1)
+        with uow.reading() as session:
+            plan = load_site_plan(session, site, procedure.id, seen.today, horizon)
+        cache.plans.put(plan_key, plan)
+    plan = replace(plan, first_day=days[0], last_day=days[-1])
+    with uow.read_connection() as connection, Session(bind=connection) as session:
+        first, last = plan.minute_range()
+        last = min(
+            last, local_minute(days[-1] + timedelta(days=1), time(0), tz) + rules.duration_minutes
+        )
+        load, held, stale_at = load_and_held_back(connection, plan, first, last, now)
+        slots: list[Slot] = []
+        if plan.counters:
+            room = public_rooms(session, plan, load, public)
+            load = plus(load, held)
+            slots = find_slots(plan.counters, plan.calendar, days[0], days[-1], rules, load, room)
+        share_opens = _share_opening(session, site, public, seen.today)
+    by_day: dict[date, list[Slot]] = {day: [] for day in days}
+    for slot in slots:
+        day = from_minute(slot.start, tz).date()
+        if day in by_day:
+            by_day[day].append(slot)
+    rendered = {}
+    for day, day_slots in by_day.items():
+        until = stale_at
+        if share_opens is not None and day == share_opens[0]:
+            until = share_opens[1] if until is None else min(until, share_opens[1])
+        rendered[day] = RenderedDay.render(day_slots, site.timezone, until)
+    return rendered
+
+
+def _share_opening(
+    session: Any, site: Site, public: Public, today: date
+) -> tuple[date, datetime] | None:
+    """The day whose staff share opens to the public later today, and when."""
+    if site.staff_share_percent <= 0:
+        return None
+    day = today + timedelta(days=public.release.share_opens_days)
+    if share_open(session, site, day, public):
+        return None
+    return day, opens_at(session, site, today, public.release)
 
 
 async def slot_list_body(
@@ -132,35 +353,36 @@ async def slot_list_body(
     last_day: date,
     public: Public,
 ) -> bytes:
-    """The JSON slot list the public sees, computed once per site revision and shared.
+    """The JSON slot list the public sees, computed day by day and shared.
 
-    When the site has not changed, this is one primary-key read and a slice: cheaper than a
-    hop to a worker thread, so it runs on the event loop. Computing a list runs in a thread.
-    The revision is read before the load, so a list is never older than its key.
+    When nothing changed, this is one primary-key read and a cached answer: cheaper than a hop
+    to a worker thread, so it runs on the event loop, as does computing a day or two (what a
+    booking makes stale); computing more days runs in a thread.
     """
-    site_values, revision = site_and_revision(uow, site_id)
-    site = Site(**site_values)
-    tz = ZoneInfo(site.timezone)
-    now = public.now
-    rules = public_rules_of(uow, site, rules_for(procedure, tz, now), public)
-    key = (site_id, procedure.id, first_day, last_day, rules.last_day, revision)
-    rendered = cache.get(key)
-    fresh = rendered is not None and (rendered.stale_at is None or now < rendered.stale_at)
-    SLOT_LIST_CACHE.labels("hit" if fresh else "miss").inc()
-    if not fresh:
-        day_rules = whole_days(rules, tz, now)
-        rendered = await anyio.to_thread.run_sync(
-            compute_slot_list, uow, site_values, procedure, first_day, last_day, day_rules, public
-        )
-        cache.put(key, rendered)
-    return rendered.body_from(rules.earliest)
+    seen = look(uow, cache, site_id, procedure, first_day, last_day, public)
+    stale = seen.stale
+    if len(stale) > 2:
+        await anyio.to_thread.run_sync(fill, uow, cache, seen)
+    elif stale:  # a day or two, right after a booking: less than a hop to a thread
+        fill(uow, cache, seen)
+    return seen.body(cache)
 
 
-def public_rules_of(
-    uow: UnitOfWork, site: Site, rules: BookingRules, public: Public
-) -> BookingRules:
-    """`public_rules`, reading the day's drawn release moment only when there is a jitter."""
-    if public.release.jitter_minutes <= 0:
-        return public_rules(None, site, rules, public)
-    with uow.read_connection() as connection:
-        return public_rules(connection, site, rules, public)
+def first_free(
+    uow: UnitOfWork, cache: SlotListCache, site_id: str, procedure: Procedure, public: Public
+) -> tuple[int | None, date]:
+    """The first start the public may book at a site (None: none up to the horizon), and the
+    last day one may book today, through the same shared days (the site step)."""
+    today = public.now.date() - timedelta(days=1)  # every zone's today is on or after it
+    last = today + timedelta(days=procedure.horizon_days + 2)
+    seen = look(uow, cache, site_id, procedure, today, last, public, whole=False)
+    earliest = seen.rules.earliest
+    for day in seen.keys:
+        rendered = seen.found.get(day)
+        if rendered is None:
+            fill(uow, cache, seen)
+            rendered = seen.found[day]
+        index = bisect_left(rendered.starts, earliest)
+        if index < len(rendered.starts):
+            return rendered.starts[index], seen.rules.last_day
+    return None, seen.rules.last_day
