@@ -1,6 +1,9 @@
 """Benchmark: the dispatcher on PostgreSQL with 4 worker processes and a fake Twilio on loopback.
 
-(a) 100,000 due reminders: messages per second, duplicates (must be 0), lost (must be 0).
+(a) 100,000 due reminders: messages per second, duplicates (must be 0), lost (must be 0);
+    beside it, the floor: one client posting as many messages to the same fake, with the same
+    connections and threads, without any database. While the reminders go out, one-time codes
+    (urgent) are queued every half second: from queueing to the fake's receipt, p50 and p99.
 (b) 6,000 messages with the rate limit at 100/s across the 4 workers: the rate measured.
 
 Needs GUICHET_BENCH_POSTGRES_URL (or GUICHET_TEST_POSTGRES_URL). `--messages` and `--rated`
@@ -11,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +35,72 @@ from storage.engines import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 table = Notification.__table__
+CONCURRENCY = [16]  # set from the command line
+
+
+def row(index: int, now: datetime, *, urgent: bool = False) -> dict:
+    return {
+        "idempotency_key": f"{'code' if urgent else 'bench'}-{index}",
+        "channel": "sms",
+        "kind": "code" if urgent else "reminder",
+        "recipient": f"+33{7 if urgent else 6}{index:08d}",
+        "body": f"Code {index:06d}" if urgent else f"RDV demain, ref {index:08d}",
+        "due_at": now,
+        "latest_at": now + timedelta(days=1),
+        "quiet_hours_apply": False,
+        "urgent": urgent,
+        "timezone": "Europe/Paris",
+        "status": "pending",
+        "attempts": 0,
+        "language": "fr",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class Codes(threading.Thread):
+    """Queues one urgent message every half second while the reminders go out, and remembers
+    when (the fake stamps their receipt with the same clock)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.engine = make_engine(url)
+        self.queued: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        index = 0
+        while not self.stop.wait(0.5):
+            with self.engine.begin() as connection:
+                connection.execute(table.insert(), [row(index, datetime.now(UTC), urgent=True)])
+            self.queued[f"+337{index:08d}"] = time.monotonic()
+            index += 1
+
+    def latencies(self, fake: FakeTwilio) -> list[float]:
+        received = {m["to"]: m["received_at"] for m in fake.messages}
+        return sorted(received[to] - at for to, at in self.queued.items() if to in received)
+
+
+def floor_rate(fake: FakeTwilio, count: int, threads: int) -> float:
+    """One process posting `count` messages to the fake through Twilio's client, `threads`
+    side by side: what the provider's side costs, without any database."""
+    from notifications.senders import Outgoing
+    from notifications.twilio_sender import TwilioSender, TwilioSettings
+
+    sender = TwilioSender(
+        TwilioSettings(
+            "AC" + "0" * 32,
+            "bench-token",
+            "+33700000000",
+            api_base=fake.base_url,
+            connections=threads,
+        )
+    )
+    outgoing = [Outgoing(i, "sms", f"+335{i:08d}", f"Floor {i}") for i in range(count)]
+    began = time.monotonic()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(sender.send, outgoing))
+    return count / (time.monotonic() - began)
 
 
 def fill(url: str, count: int) -> None:
@@ -74,6 +146,7 @@ def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected:
         "GUICHET_SEND_RATE_PER_SECOND": str(rate),
         "GUICHET_SMS_PER_NUMBER_PER_DAY": "1000",
         "GUICHET_QUIET_HOURS": "false",
+        "GUICHET_DISPATCH_CONCURRENCY": str(CONCURRENCY[0]),
     }
     began = time.monotonic()
     processes = [
@@ -93,14 +166,14 @@ def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected:
                 done = connection.execute(
                     text(
                         "SELECT count(*) FROM notification"
-                        " WHERE status NOT IN ('pending', 'sending')"
+                        " WHERE status NOT IN ('pending', 'sending') AND kind <> 'code'"
                     )
                 ).scalar_one()
             if done >= expected:
                 break
             if time.monotonic() - began > 1800:
                 raise RuntimeError("the workers did not finish within 30 minutes")
-            time.sleep(0.2)
+            time.sleep(0.5)
         elapsed = time.monotonic() - began
     finally:
         for process in processes:
@@ -118,10 +191,11 @@ def report(label: str, url: str, fake: FakeTwilio, count: int, elapsed: float) -
             text("SELECT count(*) FROM notification WHERE status = 'sent'")
         ).scalar_one()
     engine.dispose()
-    received = Counter(m["to"] for m in fake.messages)
+    received = Counter(m["to"] for m in fake.messages if m["to"].startswith("+336"))
     duplicates = sum(n - 1 for n in received.values() if n > 1)
     lost = count - len(received)
     print(f"{label}: {count} messages, 4 workers, {elapsed:.1f} s")
+    sent -= sum(1 for m in fake.messages if not m["to"].startswith("+336"))
     print(
         f"    {count / elapsed:.0f} messages/s, sent {sent}, duplicates {duplicates}, lost {lost}"
     )
@@ -145,10 +219,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rated", type=int, default=6_000)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--concurrency", type=int, default=16, help="sends side by side a worker")
     parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
     if args.smoke:
         args.messages, args.rated, args.rate = 400, 100, 50.0
+    CONCURRENCY[0] = args.concurrency
     admin = os.environ.get("GUICHET_BENCH_POSTGRES_URL") or os.environ.get(
         "GUICHET_TEST_POSTGRES_URL"
     )
@@ -163,10 +239,28 @@ def main() -> None:
             migrate(url)
             fill(url, count)
             with FakeTwilio() as fake:
+                codes = Codes(url)
+                if not rate:
+                    codes.start()
                 elapsed = run_workers(url, fake, 4, rate, count)
+                codes.stop.set()
                 report(label, url, fake, count, elapsed)
                 if rate:
                     print_rate(rate, sorted(m["received_at"] for m in fake.messages))
+                    continue
+                waits = codes.latencies(fake)
+                if waits:
+                    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+                    print(
+                        f"    one-time codes queued meanwhile: {len(waits)} of"
+                        f" {len(codes.queued)} received, p50 {statistics.median(waits):.2f} s,"
+                        f" p99 {p99:.2f} s (target p99 <= 10 s)"
+                    )
+                floor = floor_rate(fake, min(count, 20_000), 4 * args.concurrency)
+                print(
+                    f"    floor: Twilio's client alone to the same fake {floor:.0f} messages/s;"
+                    f" ratio {count / elapsed / floor * 100:.0f} %"
+                )
         finally:
             drop_postgres(url)
 

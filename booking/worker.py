@@ -38,6 +38,7 @@ def build_senders(container: Container) -> dict[str, Sender]:
                 messaging_service_sid=settings.twilio_messaging_service_sid or None,
                 api_base=settings.twilio_api_base or None,
                 status_callback=status_callback_url(container),
+                connections=settings.dispatch_concurrency,
             )
         )
     email: Sender = ConsoleSender()
@@ -62,6 +63,8 @@ def build_dispatcher(container: Container) -> Dispatcher:
         sms_per_number_per_day=settings.sms_per_number_per_day,
         quiet_hours=settings.quiet_hours,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        batch=settings.dispatch_batch,
+        concurrency=settings.dispatch_concurrency,
     )
     keys = container.keys
     return Dispatcher(

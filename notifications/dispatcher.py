@@ -4,6 +4,11 @@ Run by an APScheduler job inside `guichet serve` or by `guichet worker` processe
 is the outbox table, so any number of them can run. Each message is marked as handed to the
 provider (committed) before it is sent; if the worker dies before recording the answer, the
 next worker asks the provider whether it went out before sending it again.
+
+A batch goes out in waves: the messages of a wave are marked handed in one statement, sent
+side by side (`Policy.concurrency` threads, each keeping its connection to the provider), and
+recorded sent in one statement. Waves start at one message and double up to the concurrency,
+so a worker told to stop in its first wave has handed over a single message.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from notifications.models import Channel, Notification, Status
@@ -42,6 +48,16 @@ class Policy:
     rate_per_second: float | None = None  # across all workers; None: no limit
     sms_per_number_per_day: int = 5
     quiet_hours: bool = True
+    concurrency: int = 1  # messages of a wave sent side by side
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A message checked and about to be handed to its provider."""
+
+    message: Notification
+    sender: Sender
+    outgoing: Outgoing
 
 
 def worker_name() -> str:
@@ -85,6 +101,7 @@ class Dispatcher:
         self._opted: set[str] = set()
         self._today: dict[str, int] = {}
         self._outcomes: Counter[str] = Counter()  # of the batch in hand, for its log line
+        self._pool: ThreadPoolExecutor | None = None
 
     def tick(self) -> int:
         """Claim one batch and process it; returns how many messages were claimed."""
@@ -98,14 +115,10 @@ class Dispatcher:
         self._opted = self._opted_out(phones)
         self._today = self._sent_today(phones, self.clock())
         self._outcomes.clear()
-        for message in claimed:
-            if self.stopping.is_set():  # SIGTERM: what is not handed over yet goes back
-                break
-            try:
-                self.process(message)
-            except Exception as exc:  # one bad message must not stop the others
-                log.exception("message %s could not be processed", message.id)
-                self._retry_or_fail(message, f"internal error: {exc!r}")
+        waiting, wave = list(claimed), 1
+        while waiting and not self.stopping.is_set():  # SIGTERM: what is not handed goes back
+            self._send_wave(waiting[:wave])
+            waiting, wave = waiting[wave:], min(wave * 2, self._widest_wave())
         if claimed:
             summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self._outcomes.items()))
             log.info("batch of %d messages: %s", len(claimed), summary)
@@ -145,15 +158,50 @@ class Dispatcher:
     # One message ----------------------------------------------------------------------
 
     def process(self, message: Notification) -> None:
+        """One message on its own (a wave of one)."""
+        self._send_wave([message])
+
+    def _send_wave(self, messages: list[Notification]) -> None:
+        ready: list[Ready] = []
+        for message in messages:
+            try:
+                checked = self._check(message)
+            except Exception as exc:  # one bad message must not stop the others
+                log.exception("message %s could not be processed", message.id)
+                self._retry_or_fail(message, f"internal error: {exc!r}")
+                continue
+            if checked is not None:
+                ready.append(checked)
+        for channel in sorted({r.message.channel for r in ready}):
+            self._wait_for_rate(channel, sum(1 for r in ready if r.message.channel == channel))
+        handed = self.clock()
+        ours = self._mark_handed([r.message for r in ready], handed)
+        ready = [r for r in ready if r.message.id in ours]  # others: our lease ran out
+        outgoing = [replace(r.outgoing, handed_at=handed) for r in ready]
+        if len(ready) > 1:
+            answers = list(self._threads().map(_send, [r.sender for r in ready], outgoing))
+        else:
+            answers = [_send(r.sender, o) for r, o in zip(ready, outgoing, strict=True)]
+        sent = []
+        for item, answer in zip(ready, answers, strict=True):
+            if isinstance(answer, str):
+                sent.append((item.message, answer))
+            else:
+                self._refused(item.message, answer)
+        self._record_sent(sent)
+
+    def _check(self, message: Notification) -> Ready | None:
+        """The message ready to send, or None when it was settled here (dropped, postponed,
+        failed, or found already sent by the provider)."""
         now = self.clock()
         sms = message.channel == Channel.sms
         if message.latest_at is not None and now > message.latest_at:
             self._finish(message, Status.dropped, "too late: it could no longer arrive in time")
-            return
+            return None
         if sms and message.recipient in self._opted:
             self._finish(message, Status.dropped, "the number has opted out (STOP)")
             self._fall_back_to_email(message, now)
-            return
+            return None
         if (
             sms
             and message.quiet_hours_apply
@@ -165,18 +213,18 @@ class Dispatcher:
                 self._finish(message, Status.dropped, "quiet hours until it would be too late")
             else:
                 self._postpone(message, resume, None)
-            return
+            return None
         if (
             sms
             and not message.urgent
             and self._today.get(message.recipient, 0) >= self.policy.sms_per_number_per_day
         ):
             self._finish(message, Status.dropped, "fuse: too many SMS to this number today")
-            return
+            return None
         sender = self.senders.get(message.channel)
         if sender is None:
             self._finish(message, Status.failed, f"no sender for channel {message.channel}")
-            return
+            return None
         secrets = {
             **self._secret_values.get(message.appointment_id or 0, {}),
             **self._entry_values.get(message.entry_id or 0, {}),
@@ -187,30 +235,42 @@ class Dispatcher:
                 already = sender.find_sent(outgoing)
             except SendError as exc:
                 self._retry_or_fail(message, exc.reason)
-                return
+                return None
             if already:
-                self._record_sent(message, already)
-                return
-        self._wait_for_rate(message.channel)
-        handed = self.clock()
-        if not self._mark_handed(message, handed):
-            return  # our lease ran out and another worker has it now
-        try:
-            provider_id = sender.send(replace(outgoing, handed_at=handed))
-        except SendError as exc:
-            if exc.opted_out:
-                self._opted.add(message.recipient)
-                self._record_opt_out(message.recipient, self.clock())
-                self._finish(message, Status.failed, exc.reason)
-                self._fall_back_to_email(message, self.clock())
-            elif exc.permanent:
-                self._finish(message, Status.failed, exc.reason)
-            else:
-                self._retry_or_fail(message, exc.reason, handed_back=True)
-            return
-        self._record_sent(message, provider_id)
-        if sms:
+                self._record_sent([(message, already)])
+                return None
+        if sms:  # counted when handed: a later message of the wave sees it
             self._today[message.recipient] = self._today.get(message.recipient, 0) + 1
+        return Ready(message, sender, outgoing)
+
+    def _refused(self, message: Notification, error: Exception) -> None:
+        if message.channel == Channel.sms:
+            self._today[message.recipient] = self._today.get(message.recipient, 1) - 1
+        if not isinstance(error, SendError):
+            log.error("message %s: %r", message.id, error)  # it may have gone: asked first
+            self._retry_or_fail(message, f"internal error: {error!r}")
+        elif error.opted_out:
+            self._opted.add(message.recipient)
+            self._record_opt_out(message.recipient, self.clock())
+            self._finish(message, Status.failed, error.reason)
+            self._fall_back_to_email(message, self.clock())
+        elif error.permanent:
+            self._finish(message, Status.failed, error.reason)
+        else:
+            self._retry_or_fail(message, error.reason, handed_back=True)
+
+    def _widest_wave(self) -> int:
+        """The concurrency; under a rate, no more than the shared bucket holds, so that no
+        token is lost while a wave is recorded."""
+        widest = max(1, self.policy.concurrency)
+        if self.policy.rate_per_second:
+            widest = min(widest, max(1, int(self.policy.rate_per_second / 20)))
+        return widest
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="send")
+        return self._pool
 
     # Checks -----------------------------------------------------------------------------
 
@@ -251,16 +311,21 @@ class Dispatcher:
             )
             return {recipient: number for recipient, number in rows}
 
-    def _wait_for_rate(self, channel: str) -> None:
+    def _wait_for_rate(self, channel: str, wanted: int) -> None:
+        """Take `wanted` sending tokens from the bucket every worker shares."""
         rate = self.policy.rate_per_second
         if rate is None:
             return
-        while self._tokens == 0:
-            granted, wait = take_tokens(self.uow, channel, rate, 5, self.clock())
-            self._tokens = granted
-            if not granted:
-                self.sleep(min(wait, 1.0))
-        self._tokens -= 1
+        while wanted > 0:
+            if self._tokens == 0:
+                granted, wait = take_tokens(self.uow, channel, rate, 5, self.clock())
+                self._tokens = granted
+                if not granted:
+                    self.sleep(min(wait, 1.0))
+                    continue
+            taken = min(self._tokens, wanted)
+            self._tokens -= taken
+            wanted -= taken
 
     # Writes, each guarded by our claim --------------------------------------------------
 
@@ -271,29 +336,49 @@ class Dispatcher:
             table.c.status == Status.sending,
         )
 
-    def _mark_handed(self, message: Notification, now: datetime) -> bool:
+    def _mark_handed(self, messages: list[Notification], now: datetime) -> set[int]:
+        """Mark the wave handed to its providers (committed before any is sent): the ids
+        still ours."""
+        if not messages:
+            return set()
         with self.uow.write_connection() as connection:
-            result = connection.execute(
-                self._ours(message).values(
-                    handed_at=now, lease_until=now + self.policy.lease, updated_at=now
+            rows = connection.execute(
+                update(table)
+                .where(
+                    table.c.id.in_([m.id for m in messages]),
+                    table.c.claimed_by == self.worker,
+                    table.c.status == Status.sending,
                 )
+                .values(handed_at=now, lease_until=now + self.policy.lease, updated_at=now)
+                .returning(table.c.id)
             )
-        return result.rowcount == 1
+            return {row.id for row in rows}
 
-    def _record_sent(self, message: Notification, provider_id: str) -> None:
-        self._outcomes["sent"] += 1
+    def _record_sent(self, sent: list[tuple[Notification, str]]) -> None:
+        """(message, provider id) of the messages that went out, in one statement."""
+        if not sent:
+            return
+        self._outcomes["sent"] += len(sent)
         now = self.clock()
-        with self.uow.write_connection() as connection:
-            connection.execute(
-                self._ours(message).values(
-                    status=Status.sent,
-                    provider_id=provider_id,
-                    sent_at=now,
-                    error=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("message_id"),
+                table.c.claimed_by == self.worker,
+                table.c.status == Status.sending,
             )
+            .values(
+                status=Status.sent,
+                provider_id=bindparam("sid"),
+                sent_at=now,
+                error=None,
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+        rows = [{"message_id": message.id, "sid": sid} for message, sid in sent]
+        with self.uow.write_connection() as connection:
+            connection.execute(statement, rows)
 
     def _finish(self, message: Notification, status: Status, reason: str) -> None:
         self._outcomes[str(status)] += 1
@@ -366,6 +451,14 @@ class Dispatcher:
         )
         with self.uow.write_connection() as connection:
             enqueue(connection, [fallback], now)
+
+
+def _send(sender: Sender, outgoing: Outgoing) -> str | Exception:
+    """The provider's id of the message, or why it did not go out (run in the wave's threads)."""
+    try:
+        return sender.send(outgoing)
+    except Exception as exc:  # told back to the wave, message by message
+        return exc
 
 
 def _outgoing(message: Notification, secrets: Mapping[str, str]) -> Outgoing:

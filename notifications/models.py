@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import utc_column
@@ -42,6 +42,15 @@ class Status(enum.StrEnum):
 class Notification(SQLModel, table=True):
     __table_args__ = (
         Index("ix_notification_due", "status", "due_at"),
+        # The queue as claimed: pending messages, urgent ones apart, by due time.
+        Index(
+            "ix_notification_queue",
+            "urgent",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         Index("ix_notification_recipient", "recipient", "sent_at"),
     )
     id: int | None = Field(default=None, primary_key=True)

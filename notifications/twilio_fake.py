@@ -1,20 +1,26 @@
 """A local fake of Twilio's Messages REST API (create and list), over real HTTP on 127.0.0.1.
 
 It records every message it accepts, can refuse given numbers with a Twilio error code, fail
-transiently a given number of times, and answer slowly (to kill a worker mid-batch).
+transiently a given number of times, and answer slowly (to kill a worker mid-batch). It is a
+small ASGI application served by uvicorn in a thread of its own, with kept-alive connections
+as Twilio's API has, so that a benchmark measures the dispatcher, not the fake.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import socket
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import parse_qs
+
+import uvicorn
 
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
 NOT_FOUND = {"code": 20404, "message": "not found", "status": 404}
@@ -27,21 +33,38 @@ class FakeTwilio:
         self.flaky: dict[str, int] = {}  # number -> how many 500s before accepting
         self.delay = 0.0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            self._app,
+            interface="asgi3",
+            log_level="warning",
+            access_log=False,
+            backlog=512,
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.thread = threading.Thread(
+            target=lambda: self._server.run(sockets=[self._socket]), daemon=True
+        )
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
 
     def __enter__(self) -> FakeTwilio:
         self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.should_exit = True
+        self.thread.join(10)
+        self._socket.close()
 
     def bodies_to(self, number: str) -> list[str]:
         with self.lock:
@@ -52,8 +75,6 @@ class FakeTwilio:
         to = form.get("To", "")
         if not to:
             return 400, {"code": 21604, "message": "'To' is required", "status": 400}
-        if self.delay:
-            time.sleep(self.delay)
         with self.lock:
             if to in self.refuse:
                 code = self.refuse[to]
@@ -99,40 +120,27 @@ class FakeTwilio:
             "end": len(listed),
         }
 
-    def _handler(self):  # type: ignore[no-untyped-def]
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_: object) -> None:
-                pass
-
-            def _answer(self, status: int, payload: dict) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self) -> None:
-                match = PATH.match(urlsplit(self.path).path)
-                if not match:
-                    self._answer(404, NOT_FOUND)
-                    return
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
-                if len(raw) < length:  # the client died mid-request: Twilio got nothing
-                    self.close_connection = True
-                    return
-                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                self._answer(*fake.create(match["account"], form))
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                if not PATH.match(url.path):
-                    self._answer(404, NOT_FOUND)
-                    return
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                self._answer(200, fake.listing(url.path, query))
-
-        return Handler
+    async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raw = b""
+        while True:
+            event = await receive()
+            if event["type"] == "http.disconnect":
+                return  # the client died mid-request: Twilio got nothing
+            raw += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        match = PATH.match(scope["path"])
+        if not match:
+            status, payload = 404, NOT_FOUND
+        elif scope["method"] == "POST":
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            status, payload = self.create(match["account"], form)
+        else:
+            query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+            status, payload = 200, self.listing(scope["path"], query)
+        body = json.dumps(payload).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

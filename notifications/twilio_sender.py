@@ -1,21 +1,20 @@
-"""SMS through Twilio's official client, kept off the event loop by the dispatcher's thread.
+"""SMS through Twilio's official client (over `twilio_http`), in the dispatcher's threads.
 
 `api_base` replaces Twilio's host (tests point it at a local fake of the REST API).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import HTTPError as Urllib3Error
 
 from notifications.senders import Outgoing, SendError
+from notifications.twilio_http import PooledHttpClient
 
 OPTED_OUT = 21610
 # Numbers that can never receive: invalid, not a mobile, unreachable region, blocked.
@@ -31,27 +30,15 @@ class TwilioSettings:
     messaging_service_sid: str | None = None
     api_base: str | None = None  # e.g. http://127.0.0.1:8765 for a local fake
     status_callback: str | None = None
-
-
-class BaseUrlHttpClient(TwilioHttpClient):
-    """Twilio's own HTTP client, sending to another base URL."""
-
-    def __init__(self, api_base: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.api_base = api_base.rstrip("/")
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        return super().request(
-            method, re.sub(r"^https://[^/]+", self.api_base, url), *args, **kwargs
-        )
+    connections: int = 16  # kept open to the API, one per message sent side by side
 
 
 class TwilioSender:
     def __init__(self, settings: TwilioSettings) -> None:
         if not (settings.from_number or settings.messaging_service_sid):
             raise ValueError("Twilio needs a sender number or a Messaging Service SID")
-        http_client = (
-            BaseUrlHttpClient(settings.api_base, timeout=20) if settings.api_base else None
+        http_client = PooledHttpClient(
+            api_base=settings.api_base, connections=settings.connections, timeout=20
         )
         self.settings = settings
         self.client = Client(settings.account_sid, settings.auth_token, http_client=http_client)
@@ -68,7 +55,7 @@ class TwilioSender:
             return self.client.messages.create(**options).sid
         except TwilioRestException as exc:
             raise _send_error(exc) from exc
-        except (RequestException, TwilioException) as exc:
+        except (Urllib3Error, OSError, TwilioException) as exc:
             raise SendError(f"twilio unreachable: {exc}", permanent=False) from exc
 
     def find_sent(self, message: Outgoing) -> str | None:
@@ -81,7 +68,7 @@ class TwilioSender:
         since = message.handed_at - CREATED_SLACK if message.handed_at else None
         try:
             listed = self.client.messages.list(to=message.recipient, limit=50)
-        except (TwilioRestException, RequestException, TwilioException) as exc:
+        except (TwilioRestException, Urllib3Error, OSError, TwilioException) as exc:
             raise SendError(f"twilio list failed: {exc}", permanent=False) from exc
         for sent in listed:
             if sent.body == message.body and (since is None or sent.date_created >= since):

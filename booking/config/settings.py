@@ -56,6 +56,8 @@ class Settings:
     reminder_deadline_hours: int = 2
     dispatch_interval_seconds: int = 5
     dispatch_lease_seconds: int = 120
+    dispatch_batch: int = 200  # messages a worker claims at once
+    dispatch_concurrency: int = 16  # messages a worker sends side by side
     dispatch_in_serve: bool = True
     send_rate_per_second: float = 0.0
     sms_per_number_per_day: int = 5
@@ -146,6 +148,8 @@ def _typed(name: str, kind: object, raw: str) -> object:
 
 
 def _validate(settings: Settings) -> None:
+    if not (1 <= settings.dispatch_concurrency <= 64) or settings.dispatch_batch < 1:
+        raise SettingsError("dispatch_concurrency must be 1 to 64, dispatch_batch positive")
     if settings.environment not in ("development", "production"):
         raise SettingsError("environment must be 'development' or 'production'")
     if settings.environment == "production" and settings.secret_key == DEV_SECRET:
