@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from booking.core.clock import local_date
 from booking.core.errors import InvalidRequest, NotFound
@@ -20,11 +20,17 @@ from booking.domain.models import Counter, CounterProcedure, Site
 from booking.domain.release import public_rules, release_time
 from booking.domain.sites import get_site
 from booking.use_cases.context import Context
-from booking.use_cases.slot_lists import SlotListCache, site_and_revision, slot_list_body
+from booking.use_cases.slot_lists import (
+    SlotListCache,
+    first_free,
+    site_and_revision,
+    slot_list_body,
+)
 from completeness.catalogue import Procedure
 from completeness.evaluation import Checklist
 
 MAX_SEARCH_DAYS = 92
+LOCAL_CATALOGUE = 12  # more sites than this serving a procedure: shown by department
 
 
 class Directory:
@@ -102,32 +108,41 @@ class Directory:
             self._uow, self._slot_lists, site_id, procedure, first_day, last_day, public
         )
 
-    def sites_for(self, procedure_id: str, postcode: str | None = None) -> list[SiteOffer]:
-        """The sites serving a procedure, each with its next free day; with a postcode, the
-        sites of its department first."""
+    def sites_for(
+        self, procedure_id: str, postcode: str | None = None, *, near_site: str | None = None
+    ) -> list[SiteOffer]:
+        """The sites serving a procedure, each with its next free day (read from the shared
+        slot lists). With a postcode, the sites of its department first; in a national
+        catalogue (more than `LOCAL_CATALOGUE` sites), only the sites of the department of
+        the postcode (or of `near_site`), and none without one: the page asks for it."""
         procedure = self.procedure(procedure_id)
         public = self._context.public()
-        now = public.now
-        with self._uow.reading() as session:
-            serving = session.execute(
-                select(Site)
-                .join(Counter, Counter.site_id == Site.id)
-                .join(CounterProcedure, CounterProcedure.counter_id == Counter.id)
-                .where(CounterProcedure.procedure_id == procedure.id, Counter.active)
-                .distinct()
-            ).scalars()
-            offers = []
-            for site in serving:
-                rules = public_rules(session, site, rules_for(procedure, site, now), public)
-                today = local_date(now, site.timezone)
-                slots = search_slots(
-                    session, site, procedure, today, rules.last_day, rules, public=public
-                )
-                first = from_minute(slots[0].start, ZoneInfo(site.timezone)) if slots else None
-                opens_at = release_time(site, public.release)
-                offers.append(SiteOffer(site, first, rules.last_day, opens_at))
         department = department_of(postcode)
+        with self._uow.reading() as session:
+            serving = _serving(procedure.id)
+            if self.is_national(procedure.id):
+                if department is None and near_site:
+                    department = session.execute(
+                        select(Site.department).where(Site.id == near_site)
+                    ).scalar_one_or_none()
+                if department is None:
+                    return []
+                serving = serving.where(Site.department == department)
+            sites = list(session.execute(serving).scalars())
+        offers = []
+        for site in sites:
+            start, last_day = first_free(self._uow, self._slot_lists, site.id, procedure, public)
+            first = from_minute(start, ZoneInfo(site.timezone)) if start is not None else None
+            offers.append(SiteOffer(site, first, last_day, release_time(site, public.release)))
         return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
+
+    def is_national(self, procedure_id: str) -> bool:
+        """Whether more sites serve the procedure than one list can show (one count)."""
+        with self._uow.read_connection() as connection:
+            count = connection.execute(
+                select(func.count()).select_from(_serving(procedure_id).subquery())
+            ).scalar_one()
+        return count > LOCAL_CATALOGUE
 
     def counters(self, site_id: str) -> list[Counter]:
         with self._uow.reading() as session:
@@ -215,6 +230,17 @@ class Offer:
 
     def local(self, slot: Slot) -> datetime:
         return from_minute(slot.start, ZoneInfo(self.site.timezone))
+
+
+def _serving(procedure_id: str) -> Select:
+    """The sites with an active counter serving the procedure."""
+    return (
+        select(Site)
+        .join(Counter, Counter.site_id == Site.id)
+        .join(CounterProcedure, CounterProcedure.counter_id == Counter.id)
+        .where(CounterProcedure.procedure_id == procedure_id, Counter.active)
+        .distinct()
+    )
 
 
 def department_of(postcode: str | None) -> str | None:

@@ -87,6 +87,7 @@ def choose_site(request: Request, directory: DirectoryDep) -> Template:
         journey=journey,
         procedure=procedure,
         offers=directory.sites_for(procedure.id, postcode),
+        national=directory.is_national(procedure.id),
         postcode=postcode,
         errors=errors,
         back=journey.but(site="").url("/"),
