@@ -87,15 +87,10 @@ def floor_rate(fake: FakeTwilio, count: int, threads: int) -> float:
     from notifications.senders import Outgoing
     from notifications.twilio_sender import TwilioSender, TwilioSettings
 
-    sender = TwilioSender(
-        TwilioSettings(
-            "AC" + "0" * 32,
-            "bench-token",
-            "+33700000000",
-            api_base=fake.base_url,
-            connections=threads,
-        )
-    )
+    options = {"api_base": fake.base_url}
+    if "connections" in TwilioSettings.__dataclass_fields__:  # not before issue 19
+        options["connections"] = threads
+    sender = TwilioSender(TwilioSettings("AC" + "0" * 32, "bench-token", "+33700000000", **options))
     outgoing = [Outgoing(i, "sms", f"+335{i:08d}", f"Floor {i}") for i in range(count)]
     began = time.monotonic()
     with ThreadPoolExecutor(threads) as pool:

@@ -1,36 +1,38 @@
-"""Benchmark: a release moment on PostgreSQL (issue 16; the speed issue builds on it).
+"""Benchmark: a release moment on PostgreSQL (issue 16; measured further by issue 19).
 
-1,000 clients at once for the 100 seats of a day of a procedure with a checked contact, through
-two server processes on one database: each looks at the day's slots, holds a start (on 409 it
-takes one of the alternatives offered, twice at most), then confirms with the code it was sent
-(read from the database, as a phone would receive it). A tenth of the clients are one bot from
-one address, a different phone each time. Printed: holds, confirmations, 409s and 429s, double
-bookings found afterwards (must be 0), p50/p99 of hold and confirm, how many seats the bot got.
+2,000 clients at once for the 100 seats of a day of a procedure with a checked contact,
+against 1, 2 and 4 web processes (`guichet serve --workers N`) on one database. Each client
+(an asyncio task with its own address, through the trusted X-Forwarded-For, and its own phone)
+opens the day's slot list, holds a start (on 409 it takes one of the alternatives offered,
+twice at most), then confirms with the code it was sent (read from the database, as a phone
+would receive it). A tenth of the clients are one bot from one address. Printed for each
+count of processes: requests a second, p50/p95/p99 of the slot list, of the hold and of the
+confirmation, answers by status (never a 5xx), double bookings found afterwards (must be 0),
+the bot's seats; then the ratio 4 processes / 1 process.
 
 Needs GUICHET_BENCH_POSTGRES_URL (or GUICHET_TEST_POSTGRES_URL); all traffic stays on 127.0.0.1.
-`--smoke`: 60 clients for 10 seats (CI).
+`--smoke`: 60 clients for 10 seats, 1 and 2 processes (CI).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
-import json
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 
+import aiohttp
 from sqlalchemy import select, text
 
 from bench.slots_and_booking import PARIS, drop_postgres, free_port, fresh_postgres
@@ -87,64 +89,59 @@ def seed(url: str, procedures: Path, seats: int) -> date:
     return day
 
 
-def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from booking.web.app import create_app
-
-    container = build_container(settings_for(args.url, Path(args.procedures)))
-    app = create_app(container)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
-
-
-def start_server(url: str, procedures: Path, port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "bench.release", "serve", "--url", url]
-    command += ["--procedures", str(procedures), "--port", str(port)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def start_server(url: str, procedures: Path, port: int, workers: int) -> subprocess.Popen:
+    """`guichet serve --workers N`, as in production (dispatch left to workers)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GUICHET_DATABASE_URL": url,
+        "GUICHET_ENVIRONMENT": "development",
+        "GUICHET_SECRET_KEY": "bench-secret-0123456789",
+        "GUICHET_PORT": str(port),
+        "GUICHET_LOG_LEVEL": "warning",
+        "GUICHET_PROCEDURES_DIR": str(procedures),
+        "GUICHET_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "GUICHET_DISPATCH_IN_SERVE": "false",
+        "GUICHET_DATABASE_POOL_SIZE": "20",
+    }
+    command = [sys.executable, "-m", "booking.cli", "serve", "--workers", str(workers)]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            probe.request("GET", "/api/v1/procedures")
+            probe.request("GET", "/health/ready")
             if probe.getresponse().status == 200:
                 return process
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not start")
 
 
 @dataclass
 class Tally:
-    holds: Counter = field(default_factory=Counter)
-    confirms: Counter = field(default_factory=Counter)
-    hold_ms: list[float] = field(default_factory=list)
-    confirm_ms: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
+    statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     bot_holds: Counter = field(default_factory=Counter)
+    requests: int = 0
 
-    def add(self, kind: str, status: int, ms: float, bot: bool = False) -> None:
-        with self.lock:
-            if bot and kind == "hold":
-                self.bot_holds[status] += 1
-            (self.holds if kind == "hold" else self.confirms)[status] += 1
-            (self.hold_ms if kind == "hold" else self.confirm_ms).append(ms)
+    def add(self, kind: str, status: int, ms: float) -> None:
+        self.statuses[kind][status] += 1
+        self.ms[kind].append(ms)
+        self.requests += 1
 
 
-def call(port: int, method: str, path: str, address: str, body: dict | None = None):  # type: ignore[no-untyped-def]
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    headers = {"X-Forwarded-For": address, "Content-Type": "application/json"}
+async def call(session, method: str, path: str, address: str, body: dict | None, tally, kind):  # type: ignore[no-untyped-def]
+    headers = {"X-Forwarded-For": address}
     began = time.perf_counter()
-    connection.request(method, path, json.dumps(body) if body else None, headers)
-    answer = connection.getresponse()
-    payload = answer.read()
-    ms = (time.perf_counter() - began) * 1000
-    connection.close()
-    return answer.status, (json.loads(payload) if payload else {}), ms
+    async with session.request(method, path, json=body, headers=headers) as answer:
+        payload = await answer.json() if answer.content_length != 0 else {}
+        status = answer.status
+    tally.add(kind, status, (time.perf_counter() - began) * 1000)
+    return status, payload or {}
 
 
 def phone_of(index: int) -> str:
@@ -162,13 +159,11 @@ def code_for(container, token: str) -> str:  # type: ignore[no-untyped-def]
         return hold_code(container.keys.current, row.id, row.resends)
 
 
-def citizen(index: int, bot: bool, ports: list[int], day: date, tally: Tally, container) -> None:  # type: ignore[no-untyped-def]
-    port = ports[index % len(ports)]
+async def citizen(index: int, bot: bool, session, day: date, tally: Tally, container) -> None:  # type: ignore[no-untyped-def]
     address = BOT if bot else f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
-    phone = phone_of(index)
     rng = random.Random(index)
     path = f"/api/v1/sites/bench/slots?procedure=bench-scarce&from={day}&to={day}"
-    status, listed, _ = call(port, "GET", path, address)
+    status, listed = await call(session, "GET", path, address, None, tally, "slot list")
     starts = [slot["start"] for slot in listed.get("slots", [])] if status == 200 else []
     if not starts:
         return
@@ -179,15 +174,15 @@ def citizen(index: int, bot: bool, ports: list[int], day: date, tally: Tally, co
             "procedure_id": "bench-scarce",
             "start": start,
             "name": f"Client {index}",
-            "phone": phone,
+            "phone": phone_of(index),
         }
-        status, answer, ms = call(port, "POST", "/api/v1/holds", address, body)
-        tally.add("hold", status, ms, bot)
+        status, answer = await call(session, "POST", "/api/v1/holds", address, body, tally, "hold")
+        if bot:
+            tally.bot_holds[status] += 1
         if status == 201:
-            code = code_for(container, answer["hold"])
+            code = await asyncio.to_thread(code_for, container, answer["hold"])
             confirm = f"/api/v1/holds/{answer['hold']}/confirm"
-            status, _, ms = call(port, "POST", confirm, address, {"code": code})
-            tally.add("confirm", status, ms)
+            await call(session, "POST", confirm, address, {"code": code}, tally, "confirm")
             return
         same_day = [
             a["start"] for a in answer.get("alternatives") or [] if a["start"][:10] == str(day)
@@ -197,6 +192,23 @@ def citizen(index: int, bot: bool, ports: list[int], day: date, tally: Tally, co
         start = rng.choice(same_day)
 
 
+async def crowd(
+    port: int, clients: int, bots: set[int], day: date, container
+) -> tuple[Tally, float]:  # type: ignore[no-untyped-def]
+    """Every client at once (connections kept, up to 500 open)."""
+    tally = Tally()
+    connector = aiohttp.TCPConnector(limit=500)
+    timeout = aiohttp.ClientTimeout(total=300)
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
+        began = time.perf_counter()
+        await asyncio.gather(
+            *(citizen(i, i in bots, session, day, tally, container) for i in range(clients))
+        )
+        elapsed = time.perf_counter() - began
+    return tally, elapsed
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
@@ -204,27 +216,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def release(admin_url: str, clients: int, seats: int, threads: int) -> None:
+def release(admin_url: str, clients: int, seats: int, workers: int) -> float:
+    """One release moment against `workers` web processes: its requests a second."""
     url = fresh_postgres(admin_url)
     with tempfile.TemporaryDirectory() as folder:
         procedures = Path(folder)
         (procedures / "bench-scarce.toml").write_text(PROCEDURE)
         day = seed(url, procedures, seats)
-        ports = [free_port(), free_port()]
-        servers = [start_server(url, procedures, port) for port in ports]
+        port = free_port()
+        server = start_server(url, procedures, port, workers)
         container = build_container(settings_for(url, procedures))
-        tally = Tally()
         bots = set(random.Random(1).sample(range(clients), clients // 10))
         try:
-            began = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                for index in range(clients):
-                    pool.submit(citizen, index, index in bots, ports, day, tally, container)
-            elapsed = time.perf_counter() - began
+            tally, elapsed = asyncio.run(crowd(port, clients, bots, day, container))
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait()
+            server.terminate()
+            server.wait(timeout=60)
         with container.engine.connect() as conn:
             double = conn.execute(
                 text(
@@ -246,44 +253,47 @@ def release(admin_url: str, clients: int, seats: int, threads: int) -> None:
             ).scalar_one()
         container.engine.dispose()
     drop_postgres(url)
-    print(f"release [PostgreSQL, 2 server processes] {clients} clients ({len(bots)} one bot"
-          f" from {BOT}) for {seats} seats of a procedure with a checked contact")  # fmt: skip
-    print(f"    holds: {dict(sorted(tally.holds.items()))} (status: count);"
-          f" the bot's: {dict(sorted(tally.bot_holds.items()))}")  # fmt: skip
-    print(f"    confirmations: {dict(sorted(tally.confirms.items()))}")
-    print(f"    booked {booked} of {seats} seats, double bookings {double}, the bot's {bot_seats}")
-    for name, values in (("hold", tally.hold_ms), ("confirm", tally.confirm_ms)):
+    server_errors = sum(n for c in tally.statuses.values() for s, n in c.items() if s >= 500)
+    rate = tally.requests / elapsed
+    print(f"release [PostgreSQL, {workers} web process{'es' if workers > 1 else ''}]"
+          f" {clients} clients ({len(bots)} one bot from {BOT}) for {seats} seats")  # fmt: skip
+    print(f"    {tally.requests} requests in {elapsed:.1f} s: {rate:.0f} requests/s,"
+          f" 5xx {server_errors}")  # fmt: skip
+    for kind in ("slot list", "hold", "confirm"):
+        values = tally.ms[kind]
         if values:
-            print(f"    {name}: p50 {statistics.median(values):.0f} ms,"
-                  f" p99 {percentile(values, 0.99):.0f} ms over {len(values)}")  # fmt: skip
-    print(f"    wall {elapsed:.1f} s, {clients / elapsed:.0f} clients/s")
+            print(f"    {kind:<9} p50 {statistics.median(values):5.0f} ms, p95"
+                  f" {percentile(values, 0.95):5.0f} ms, p99 {percentile(values, 0.99):5.0f} ms;"
+                  f" {dict(sorted(tally.statuses[kind].items()))}")  # fmt: skip
+    bot_holds = dict(sorted(tally.bot_holds.items()))
+    print(f"    booked {booked} of {seats} seats, double bookings {double},"
+          f" the bot's {bot_seats} (its holds {bot_holds})")  # fmt: skip
     assert double == 0, "a seat was given twice"
+    assert server_errors == 0, "a server error at the release moment"
+    return rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    server = sub.add_parser("serve")
-    server.add_argument("--url", required=True)
-    server.add_argument("--procedures", required=True)
-    server.add_argument("--port", type=int, required=True)
-    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--seats", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=100)
+    parser.add_argument("--workers", default="1,2,4", help="counts of web processes, in turn")
     parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
-    if args.command == "serve":
-        serve(args)
-        return
     if args.smoke:
-        args.clients, args.seats, args.threads = 60, 10, 20
+        args.clients, args.seats, args.workers = 60, 10, "1,2"
     admin = os.environ.get("GUICHET_BENCH_POSTGRES_URL") or os.environ.get(
         "GUICHET_TEST_POSTGRES_URL"
     )
     if not admin:
         print("release: skipped (set GUICHET_BENCH_POSTGRES_URL or GUICHET_TEST_POSTGRES_URL)")
         return
-    release(admin, args.clients, args.seats, args.threads)
+    counts = [int(n) for n in args.workers.split(",")]
+    rates = {n: release(admin, args.clients, args.seats, n) for n in counts}
+    if len(counts) > 1:
+        low, high = min(counts), max(counts)
+        print(f"ratio {high} processes / {low}: {rates[high] / rates[low]:.2f}x requests/s"
+              " (clients and server share the machine's 2 cores)")  # fmt: skip
 
 
 if __name__ == "__main__":
