@@ -100,6 +100,14 @@ class LruCache(Generic[Value]):
                 self._entries.move_to_end(key)
             return found
 
+    def get_many(self, keys: list[Hashable]) -> list[Value | None]:
+        with self._lock:
+            found = [self._entries.get(key) for key in keys]
+            for key, value in zip(keys, found, strict=True):
+                if value is not None:
+                    self._entries.move_to_end(key)
+            return found
+
     def put(self, key: Hashable, value: Value) -> None:
         with self._lock:
             self._entries[key] = value
@@ -217,50 +225,55 @@ def look(
     public: Public,
     *,
     whole: bool = True,
+    connection: Connection | None = None,
 ) -> Look:
     """The revisions of the site and of its days in range (read before any load, so a day is
     never older than its key), and the answer (when `whole`) or the days already rendered
     under them."""
+    if connection is None:
+        with uow.read_connection() as opened:
+            return look(
+                uow, cache, site_id, procedure, first_day, last_day, public,
+                whole=whole, connection=opened,
+            )  # fmt: skip
     now = public.now
-    with uow.read_connection() as connection:
-        row = connection.execute(
-            SITE_WITH_REVISIONS, {"site_id": site_id, "first": first_day, "last": last_day}
-        ).first()
-        if row is None:
-            raise NotFound(UNKNOWN_SITE)
-        values = row._asdict()
-        revision, days_moved = values.pop("revision") or 0, values.pop("days_moved") or ""
-        site = cache.sites.get((site_id, revision))
-        if site is None:  # the site's columns only change with its revision
-            site = Site(**values)
-            cache.sites.put((site_id, revision), site)
-        tz = ZoneInfo(site.timezone)
-        bind = connection if public.release.jitter_minutes > 0 else None
-        rules = public_rules(bind, site, rules_for(procedure, tz, now), public)
-        today = now.astimezone(tz).date()
-        first, last = max(first_day, today), min(last_day, rules.last_day)
-        answer_key = (
-            site_id,
-            procedure.id,
-            first,
-            last,
-            revision,
-            days_moved,
-            today,
-            rules.earliest,
-        )
-        seen = Look(site, procedure, public, rules, revision, today, answer_key)
-        answer = cache.answers.get(answer_key) if whole else None
-        if answer is not None and (answer.stale_at is None or now < answer.stale_at):
-            seen.answer = answer
-            SLOT_LIST_CACHE.labels("hit").inc()
-            return seen
+    row = connection.execute(
+        SITE_WITH_REVISIONS, {"site_id": site_id, "first": first_day, "last": last_day}
+    ).first()
+    if row is None:
+        raise NotFound(UNKNOWN_SITE)
+    values = row._asdict()
+    revision, days_moved = values.pop("revision") or 0, values.pop("days_moved") or ""
+    site = cache.sites.get((site_id, revision))
+    if site is None:  # the site's columns only change with its revision
+        site = Site(**values)
+        cache.sites.put((site_id, revision), site)
+    tz = ZoneInfo(site.timezone)
+    bind = connection if public.release.jitter_minutes > 0 else None
+    rules = public_rules(bind, site, rules_for(procedure, tz, now), public)
+    today = now.astimezone(tz).date()
+    first, last = max(first_day, today), min(last_day, rules.last_day)
+    answer_key = (
+        site_id,
+        procedure.id,
+        first,
+        last,
+        revision,
+        days_moved,
+        today,
+        rules.earliest,
+    )
+    seen = Look(site, procedure, public, rules, revision, today, answer_key)
+    answer = cache.answers.get(answer_key) if whole else None
+    if answer is not None and (answer.stale_at is None or now < answer.stale_at):
+        seen.answer = answer
+        SLOT_LIST_CACHE.labels("hit").inc()
+        return seen
     moved = _parse_moved(days_moved)
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        key = (site_id, procedure.id, day, revision, moved.get(day, 0), today)
-        seen.keys[day] = key
-        rendered = cache.days.get(key)
+        seen.keys[day] = (site_id, procedure.id, day, revision, moved.get(day, 0), today)
+    for day, rendered in zip(seen.keys, cache.days.get_many(list(seen.keys.values())), strict=True):
         if rendered is not None and rendered.fresh(now):
             seen.found[day] = rendered
     SLOT_LIST_CACHE.labels("miss" if seen.stale else "hit").inc()
@@ -275,7 +288,9 @@ def _parse_moved(days_moved: str) -> dict[date, int]:
     return moved
 
 
-def fill(uow: UnitOfWork, cache: SlotListCache, seen: Look) -> None:
+def fill(
+    uow: UnitOfWork, cache: SlotListCache, seen: Look, connection: Connection | None = None
+) -> None:
     """Compute the days `seen` lacks, once per process: a request that waited for another
     computing the same site and procedure finds them rendered."""
     with cache.lock_for((seen.site.id, seen.procedure.id)):
@@ -286,14 +301,21 @@ def fill(uow: UnitOfWork, cache: SlotListCache, seen: Look) -> None:
         stale = seen.stale
         if not stale:
             return
-        for day, rendered in _compute(uow, cache, seen, stale).items():
+        for day, rendered in _compute(uow, cache, seen, stale, connection).items():
             cache.days.put(seen.keys[day], rendered)
             seen.found[day] = rendered
 
 
 def _compute(
-    uow: UnitOfWork, cache: SlotListCache, seen: Look, days: list[date]
+    uow: UnitOfWork,
+    cache: SlotListCache,
+    seen: Look,
+    days: list[date],
+    connection: Connection | None = None,
 ) -> dict[date, RenderedDay]:
+    if connection is None:
+        with uow.read_connection() as opened:
+            return _compute(uow, cache, seen, days, opened)
     site = seen.site
     procedure, public, now = seen.procedure, seen.public, seen.public.now
     tz = ZoneInfo(site.timezone)
@@ -306,18 +328,20 @@ def _compute(
             plan = load_site_plan(session, site, procedure.id, seen.today, horizon)
         cache.plans.put(plan_key, plan)
     plan = replace(plan, first_day=days[0], last_day=days[-1])
-    with uow.read_connection() as connection, Session(bind=connection) as session:
-        first, last = plan.minute_range()
-        last = min(
-            last, local_minute(days[-1] + timedelta(days=1), time(0), tz) + rules.duration_minutes
-        )
-        load, held, stale_at = load_and_held_back(connection, plan, first, last, now)
-        slots: list[Slot] = []
-        if plan.counters:
+    first, last = plan.minute_range()
+    day_after = local_minute(days[-1] + timedelta(days=1), time(0), tz)
+    last = min(last, day_after + rules.duration_minutes)  # a visit may run past midnight
+    load, held, stale_at = load_and_held_back(connection, plan, first, last, now)
+    slots: list[Slot] = []
+    share_opens = None
+    room = None
+    if site.staff_share_percent > 0:  # the share's rules read more: through a session
+        with Session(bind=connection) as session:
             room = public_rooms(session, plan, load, public)
-            load = plus(load, held)
-            slots = find_slots(plan.counters, plan.calendar, days[0], days[-1], rules, load, room)
-        share_opens = _share_opening(session, site, public, seen.today)
+            share_opens = _share_opening(session, site, public, seen.today)
+    if plan.counters:
+        load = plus(load, held)
+        slots = find_slots(plan.counters, plan.calendar, days[0], days[-1], rules, load, room)
     by_day: dict[date, list[Slot]] = {day: [] for day in days}
     for slot in slots:
         day = from_minute(slot.start, tz).date()
@@ -359,12 +383,15 @@ async def slot_list_body(
     to a worker thread, so it runs on the event loop, as does computing a day or two (what a
     booking makes stale); computing more days runs in a thread.
     """
-    seen = look(uow, cache, site_id, procedure, first_day, last_day, public)
-    stale = seen.stale
+    with uow.read_connection() as connection:
+        seen = look(
+            uow, cache, site_id, procedure, first_day, last_day, public, connection=connection
+        )
+        stale = seen.stale
+        if 0 < len(stale) <= 2:  # a day or two, right after a booking: less than a thread hop
+            fill(uow, cache, seen, connection)
     if len(stale) > 2:
         await anyio.to_thread.run_sync(fill, uow, cache, seen)
-    elif stale:  # a day or two, right after a booking: less than a hop to a thread
-        fill(uow, cache, seen)
     return seen.body(cache)
 
 
