@@ -32,7 +32,7 @@ test: $(STAMP) assets
 
 # Each benchmark prints its figures and ratios; PostgreSQL parts need GUICHET_BENCH_POSTGRES_URL
 # (or GUICHET_TEST_POSTGRES_URL). `bench-smoke` runs every one at a small size (CI runs it).
-BENCHES := slots_and_booking dispatch dashboard pages release waitlist
+BENCHES := slots_and_booking dispatch dashboard pages release waitlist catalogue
 
 bench: $(STAMP) assets
 	for bench in $(BENCHES); do $(BIN)/python -m bench.$$bench || exit 1; done

@@ -102,7 +102,8 @@ def start_server(url: str, procedures: Path, port: int, workers: int) -> subproc
         "GUICHET_PROCEDURES_DIR": str(procedures),
         "GUICHET_FORWARDED_ALLOW_IPS": "127.0.0.1",
         "GUICHET_DISPATCH_IN_SERVE": "false",
-        "GUICHET_DATABASE_POOL_SIZE": "20",
+        # Connections: PostgreSQL's 100 shared by the processes (pool + 10 overflow each).
+        "GUICHET_DATABASE_POOL_SIZE": str(max(5, 20 // workers)),
     }
     command = [sys.executable, "-m", "booking.cli", "serve", "--workers", str(workers)]
     process = subprocess.Popen(

@@ -386,8 +386,11 @@ def raw_guarded_loop(url: str, procedures: Path, seats: int) -> float:
     return seats / elapsed
 
 
-def bench_throughput(url: str, procedures: Path, label: str, bookings: int, clients: int) -> None:
-    """Concurrent bookings of distinct seats through the API, beside the raw loop."""
+def bench_throughput(
+    url: str, procedures: Path, label: str, bookings: int, clients: int, processes: list[int]
+) -> None:
+    """Concurrent bookings of distinct seats through the API, with 1 then more server
+    processes (clients spread over them), beside the raw loop on the same database."""
     first = next_monday() + timedelta(days=7)
     seed(url, procedures, 8, [("09:00", "15:00")])  # 8 counters x 24 quarter-hours a day
     raw_rate = raw_guarded_loop(url, procedures, bookings)
@@ -395,49 +398,67 @@ def bench_throughput(url: str, procedures: Path, label: str, bookings: int, clie
     server = start_server(url, procedures, port)
     try:
         probe = http.client.HTTPConnection("127.0.0.1", port)
-        last = first + timedelta(days=bookings // (8 * 24 * 5) * 7 + 13)
+        weeks = bookings * len(processes) // (8 * 24 * 5) + 2
+        last = first + timedelta(days=weeks * 7)
         probe.request(
             "GET", f"/api/v1/sites/bench/slots?procedure=bench-visit&from={first}&to={last}"
         )
         listed = json.loads(probe.getresponse().read())["slots"]
         probe.close()
-        seats = [slot["start"] for slot in listed for _ in range(slot["available"])]
-        assert len(seats) >= bookings, f"only {len(seats)} seats for {bookings} bookings"
-        random.Random(5).shuffle(seats)
-        work = list(enumerate(seats[:bookings]))
-        outcomes: list[int] = []
-        lock = threading.Lock()
-
-        def client() -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            while True:
-                with lock:
-                    if not work:
-                        break
-                    index, start = work.pop()
-                status = book_through_api(connection, 100_000 + index, start, "bench-visit")
-                with lock:
-                    outcomes.append(status)
-            connection.close()
-
-        began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            for _ in range(clients):
-                pool.submit(client)
-        elapsed = time.perf_counter() - began
     finally:
         server.terminate()
         server.wait()
-    double, stored = double_bookings(url, procedures)
-    rate = len(outcomes) / elapsed
-    print(f"(c) booking throughput [{label}] {bookings} distinct seats, {clients} clients")
-    print(
-        f"    answered 201 {outcomes.count(201)} of {len(outcomes)}, stored {stored},"
-        f" double bookings {double}"
-    )
-    print(f"    bookings through the API {rate:8.0f}/s")
+    seats = [slot["start"] for slot in listed for _ in range(slot["available"])]
+    wanted = bookings * len(processes)
+    assert len(seats) >= wanted, f"only {len(seats)} seats for {wanted} bookings"
+    random.Random(5).shuffle(seats)
+    print(f"(c) booking throughput [{label}] {bookings} distinct seats a run, {clients} clients")
     print(f"    raw guarded-update loop  {raw_rate:8.0f}/s  (one connection, one seat a commit)")
-    print(f"    ratio API / raw loop     {rate / raw_rate * 100:7.0f} %  (target >= 25 %)")
+    for run, count in enumerate(processes):
+        mine = seats[run * bookings : (run + 1) * bookings]
+        outcomes, elapsed = _book_all(url, procedures, mine, clients, count, 100_000 * (run + 1))
+        rate = len(outcomes) / elapsed
+        print(
+            f"    {count} server process{'es' if count > 1 else ''}: {rate:6.0f} bookings/s,"
+            f" 201 {outcomes.count(201)} of {len(outcomes)};"
+            f" ratio to the raw loop {rate / raw_rate * 100:4.0f} %  (target >= 25 %)"
+        )
+    double, stored = double_bookings(url, procedures)
+    print(f"    stored {stored}, double bookings {double}")
+
+
+def _book_all(  # type: ignore[no-untyped-def]
+    url: str, procedures: Path, seats: list[str], clients: int, processes: int, first_index: int
+):
+    ports = [free_port() for _ in range(processes)]
+    servers = [start_server(url, procedures, port) for port in ports]
+    work = list(enumerate(seats))
+    outcomes: list[int] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        port = ports[number % len(ports)]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not work:
+                    break
+                index, start = work.pop()
+            status = book_through_api(connection, first_index + index, start, "bench-visit")
+            with lock:
+                outcomes.append(status)
+        connection.close()
+
+    try:
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(client, range(clients)))
+        elapsed = time.perf_counter() - began
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+    return outcomes, elapsed
 
 
 def bench_race(url: str, procedures: Path, label: str, clients: int = 200, slots: int = 20) -> None:
@@ -518,7 +539,12 @@ def main() -> None:
             "search": lambda url, label: bench_search(url, procedures, label, args.runs),
             "race": lambda url, label: bench_race(url, procedures, label, args.clients, args.slots),
             "throughput": lambda url, label: bench_throughput(
-                url, procedures, label, args.bookings, args.booking_clients
+                url,
+                procedures,
+                label,
+                args.bookings,
+                args.booking_clients,
+                [1] if label == "SQLite" else [1, 2],  # several processes: PostgreSQL's
             ),
         }
         for name, part in parts.items():

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,11 @@ def claim(
         (table.c.status == Status.sending, table.c.lease_until < now),
         (table.c.status == Status.pending, table.c.urgent.is_(False), table.c.due_at <= now),
     )
+    if connection.dialect.name == "postgresql":
+        # Walk the index in order even when the statistics still think the queue is short
+        # (100,000 reminders enqueued at once): a bitmap scan would read and sort them all.
+        connection.execute(text("SET LOCAL enable_bitmapscan = off"))
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
     claimed: list = []
     for conditions in parts:
         wanted = batch - len(claimed)
