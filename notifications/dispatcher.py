@@ -49,6 +49,7 @@ class Policy:
     sms_per_number_per_day: int = 5
     quiet_hours: bool = True
     concurrency: int = 1  # messages of a wave sent side by side
+    lapsed_every: timedelta = timedelta(seconds=30)  # how often to look for dead workers' leases
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,17 @@ class Dispatcher:
         self._today: dict[str, int] = {}
         self._outcomes: Counter[str] = Counter()  # of the batch in hand, for its log line
         self._pool: ThreadPoolExecutor | None = None
+        self._lapsed_at: datetime | None = None  # when lapsed leases were last looked for
 
     def tick(self) -> int:
         """Claim one batch and process it; returns how many messages were claimed."""
+        now = self.clock()
+        lapsed = self._lapsed_at is None or now - self._lapsed_at >= self.policy.lapsed_every
+        if lapsed:
+            self._lapsed_at = now
         with self.uow.write_connection() as connection:
             claimed = claim(
-                connection, self.worker, self.clock(), self.policy.batch, self.policy.lease
+                connection, self.worker, now, self.policy.batch, self.policy.lease, lapsed=lapsed
             )
         phones = {m.recipient for m in claimed if m.channel == Channel.sms}
         self._secret_values = self._secrets_of(claimed)

@@ -72,19 +72,27 @@ def cancel_pending(
 
 
 def claim(
-    connection: Connection, worker: str, now: datetime, batch: int, lease: timedelta
+    connection: Connection,
+    worker: str,
+    now: datetime,
+    batch: int,
+    lease: timedelta,
+    *,
+    lapsed: bool = True,
 ) -> list[Notification]:
     """Take up to `batch` messages: urgent due ones first, then those whose worker's lease ran
     out, then the other due ones, each in the order they fell due.
 
     Each part walks its own index in order (`ix_notification_queue`: pending messages by
     urgency and due time), so a claim costs the same with 10 or 100,000 messages waiting.
+    Lapsed leases (a worker died) are looked for only when `lapsed`: every message leaves a
+    dead "sending" entry behind until vacuum, so that part grows with what was sent.
     `FOR UPDATE SKIP LOCKED` lets several workers claim side by side on PostgreSQL; SQLite
     ignores it and serialises writers.
     """
     parts = (
         (table.c.status == Status.pending, table.c.urgent.is_(True), table.c.due_at <= now),
-        (table.c.status == Status.sending, table.c.lease_until < now),
+        (table.c.status == Status.sending, table.c.lease_until < now) if lapsed else None,
         (table.c.status == Status.pending, table.c.urgent.is_(False), table.c.due_at <= now),
     )
     if connection.dialect.name == "postgresql":
@@ -97,6 +105,8 @@ def claim(
         wanted = batch - len(claimed)
         if wanted <= 0:
             break
+        if conditions is None:
+            continue
         ids = (
             select(table.c.id)
             .where(*conditions)
