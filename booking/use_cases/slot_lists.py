@@ -289,21 +289,37 @@ def _parse_moved(days_moved: str) -> dict[date, int]:
 
 
 def fill(
-    uow: UnitOfWork, cache: SlotListCache, seen: Look, connection: Connection | None = None
-) -> None:
+    uow: UnitOfWork,
+    cache: SlotListCache,
+    seen: Look,
+    connection: Connection | None = None,
+    *,
+    wait: bool = True,
+) -> bool:
     """Compute the days `seen` lacks, once per process: a request that waited for another
-    computing the same site and procedure finds them rendered."""
-    with cache.lock_for((seen.site.id, seen.procedure.id)):
-        for day in seen.stale:
-            rendered = cache.days.get(seen.keys[day])
-            if rendered is not None and rendered.fresh(seen.public.now):
-                seen.found[day] = rendered
-        stale = seen.stale
-        if not stale:
-            return
-        for day, rendered in _compute(uow, cache, seen, stale, connection).items():
-            cache.days.put(seen.keys[day], rendered)
+    computing the same site and procedure finds them rendered. Without `wait` (on the event
+    loop), nothing is done while another computes: False, and the caller goes to a thread."""
+    lock = cache.lock_for((seen.site.id, seen.procedure.id))
+    if not lock.acquire(blocking=wait):
+        return False
+    try:
+        _fill(uow, cache, seen, connection)
+    finally:
+        lock.release()
+    return True
+
+
+def _fill(uow: UnitOfWork, cache: SlotListCache, seen: Look, connection: Connection | None) -> None:
+    for day in seen.stale:
+        rendered = cache.days.get(seen.keys[day])
+        if rendered is not None and rendered.fresh(seen.public.now):
             seen.found[day] = rendered
+    stale = seen.stale
+    if not stale:
+        return
+    for day, rendered in _compute(uow, cache, seen, stale, connection).items():
+        cache.days.put(seen.keys[day], rendered)
+        seen.found[day] = rendered
 
 
 def _compute(
@@ -357,7 +373,7 @@ def _compute(
 
 
 def _share_opening(
-    session: Any, site: Site, public: Public, today: date
+    session: Session, site: Site, public: Public, today: date
 ) -> tuple[date, datetime] | None:
     """The day whose staff share opens to the public later today, and when."""
     if site.staff_share_percent <= 0:
@@ -388,9 +404,10 @@ async def slot_list_body(
             uow, cache, site_id, procedure, first_day, last_day, public, connection=connection
         )
         stale = seen.stale
-        if 0 < len(stale) <= 2:  # a day or two, right after a booking: less than a thread hop
-            fill(uow, cache, seen, connection)
-    if len(stale) > 2:
+        # A day or two, right after a booking: less than a thread hop, unless another request
+        # of the process is computing this list (the event loop never waits for it).
+        done = 0 < len(stale) <= 2 and fill(uow, cache, seen, connection, wait=False)
+    if stale and not done:
         await anyio.to_thread.run_sync(fill, uow, cache, seen)
     return seen.body(cache)
 
