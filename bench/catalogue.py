@@ -15,8 +15,6 @@ import http.client
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,12 +23,12 @@ from sqlalchemy import text
 
 from bench.slots_and_booking import (
     PROCEDURE,
-    ROOT,
     drop_postgres,
     free_port,
     fresh_postgres,
     next_monday,
     settings_for,
+    start_server,
 )
 from booking.container import build_container
 from booking.migrate import migrate
@@ -79,26 +77,6 @@ def seed(url: str, procedures: Path, per_department: int) -> None:
             rows,
         )
     container.engine.dispose()
-
-
-def start_server(url: str, procedures: Path, port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "bench.slots_and_booking", "serve", "--url", url]
-    command += ["--procedures", str(procedures), "--port", str(port)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            probe.request("GET", "/api/v1/procedures")
-            if probe.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
 
 
 def timed(connection: http.client.HTTPConnection, path: str) -> tuple[float, bytes]:

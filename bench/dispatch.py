@@ -109,25 +109,7 @@ def floor_rate(fake: FakeTwilio, count: int, threads: int) -> float:
 def fill(url: str, count: int) -> None:
     engine = make_engine(url)
     now = datetime.now(UTC) - timedelta(seconds=1)
-    rows = [
-        {
-            "idempotency_key": f"bench-{i}",
-            "channel": "sms",
-            "kind": "reminder",
-            "recipient": f"+336{i:08d}",
-            "body": f"RDV demain, ref {i:08d}",
-            "due_at": now,
-            "latest_at": now + timedelta(days=1),
-            "quiet_hours_apply": False,
-            "timezone": "Europe/Paris",
-            "status": "pending",
-            "attempts": 0,
-            "language": "fr",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in range(count)
-    ]
+    rows = [row(i, now) for i in range(count)]
     with engine.begin() as connection:
         for start in range(0, count, 5000):
             connection.execute(table.insert(), rows[start : start + 5000])

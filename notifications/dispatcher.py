@@ -163,10 +163,6 @@ class Dispatcher:
 
     # One message ----------------------------------------------------------------------
 
-    def process(self, message: Notification) -> None:
-        """One message on its own (a wave of one)."""
-        self._send_wave([message])
-
     def _send_wave(self, messages: list[Notification]) -> None:
         ready: list[Ready] = []
         for message in messages:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from booking.core.slots import to_minute
@@ -104,15 +104,6 @@ def held_back(
         for cell in range(start, end, step):
             cells[cell] = cells.get(cell, 0) + 1
     return held
-
-
-def next_release(session: Session, site_id: str, now: datetime) -> datetime | None:
-    """When the site's next held-back seat comes back (a cached slot list is stale then)."""
-    return session.execute(
-        select(func.min(_table.c.available_at)).where(
-            _table.c.site_id == site_id, _table.c.available_at > now
-        )
-    ).scalar_one_or_none()
 
 
 def purge(session: Session, before: datetime) -> int:

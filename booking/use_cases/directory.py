@@ -110,7 +110,7 @@ class Directory:
 
     def sites_for(
         self, procedure_id: str, postcode: str | None = None, *, near_site: str | None = None
-    ) -> list[SiteOffer]:
+    ) -> SiteChoice:
         """The sites serving a procedure, each with its next free day (read from the shared
         slot lists). With a postcode, the sites of its department first; in a national
         catalogue (more than `LOCAL_CATALOGUE` sites), only the sites of the department of
@@ -120,13 +120,15 @@ class Directory:
         department = department_of(postcode)
         with self._uow.reading() as session:
             serving = _serving(procedure.id)
-            if self.is_national(procedure.id):
+            count = select(func.count()).select_from(serving.subquery())
+            national = session.execute(count).scalar_one() > LOCAL_CATALOGUE
+            if national:
                 if department is None and near_site:
                     department = session.execute(
                         select(Site.department).where(Site.id == near_site)
                     ).scalar_one_or_none()
                 if department is None:
-                    return []
+                    return SiteChoice([], national)
                 serving = serving.where(Site.department == department)
             sites = list(session.execute(serving).scalars())
         offers = []
@@ -134,15 +136,8 @@ class Directory:
             start, last_day = first_free(self._uow, self._slot_lists, site.id, procedure, public)
             first = from_minute(start, ZoneInfo(site.timezone)) if start is not None else None
             offers.append(SiteOffer(site, first, last_day, release_time(site, public.release)))
-        return sorted(offers, key=lambda o: (o.site.department != department, o.site.name))
-
-    def is_national(self, procedure_id: str) -> bool:
-        """Whether more sites serve the procedure than one list can show (one count)."""
-        with self._uow.read_connection() as connection:
-            count = connection.execute(
-                select(func.count()).select_from(_serving(procedure_id).subquery())
-            ).scalar_one()
-        return count > LOCAL_CATALOGUE
+        offers.sort(key=lambda o: (o.site.department != department, o.site.name))
+        return SiteChoice(offers, national)
 
     def counters(self, site_id: str) -> list[Counter]:
         with self._uow.reading() as session:
@@ -218,6 +213,12 @@ class SiteOffer:
     next_free: datetime | None  # local time of the first free start
     last_day: date  # the last day one may book today
     opens_at: time  # the local time a new day opens to the public each morning
+
+
+@dataclass(frozen=True)
+class SiteChoice:
+    offers: list[SiteOffer]  # the sites shown, each with its next free day
+    national: bool  # more sites than one list shows: those of one department only
 
 
 @dataclass(frozen=True)

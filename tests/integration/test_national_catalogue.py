@@ -68,11 +68,11 @@ def test_the_next_free_day_moves_when_the_only_seat_of_the_day_is_booked(client,
     shows a later day there, and the other sites' days stay as they were."""
     national(container)
     directory = container.directory
-    before = {o.site.id: o for o in directory.sites_for(PICKUP, "75004")}
+    before = {o.site.id: o for o in directory.sites_for(PICKUP, "75004").offers}
     first = before["s75-0"].next_free
     assert first is not None
     container.visits.book(replace(request(start=first), site_id="s75-0"))
-    after = {o.site.id: o for o in directory.sites_for(PICKUP, "75004")}
+    after = {o.site.id: o for o in directory.sites_for(PICKUP, "75004").offers}
     assert after["s75-0"].next_free is not None
     assert after["s75-0"].next_free.date() > first.date()
     assert after["s75-1"].next_free == before["s75-1"].next_free

@@ -346,3 +346,40 @@ def test_a_message_handed_over_before_a_crash_is_looked_up_before_any_resend(
     assert len(fake.messages) == 2  # nothing went twice
     rows = _query(container, "SELECT status, provider_id FROM notification ORDER BY id")
     assert rows[0] == ("sent", accepted) and rows[1][0] == "sent" and rows[1][1] != accepted
+
+
+def test_a_batch_goes_out_in_waves_each_message_once_the_urgent_first(container, fake, clock):
+    """Issue 19: 60 reminders and then one code, due together; the worker (16 side by side)
+    hands the code to Twilio first, every message exactly once, each recorded with its id."""
+    reminders = [
+        Message(
+            idempotency_key=f"wave-{n}",
+            channel="sms",
+            kind="reminder",
+            recipient=f"+336120000{n:02d}",
+            body=f"Rappel {n}",
+            due_at=clock.moment,
+            quiet_hours_apply=False,
+        )
+        for n in range(60)
+    ]
+    code = Message(
+        idempotency_key="wave-code",
+        channel="sms",
+        kind="code",
+        recipient="+33699999999",
+        body="Code 123456",
+        due_at=clock.moment,
+        quiet_hours_apply=False,
+        urgent=True,
+    )
+    with container.uow.writing() as session:
+        enqueue(session, [*reminders, code], clock.moment)
+    worker = build_dispatcher(container)
+    assert worker.policy.concurrency == 16
+    assert worker.tick() == 61
+    received = [m["to"] for m in fake.messages]
+    assert received[0] == "+33699999999"
+    assert sorted(received) == sorted({m.recipient for m in [*reminders, code]})
+    sent = "SELECT count(DISTINCT provider_id) FROM notification WHERE status = 'sent'"
+    assert count(container, sent) == 61

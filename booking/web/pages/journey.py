@@ -80,14 +80,15 @@ def choose_site(request: Request, directory: DirectoryDep) -> Template:
         errors.append(FieldError("postcode", N_("Give a postcode of 5 digits, e.g. 75004.")))
     if request.query_params.get("go") and not journey.site:
         errors.append(FieldError("site", N_("Choose where you will go.")))
+    choice = directory.sites_for(procedure.id, postcode)
     return page(
         request,
         "journey/site.html",
         status_code=422 if errors else 200,
         journey=journey,
         procedure=procedure,
-        offers=directory.sites_for(procedure.id, postcode),
-        national=directory.is_national(procedure.id),
+        offers=choice.offers,
+        national=choice.national,
         postcode=postcode,
         errors=errors,
         back=journey.but(site="").url("/"),

@@ -51,7 +51,7 @@ def _join_page(
     status: int = 200,
 ):  # type: ignore[no-untyped-def]
     procedure = directory.procedure(journey.procedure)
-    sites = directory.sites_for(procedure.id, near_site=journey.site)
+    sites = directory.sites_for(procedure.id, near_site=journey.site).offers
     today = directory.local_today(sites[0].site) if sites else None
     return page(
         request,
