@@ -102,6 +102,7 @@ def bench(url: str, procedures: Path, label: str, departments: int) -> None:
         chosen = DEPARTMENTS[:departments]
         step = "/rendez-vous/lieu?procedure=bench-visit&postcode="
         first, again, listed = [], [], 0
+        timed(connection, step.removesuffix("&postcode="))  # warm: templates, no department
         for department in chosen:
             postcode = department.ljust(5, "0")
             elapsed, body = timed(connection, step + postcode)
