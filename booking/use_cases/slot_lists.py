@@ -12,7 +12,7 @@ today; each answer then drops the starts its notice excludes (a bisection).
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from booking.config.metrics import SLOT_LIST_CACHE
 from booking.core.errors import NotFound
-from booking.core.slots import BookingRules, Slot, find_slots, from_minute, local_iso, local_minute
+from booking.core.slots import BookingRules, Slot, find_slots, local_iso, local_minute
 from booking.domain.availability import (
     SitePlan,
     load_and_held_back,
@@ -122,13 +122,26 @@ class Answer:
     stale_at: datetime | None  # the first of its days' own
 
 
+@dataclass(frozen=True)
+class RangeDays:
+    """The days last answered for one range under one configuration: after a booking, the
+    next request compares its day revisions with `days_moved` and looks up only the days
+    that moved, not every day of the range."""
+
+    days_moved: str
+    keys: dict[date, tuple[Hashable, ...]]
+    found: dict[date, RenderedDay]
+    stale_at: datetime | None  # the first of its days' own
+
+
 @dataclass
 class SlotListCache:
-    """Whole answers, rendered days, the site plans they are computed from, the sites as of a
-    revision, and one lock per site and procedure so that a burst of requests after a
-    booking computes the day once."""
+    """Whole answers, the days of each range last answered, rendered days, the site plans
+    they are computed from, the sites as of a revision, and one lock per site and procedure
+    so that a burst of requests after a booking computes the day once."""
 
     answers: LruCache[Answer] = field(default_factory=lambda: LruCache(1024))
+    ranges: LruCache[RangeDays] = field(default_factory=lambda: LruCache(1024))
     days: LruCache[RenderedDay] = field(default_factory=lambda: LruCache(16384))
     plans: LruCache[SitePlan] = field(default_factory=lambda: LruCache(512))
     sites: LruCache[Site] = field(default_factory=lambda: LruCache(1024))
@@ -191,6 +204,7 @@ class Look:
     revision: int
     today: date
     answer_key: tuple[Hashable, ...]
+    days_moved: str = ""
     answer: Answer | None = None
     keys: dict[date, tuple[Hashable, ...]] = field(default_factory=dict)
     found: dict[date, RenderedDay] = field(default_factory=dict)
@@ -212,6 +226,8 @@ class Look:
             body = b'{"slots":[' + b",".join(parts) + b"]}"
             self.answer = Answer(body, min(ends, default=None))
             cache.answers.put(self.answer_key, self.answer)
+            range_days = RangeDays(self.days_moved, self.keys, self.found, self.answer.stale_at)
+            cache.ranges.put(self.answer_key[:_RANGE], range_days)
         return self.answer.body
 
 
@@ -253,31 +269,64 @@ def look(
     rules = public_rules(bind, site, rules_for(procedure, tz, now), public)
     today = now.astimezone(tz).date()
     first, last = max(first_day, today), min(last_day, rules.last_day)
-    answer_key = (
-        site_id,
-        procedure.id,
-        first,
-        last,
-        revision,
-        days_moved,
-        today,
-        rules.earliest,
-    )
-    seen = Look(site, procedure, public, rules, revision, today, answer_key)
+    answer_key = (site_id, procedure.id, first, last, revision, today, days_moved, rules.earliest)
+    seen = Look(site, procedure, public, rules, revision, today, answer_key, days_moved)
     answer = cache.answers.get(answer_key) if whole else None
     if answer is not None and (answer.stale_at is None or now < answer.stale_at):
         seen.answer = answer
-        SLOT_LIST_CACHE.labels("hit").inc()
+        _HITS.inc()
         return seen
-    moved = _parse_moved(days_moved)
+    last_answered = cache.ranges.get(answer_key[:_RANGE])
+    if last_answered is not None and (
+        last_answered.stale_at is None or now < last_answered.stale_at
+    ):
+        _since(seen, last_answered, cache)
+    else:
+        _every_day(seen, cache, first, last)
+    (_MISSES if seen.stale else _HITS).inc()
+    return seen
+
+
+_RANGE = 6  # an answer's key without its day revisions and notice: the range's key
+_HITS, _MISSES = SLOT_LIST_CACHE.labels("hit"), SLOT_LIST_CACHE.labels("miss")
+
+
+def _every_day(seen: Look, cache: SlotListCache, first: date, last: date) -> None:
+    moved = _parse_moved(seen.days_moved)
+    site_id, procedure_id, revision, today = (
+        seen.site.id,
+        seen.procedure.id,
+        seen.revision,
+        seen.today,
+    )
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        seen.keys[day] = (site_id, procedure.id, day, revision, moved.get(day, 0), today)
-    for day, rendered in zip(seen.keys, cache.days.get_many(list(seen.keys.values())), strict=True):
+        seen.keys[day] = (site_id, procedure_id, day, revision, moved.get(day, 0), today)
+    _look_up(seen, cache, list(seen.keys))
+
+
+def _since(seen: Look, last_answered: RangeDays, cache: SlotListCache) -> None:
+    """The range's days as last answered, but for the days whose revision moved since."""
+    current, before = set(seen.days_moved.split(",")), set(last_answered.days_moved.split(","))
+    moved = _parse_moved(",".join(item for item in current - before if item))
+    gone = {date.fromisoformat(item.partition(":")[0]) for item in before - current if item}
+    seen.keys = dict(last_answered.keys)
+    seen.found = dict(last_answered.found)
+    for day in gone | moved.keys():
+        key = seen.keys.get(day)
+        if key is not None:
+            seen.keys[day] = (*key[:4], moved.get(day, 0), key[5])
+            del seen.found[day]
+    _look_up(seen, cache, seen.stale)
+
+
+def _look_up(seen: Look, cache: SlotListCache, days: list[date]) -> None:
+    now = seen.public.now
+    for day, rendered in zip(
+        days, cache.days.get_many([seen.keys[day] for day in days]), strict=True
+    ):
         if rendered is not None and rendered.fresh(now):
             seen.found[day] = rendered
-    SLOT_LIST_CACHE.labels("miss" if seen.stale else "hit").inc()
-    return seen
 
 
 def _parse_moved(days_moved: str) -> dict[date, int]:
@@ -359,10 +408,13 @@ def _compute(
         load = plus(load, held)
         slots = find_slots(plan.counters, plan.calendar, days[0], days[-1], rules, load, room)
     by_day: dict[date, list[Slot]] = {day: [] for day in days}
+    # The days asked need not follow each other: each one's first minute and the next day's.
+    begins = [local_minute(day, time(0), tz) for day in days]
+    ends = [local_minute(day + timedelta(days=1), time(0), tz) for day in days]
     for slot in slots:
-        day = from_minute(slot.start, tz).date()
-        if day in by_day:
-            by_day[day].append(slot)
+        index = bisect_right(begins, slot.start) - 1
+        if index >= 0 and slot.start < ends[index]:
+            by_day[days[index]].append(slot)
     rendered = {}
     for day, day_slots in by_day.items():
         until = stale_at

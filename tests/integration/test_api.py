@@ -353,6 +353,25 @@ def test_shared_slot_lists_see_bookings_made_by_another_process(client, containe
     assert first_slot(client)["available"] == 2
 
 
+WEEK = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-31"
+
+
+def test_a_list_after_bookings_on_two_days_is_the_list_a_fresh_process_computes(
+    client, container
+):
+    listed = client.get(WEEK).json()["slots"]  # now cached by this app, day by day
+    days = sorted({slot["start"][:10] for slot in listed})
+    picks = [next(s for s in listed if s["start"].startswith(day)) for day in (days[0], days[2])]
+    for index, slot in enumerate(picks):
+        mine = booking(start=slot["start"], phone=f"06 12 34 56 {70 + index}")
+        with TestClient(create_app(container)) as other_process:
+            assert other_process.post("/api/v1/appointments", json=mine).status_code == 201
+        with TestClient(create_app(container)) as fresh_process:
+            assert client.get(WEEK).json() == fresh_process.get(WEEK).json()
+    now = {slot["start"]: slot["available"] for slot in client.get(WEEK).json()["slots"]}
+    assert [now.get(slot["start"], 0) for slot in picks] == [s["available"] - 1 for s in picks]
+
+
 def test_shared_slot_lists_see_configuration_changes(client, container):
     from booking.demo.builders import add_closure
 
