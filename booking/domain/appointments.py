@@ -28,6 +28,7 @@ from booking.core.i18n import N_
 from booking.core.lifecycle import RULES, Move, Outcome, decide, timestamp_column, wait_seconds
 from booking.core.references import new_reference, new_salt, normalise_reference
 from booking.core.slots import (
+    CounterPlan,
     Refusal,
     Slot,
     cells_of,
@@ -42,22 +43,24 @@ from booking.domain.availability import (
     SitePlan,
     closure_reason,
     current_load,
+    load_and_held_back,
     load_site_plan,
+    plus,
     public_rooms,
     rules_for,
     search_slots,
-    with_held_back,
 )
 from booking.domain.closures import closure_over
 from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
-from booking.domain.freed_seats import held_back, use_up
+from booking.domain.freed_seats import use_up
 from booking.domain.models import Appointment, Counter, Site
 from booking.domain.occupancy import change_load, load_between
 from booking.domain.release import Public, Release, public_rules
 from booking.domain.sites import get_site
 from booking.domain.staff_share import ShareRooms, lock_counter, share_exceeded
 from completeness.catalogue import Catalogue, Procedure
+from storage.unit_of_work import keep
 
 DEFAULT_RELEASE = Release()
 REFUSAL_MESSAGES = {
@@ -224,10 +227,13 @@ def _place(
     checked again once the cells are taken.
     """
     rules = rules_for(procedure, site, now)
-    load = current_load(session, plan)
-    rooms = public_rooms(session, plan, load, public) if public is not None else None
-    if public is not None:
-        load = with_held_back(session, plan, load, now)
+    rooms = None
+    if public is None:
+        load = current_load(session, plan)
+    else:  # the public's: the seats held back count as taken, not in the staff share's room
+        load, held, _ = load_and_held_back(session, plan, *plan.minute_range(), now)
+        rooms = public_rooms(session, plan, load, public)
+        load = plus(load, held)
     counters = {c.counter_id: c for c in plan.counters}
     released = None
     if release is not None:
@@ -254,17 +260,23 @@ def _place(
             if took and public is None:  # staff may take a seat held back: it is theirs now
                 taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
                 use_up(session, counter_id, counter.capacity, cells, taken, now)
-                return session.get(Counter, counter_id)
+                return _kept_counter(session, counter_id)
             if (
                 took
-                and not _held_back_over(session, counter_id, counter.capacity, cells, now)
+                and not _held_back_over(session, plan, counter, cells, now)
                 and not (
                     shared and share_exceeded(session, site, plan.calendar, counter, day, public)
                 )
             ):
-                return session.get(Counter, counter_id)
+                return _kept_counter(session, counter_id)
             savepoint.rollback()
     return None
+
+
+def _kept_counter(session: Session, counter_id: int) -> Counter | None:
+    counter = session.get(Counter, counter_id)
+    keep(session, counter)  # the visit's view reads it again
+    return counter
 
 
 def _with_room_of(rooms: ShareRooms, moved: Appointment, site: Site) -> dict[date, int]:
@@ -277,12 +289,13 @@ def _with_room_of(rooms: ShareRooms, moved: Appointment, site: Site) -> dict[dat
 
 
 def _held_back_over(
-    session: Session, counter_id: int, capacity: int, cells: range, now: datetime
+    session: Session, plan: SitePlan, counter: CounterPlan, cells: range, now: datetime
 ) -> bool:
     """Whether the cells just taken, with the seats held back on them, exceed the capacity."""
-    taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
-    back = held_back(session, [counter_id], cells.start, cells.stop, now)[counter_id]
-    return any(taken.get(cell, 0) + back.get(cell, 0) > capacity for cell in cells)
+    alone = replace(plan, counters=[counter])
+    load, held, _ = load_and_held_back(session, alone, cells.start, cells.stop, now)
+    taken, back = load[counter.counter_id], held.get(counter.counter_id, {})
+    return any(taken.get(cell, 0) + back.get(cell, 0) > counter.capacity for cell in cells)
 
 
 def _cells(appointment: Appointment) -> range:

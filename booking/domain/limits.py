@@ -54,6 +54,15 @@ def over(session: Session, limit: Limit, who: str, now: datetime) -> bool:
 
 def count(session: Session, limit: Limit, who: str, now: datetime) -> int:
     """Count one more for the key in the current window (one upsert); the new total."""
+    total = _count(session, limit, who, now)
+    assert total is not None  # nothing to stay below: always counted
+    return total
+
+
+def _count(
+    session: Session, limit: Limit, who: str, now: datetime, *, below: int | None = None
+) -> int | None:
+    """The new total, or None when the window's count had reached `below`."""
     connection = session.connection()
     insert = dialect_insert(connection)(_table).values(
         key=limit.key(who), window_start=limit.window_start(now), count=1
@@ -61,15 +70,17 @@ def count(session: Session, limit: Limit, who: str, now: datetime) -> int:
     statement = insert.on_conflict_do_update(
         index_elements=[_table.c.key, _table.c.window_start],
         set_={"count": _table.c.count + 1},
+        where=None if below is None else _table.c.count < below,
     ).returning(_table.c.count)
-    return connection.execute(statement).scalar_one()
+    return connection.execute(statement).scalar_one_or_none()
 
 
 def take(session: Session, limit: Limit, who: str, now: datetime) -> bool:
-    """Count one if the key is still under its limit; False (nothing counted) when over."""
-    if over(session, limit, who, now):
+    """Count one if the key is still under its limit; False (nothing counted) when over. One
+    upsert: a full window's row is left as it is and returns nothing."""
+    if limit.times <= 0:
         return False
-    return count(session, limit, who, now) <= limit.times
+    return _count(session, limit, who, now, below=limit.times) is not None
 
 
 def purge(session: Session, before: datetime) -> int:

@@ -76,8 +76,8 @@ class Notices:
     reminder_deadline: timedelta = timedelta(hours=2)
 
     def booked(self, session: Session, appointment: Appointment, now: datetime) -> None:
-        self._send(session, appointment, Kind.confirmation, now)
-        self._remind(session, appointment, now)
+        confirmation = self._messages(session, appointment, Kind.confirmation, now, now)
+        enqueue(session, [*confirmation, *self._reminders(session, appointment, now)], now)
 
     def moved(self, session: Session, appointment: Appointment, now: datetime) -> None:
         """Old reminders and unsent messages about the old time go; if the confirmation had
@@ -209,11 +209,16 @@ class Notices:
         enqueue(session, self._messages(session, appointment, kind, now, now), now)
 
     def _remind(self, session: Session, appointment: Appointment, now: datetime) -> None:
+        enqueue(session, self._reminders(session, appointment, now), now)
+
+    def _reminders(
+        self, session: Session, appointment: Appointment, now: datetime
+    ) -> list[Message]:
         site = get_site(session, appointment.site_id)
         due = reminder_due(appointment.starts_at, site.timezone, site.reminder_hour, now)
         if due is None or due > appointment.starts_at - self.reminder_deadline:
-            return  # the visit is sooner than the reminder time: no reminder
-        enqueue(session, self._messages(session, appointment, Kind.reminder, due, now), now)
+            return []  # the visit is sooner than the reminder time: no reminder
+        return list(self._messages(session, appointment, Kind.reminder, due, now))
 
     def _messages(
         self,

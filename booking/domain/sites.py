@@ -8,6 +8,7 @@ from sqlmodel import Session
 from booking.core.errors import InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.domain.models import Site
+from storage.unit_of_work import keep
 
 UNKNOWN_SITE = N_("Unknown site.")
 
@@ -19,4 +20,5 @@ def get_site(session: Session, site_id: str, *, field_name: str | None = None) -
         if field_name:
             raise InvalidRequest.for_field(field_name, UNKNOWN_SITE)
         raise NotFound(UNKNOWN_SITE)
+    keep(session, site)
     return site
