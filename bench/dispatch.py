@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.slots_and_booking import drop_postgres, fresh_postgres
+from booking.config.settings import Settings
 from booking.migrate import migrate
 from notifications.models import Notification
 from notifications.twilio_fake import FakeTwilio
@@ -35,7 +36,7 @@ from storage.engines import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 table = Notification.__table__
-CONCURRENCY = [16]  # set from the command line
+CONCURRENCY = [Settings.dispatch_concurrency]  # set from the command line
 
 
 def row(index: int, now: datetime, *, urgent: bool = False) -> dict:
@@ -215,7 +216,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rated", type=int, default=6_000)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--concurrency", type=int, default=16, help="sends side by side a worker")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=Settings.dispatch_concurrency,
+        help="sends side by side a worker (the settings' default)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a small size, for CI")
     args = parser.parse_args()
     if args.smoke:

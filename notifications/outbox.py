@@ -40,16 +40,14 @@ class Message:
     urgent: bool = False
 
 
-def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> int:
+def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> None:
     """Add messages in the caller's transaction; a key already present is left as it is."""
     rows = [
         {**asdict(m), "status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
         for m in messages
     ]
-    if not rows:
-        return 0
-    result = session.execute(dialect_insert(session)(table).values(rows).on_conflict_do_nothing())
-    return result.rowcount or 0
+    if rows:  # rows as parameters, not values: one statement, compiled once
+        session.execute(dialect_insert(session)(table).on_conflict_do_nothing(), rows)
 
 
 def cancel_pending(

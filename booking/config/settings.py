@@ -57,7 +57,9 @@ class Settings:
     dispatch_interval_seconds: int = 5
     dispatch_lease_seconds: int = 120
     dispatch_batch: int = 200  # messages a worker claims at once
-    dispatch_concurrency: int = 16  # messages a worker sends side by side
+    # Messages a worker sends side by side; workers x this should stay under the provider's
+    # account concurrency (Twilio: 100 requests by default), so 4 workers x 24.
+    dispatch_concurrency: int = 24
     dispatch_in_serve: bool = True
     send_rate_per_second: float = 0.0
     sms_per_number_per_day: int = 5

@@ -23,7 +23,8 @@ _table = CounterLoad.__table__  # type: ignore[attr-defined]
 def _insert_missing(session: Session, counter_id: int, capacity: int, cells: Sequence[int]) -> None:
     insert = dialect_insert(session)
     rows = [{"counter_id": counter_id, "cell": c, "booked": 0, "capacity": capacity} for c in cells]
-    session.execute(insert(_table).values(rows).on_conflict_do_nothing())
+    # Rows as parameters, not values: one statement, compiled once (values() compiles each time).
+    session.execute(insert(_table).on_conflict_do_nothing(), rows)
 
 
 def change_load(
