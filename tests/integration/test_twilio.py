@@ -376,7 +376,7 @@ def test_a_batch_goes_out_in_waves_each_message_once_the_urgent_first(container,
     with container.uow.writing() as session:
         enqueue(session, [*reminders, code], clock.moment)
     worker = build_dispatcher(container)
-    assert worker.policy.concurrency == 16
+    assert worker.policy.concurrency == container.settings.dispatch_concurrency > 1
     assert worker.tick() == 61
     received = [m["to"] for m in fake.messages]
     assert received[0] == "+33699999999"
