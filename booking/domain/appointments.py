@@ -22,6 +22,7 @@ from booking.core.contacts import (
     normalise_email,
     normalise_phone,
     parse_phone,
+    phone_key,
 )
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
@@ -317,9 +318,11 @@ def book(
     now: datetime,
     status: str = AppointmentStatus.booked,
     release: Release = DEFAULT_RELEASE,
+    phone_secret: str | None = None,
 ) -> Appointment:
     """A visit (or, with `status` held, a seat held for one) through the capacity guard; on
-    the web, as the public may (`release`: when new days and staff shares open)."""
+    the web, as the public may (`release`: when new days and staff shares open). With
+    `phone_secret`, the visit is written with its phone's key (a hold gets it when confirmed)."""
     site = get_site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
@@ -351,6 +354,7 @@ def book(
         language=request.language,
         name=request.name.strip(),
         phone=phone,
+        phone_key=phone_key(phone_secret, phone) if phone_secret else None,
         email=email,
         notify_sms=(request.notify is None or "sms" in request.notify) and can_text(phone, site),
         notify_email=request.notify is None or "email" in request.notify,

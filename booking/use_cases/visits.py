@@ -130,9 +130,9 @@ class Visits:
                     request=request,
                     now=now,
                     release=self._context.release,
+                    phone_secret=self._context.keys.current,
                 )
                 self._one_live_visit(session, appointment, actor, second_visit, now)
-                appointment.phone_key = phone_key(self._context.keys.current, appointment.phone)
                 self._mark_repeat(session, appointment)
                 self._context.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)
