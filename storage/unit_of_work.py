@@ -23,7 +23,7 @@ def keep(session: Session, item: object) -> None:
     """Keep an object read by the session for the session's (short) life. The identity map
     holds objects weakly: once no step holds one it is read again (a booking read its site
     four times and its counter twice)."""
-    session.info.setdefault("kept", []).append(item)
+    session.info.setdefault("kept", {})[id(item)] = item
 
 
 @dataclass(frozen=True)

@@ -291,17 +291,16 @@ _RANGE = 6  # an answer's key without its day revisions and notice: the range's 
 _HITS, _MISSES = SLOT_LIST_CACHE.labels("hit"), SLOT_LIST_CACHE.labels("miss")
 
 
+def _day_key(seen: Look, day: date, day_revision: int) -> tuple[Hashable, ...]:
+    """A rendered day's key: the configuration and the day's own revision it was computed at."""
+    return (seen.site.id, seen.procedure.id, day, seen.revision, day_revision, seen.today)
+
+
 def _every_day(seen: Look, cache: SlotListCache, first: date, last: date) -> None:
     moved = _parse_moved(seen.days_moved)
-    site_id, procedure_id, revision, today = (
-        seen.site.id,
-        seen.procedure.id,
-        seen.revision,
-        seen.today,
-    )
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        seen.keys[day] = (site_id, procedure_id, day, revision, moved.get(day, 0), today)
+        seen.keys[day] = _day_key(seen, day, moved.get(day, 0))
     _look_up(seen, cache, list(seen.keys))
 
 
@@ -312,11 +311,9 @@ def _since(seen: Look, last_answered: RangeDays, cache: SlotListCache) -> None:
     gone = {date.fromisoformat(item.partition(":")[0]) for item in before - current if item}
     seen.keys = dict(last_answered.keys)
     seen.found = dict(last_answered.found)
-    for day in gone | moved.keys():
-        key = seen.keys.get(day)
-        if key is not None:
-            seen.keys[day] = (*key[:4], moved.get(day, 0), key[5])
-            del seen.found[day]
+    for day in (gone | moved.keys()) & seen.keys.keys():
+        seen.keys[day] = _day_key(seen, day, moved.get(day, 0))
+        del seen.found[day]
     _look_up(seen, cache, seen.stale)
 
 

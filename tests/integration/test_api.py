@@ -356,9 +356,7 @@ def test_shared_slot_lists_see_bookings_made_by_another_process(client, containe
 WEEK = "/api/v1/sites/paris/slots?procedure=residence-permit-pickup&from=2026-03-24&to=2026-03-31"
 
 
-def test_a_list_after_bookings_on_two_days_is_the_list_a_fresh_process_computes(
-    client, container
-):
+def test_a_list_after_bookings_on_two_days_is_the_list_a_fresh_process_computes(client, container):
     listed = client.get(WEEK).json()["slots"]  # now cached by this app, day by day
     days = sorted({slot["start"][:10] for slot in listed})
     picks = [next(s for s in listed if s["start"].startswith(day)) for day in (days[0], days[2])]

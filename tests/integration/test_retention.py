@@ -101,6 +101,18 @@ def test_a_site_may_keep_personal_data_for_less_time(container, clock):
     assert count(container, "SELECT count(*) FROM appointment WHERE name IS NULL") == 1
 
 
+def test_a_limit_counts_up_to_its_times_and_leaves_a_full_window_alone(container, clock):
+    from booking.domain import limits
+    from booking.use_cases.citizen_access import WRONG_CREDENTIALS as limit
+
+    with container.uow.writing() as session:
+        taken = [
+            limits.take(session, limit, "203.0.113.7", clock.moment) for _ in range(limit.times + 2)
+        ]
+    assert taken == [True] * limit.times + [False, False]
+    assert count(container, "SELECT max(count) FROM rate_limit") == limit.times
+
+
 def test_the_limits_counters_are_forgotten_after_a_day(container, clock):
     from booking.domain import limits
     from booking.use_cases.citizen_access import WRONG_CREDENTIALS

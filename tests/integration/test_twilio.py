@@ -349,8 +349,9 @@ def test_a_message_handed_over_before_a_crash_is_looked_up_before_any_resend(
 
 
 def test_a_batch_goes_out_in_waves_each_message_once_the_urgent_first(container, fake, clock):
-    """Issue 19: 60 reminders and then one code, due together; the worker (16 side by side)
-    hands the code to Twilio first, every message exactly once, each recorded with its id."""
+    """Issue 19: 60 reminders and then one code, due together; the worker (its settings'
+    concurrency side by side) hands the code to Twilio first, every message exactly once,
+    each recorded with its id."""
     reminders = [
         Message(
             idempotency_key=f"wave-{n}",
