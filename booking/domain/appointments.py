@@ -45,7 +45,6 @@ from booking.domain.availability import (
     closure_reason,
     current_load,
     load_and_held_back,
-    load_site_plan,
     plus,
     public_rooms,
     rules_for,
@@ -55,13 +54,13 @@ from booking.domain.closures import closure_over
 from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
 from booking.domain.freed_seats import use_up
-from booking.domain.models import Appointment, Counter, Site
+from booking.domain.models import Appointment, Site
 from booking.domain.occupancy import change_load, load_between
+from booking.domain.plans import Plans
 from booking.domain.release import Public, Release, public_rules
 from booking.domain.sites import get_site
 from booking.domain.staff_share import ShareRooms, lock_counter, share_exceeded
 from completeness.catalogue import Catalogue, Procedure
-from storage.unit_of_work import keep
 
 DEFAULT_RELEASE = Release()
 REFUSAL_MESSAGES = {
@@ -219,8 +218,8 @@ def _place(
     release: Appointment | None = None,
     *,
     public: Public | None = None,
-) -> Counter | None:
-    """Take the cells of a visit at `start` on the freest counter that still has room.
+) -> int | None:
+    """Take the cells of a visit at `start` on the freest counter that still has room: its id.
 
     With `release`, the same pass frees that appointment's cells (a reschedule), so the
     old slot is freed only if the new one is taken. For the `public`, a seat freed by a
@@ -261,7 +260,7 @@ def _place(
             if took and public is None:  # staff may take a seat held back: it is theirs now
                 taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
                 use_up(session, counter_id, counter.capacity, cells, taken, now)
-                return _kept_counter(session, counter_id)
+                return counter_id
             if (
                 took
                 and not _held_back_over(session, plan, counter, cells, now)
@@ -269,15 +268,9 @@ def _place(
                     shared and share_exceeded(session, site, plan.calendar, counter, day, public)
                 )
             ):
-                return _kept_counter(session, counter_id)
+                return counter_id
             savepoint.rollback()
     return None
-
-
-def _kept_counter(session: Session, counter_id: int) -> Counter | None:
-    counter = session.get(Counter, counter_id)
-    keep(session, counter)  # the visit's view reads it again
-    return counter
 
 
 def _with_room_of(rooms: ShareRooms, moved: Appointment, site: Site) -> dict[date, int]:
@@ -305,9 +298,11 @@ def _cells(appointment: Appointment) -> range:
     return cells_of(start, minutes, appointment.cell_minutes)
 
 
-def _day_plan(session: Session, site: Site, procedure: Procedure, start: int) -> SitePlan:
+def _day_plan(
+    session: Session, plans: Plans, site: Site, revision: int, procedure: Procedure, start: int
+) -> SitePlan:
     day = from_minute(start, ZoneInfo(site.timezone)).date()
-    return load_site_plan(session, site, procedure.id, day, day)
+    return plans.day(session, site, revision, procedure.id, day)
 
 
 def book(
@@ -319,11 +314,14 @@ def book(
     status: str = AppointmentStatus.booked,
     release: Release = DEFAULT_RELEASE,
     phone_secret: str | None = None,
+    plans: Plans | None = None,
 ) -> Appointment:
     """A visit (or, with `status` held, a seat held for one) through the capacity guard; on
     the web, as the public may (`release`: when new days and staff shares open). With
-    `phone_secret`, the visit is written with its phone's key (a hold gets it when confirmed)."""
-    site = get_site(session, request.site_id, field_name="site_id")
+    `phone_secret`, the visit is written with its phone's key (a hold gets it when confirmed).
+    `plans`: the process's shared copies of the sites' configuration (none: read afresh)."""
+    plans = plans or Plans()
+    site, revision = plans.site(session, request.site_id, field_name="site_id")
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
         procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
@@ -335,12 +333,13 @@ def book(
     start = to_minute(request.start)
     if request.start.second or request.start.microsecond:
         raise InvalidRequest.for_field("start", REFUSAL_MESSAGES[Refusal.off_grid])
-    plan = _day_plan(session, site, procedure, start)
+    plan = _day_plan(session, plans, site, revision, procedure, start)
     public = Public(now, release) if request.channel == Channel.web else None
     _refuse_start(session, plan, start, procedure, site, now, public)
-    counter = _place(session, plan, procedure, site, start, now, public=public)
-    if counter is None:
+    counter_id = _place(session, plan, procedure, site, start, now, public=public)
+    if counter_id is None:
         raise SlotTaken(site.id, procedure, start)
+    counter = plans.counter(session, site, revision, counter_id)
     appointment = Appointment(
         reference=new_reference(),
         token_salt=new_salt(),
@@ -512,19 +511,24 @@ def reschedule(
     new_start: datetime,
     now: datetime,
     release: Release = DEFAULT_RELEASE,
+    plans: Plans | None = None,
 ) -> Appointment:
     """Move a visit; the old slot is freed only if the new one is taken (one transaction).
     The citizen moves it: to what the public may book."""
     _decide(session, appointment, Move.move_by_citizen, now)
-    site = get_site(session, appointment.site_id)
+    plans = plans or Plans()
+    site, revision = plans.site(session, appointment.site_id)
     procedure = get_procedure(catalogue, appointment.procedure_id, "procedure_id")
     start = to_minute(new_start)
-    plan = _day_plan(session, site, procedure, start)
+    plan = _day_plan(session, plans, site, revision, procedure, start)
     public = Public(now, release)
     _refuse_start(session, plan, start, procedure, site, now, public)
-    counter = _place(session, plan, procedure, site, start, now, release=appointment, public=public)
-    if counter is None:
+    counter_id = _place(
+        session, plan, procedure, site, start, now, release=appointment, public=public
+    )
+    if counter_id is None:
         raise SlotTaken(site.id, procedure, start)
+    counter = plans.counter(session, site, revision, counter_id)
     appointment.counter_id = counter.id  # type: ignore[assignment]
     appointment.cell_minutes = counter.slot_minutes
     appointment.starts_at = new_start

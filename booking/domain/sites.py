@@ -3,14 +3,24 @@ unknown site."""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from booking.core.errors import InvalidRequest, NotFound
 from booking.core.i18n import N_
-from booking.domain.models import Site
+from booking.domain.models import Site, SiteRevision
 from storage.unit_of_work import keep
 
 UNKNOWN_SITE = N_("Unknown site.")
+
+_sites = Site.__table__  # type: ignore[attr-defined]
+_revisions = SiteRevision.__table__  # type: ignore[attr-defined]
+# The site's columns and its configuration's revision (none yet: NULL), in one read.
+SITE_WITH_REVISION = (
+    select(_sites, _revisions.c.revision)
+    .select_from(_sites.outerjoin(_revisions, _revisions.c.site_id == _sites.c.id))
+    .where(_sites.c.id == bindparam("site_id"))
+)
 
 
 def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:

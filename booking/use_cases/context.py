@@ -3,7 +3,7 @@ the procedure catalogue, the notices (the messages each change writes) and the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from booking.config.settings import Settings, parse_release_time
@@ -11,6 +11,7 @@ from booking.core.clock import Clock, local_date
 from booking.domain.credentials import Keys
 from booking.domain.freed_seats import FreedSeatDelay
 from booking.domain.notices import Notices
+from booking.domain.plans import Plans
 from booking.domain.release import Public, Release
 from booking.domain.seat_freeing import Freeing
 from booking.domain.waitlist import Offering
@@ -26,6 +27,7 @@ class Context:
     catalogue: Catalogue
     notices: Notices
     keys: Keys  # the secret that issues links and codes, and those that still verify
+    plans: Plans = field(default_factory=Plans)  # the sites' configuration, as of revisions
 
     @property
     def freed_seat_delay(self) -> FreedSeatDelay:

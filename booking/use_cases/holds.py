@@ -78,6 +78,7 @@ class Holds:
                 now=now,
                 status=AppointmentStatus.held,
                 release=self._context.release,
+                plans=self._context.plans,
             )
             hold, token = holds.open_hold(
                 session, held, now=now, minutes=self._context.settings.hold_minutes

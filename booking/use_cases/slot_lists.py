@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -28,6 +27,7 @@ from sqlmodel import Session
 
 from booking.config.metrics import SLOT_LIST_CACHE
 from booking.core.errors import NotFound
+from booking.core.lru import LruCache
 from booking.core.slots import BookingRules, Slot, find_slots, local_iso, local_minute
 from booking.domain.availability import (
     SitePlan,
@@ -38,15 +38,14 @@ from booking.domain.availability import (
     rules_for,
     whole_days,
 )
-from booking.domain.models import Site, SiteDayRevision, SiteRevision
+from booking.domain.models import Site, SiteDayRevision
 from booking.domain.release import Public, opens_at, public_rules
-from booking.domain.sites import UNKNOWN_SITE
+from booking.domain.sites import SITE_WITH_REVISION, UNKNOWN_SITE
 from booking.domain.staff_share import share_open
 from completeness.catalogue import Procedure
 from storage.unit_of_work import UnitOfWork
 
 _encode = msgspec.json.Encoder().encode
-Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -82,38 +81,6 @@ class RenderedDay:
         if not self.starts or self.starts[0] >= earliest:
             return self.joined
         return b",".join(self.fragments[bisect_left(self.starts, earliest) :])
-
-
-class LruCache(Generic[Value]):
-    """A small LRU shared by the threads of a process; keys carry the revisions they were
-    computed under, so an entry never goes stale, it is only no longer asked for."""
-
-    def __init__(self, size: int) -> None:
-        self._entries: OrderedDict[Hashable, Value] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Value | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def get_many(self, keys: list[Hashable]) -> list[Value | None]:
-        with self._lock:
-            found = [self._entries.get(key) for key in keys]
-            for key, value in zip(keys, found, strict=True):
-                if value is not None:
-                    self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, value: Value) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -153,14 +120,7 @@ class SlotListCache:
             return self._locks.setdefault(key, threading.Lock())
 
 
-_sites = Site.__table__  # type: ignore[attr-defined]
-_revisions = SiteRevision.__table__  # type: ignore[attr-defined]
 _days = SiteDayRevision.__table__  # type: ignore[attr-defined]
-SITE_WITH_REVISION = (
-    select(_sites, _revisions.c.revision)
-    .select_from(_sites.outerjoin(_revisions, _revisions.c.site_id == _sites.c.id))
-    .where(_sites.c.id == bindparam("site_id"))
-)
 # Every day of the range that has a revision, as "2026-12-07:3,2026-12-08:1" (one read).
 DAYS_MOVED = (
     select(

@@ -131,6 +131,7 @@ class Visits:
                     now=now,
                     release=self._context.release,
                     phone_secret=self._context.keys.current,
+                    plans=self._context.plans,
                 )
                 self._one_live_visit(session, appointment, actor, second_visit, now)
                 self._mark_repeat(session, appointment)
@@ -291,6 +292,7 @@ class Visits:
                 new_start=new_start,
                 now=now,
                 release=self._context.release,
+                plans=self._context.plans,
             )
             self._context.freeing.free(session, old_seat, now, by_citizen=True)
             self._mark_repeat(session, appointment)

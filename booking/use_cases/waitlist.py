@@ -351,6 +351,7 @@ class Waitlist:
                 new_start=start,
                 now=now,
                 release=context.release,
+                plans=context.plans,
             )
             existing.from_waitlist = True
             context.notices.moved(session, existing, now)
