@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, text, update
@@ -11,9 +11,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Status
-from storage.inserts import dialect_insert
+from storage.inserts import prepared_upsert
 
 table = Notification.__table__  # type: ignore[attr-defined]
+# Rows as parameters, not values: one statement, built and compiled once.
+_ENQUEUE = prepared_upsert(lambda insert: insert(table).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,15 @@ class Message:
     urgent: bool = False
 
 
+_FIELDS = tuple(field.name for field in fields(Message))
+
+
 def enqueue(session: Session | Connection, messages: Iterable[Message], now: datetime) -> None:
     """Add messages in the caller's transaction; a key already present is left as it is."""
-    rows = [
-        {**asdict(m), "status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
-        for m in messages
-    ]
-    if rows:  # rows as parameters, not values: one statement, compiled once
-        session.execute(dialect_insert(session)(table).on_conflict_do_nothing(), rows)
+    constant = {"status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
+    rows = [{name: getattr(m, name) for name in _FIELDS} | constant for m in messages]
+    if rows:
+        session.execute(_ENQUEUE(session), rows)
 
 
 def cancel_pending(

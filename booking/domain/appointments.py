@@ -6,6 +6,7 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,7 +56,7 @@ from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
 from booking.domain.freed_seats import use_up
 from booking.domain.models import Appointment, Site
-from booking.domain.occupancy import change_load, load_between
+from booking.domain.occupancy import change_load, load_between, take_cells
 from booking.domain.plans import Plans
 from booking.domain.release import Public, Release, public_rules
 from booking.domain.sites import get_site
@@ -251,26 +252,52 @@ def _place(
         counter = counters[counter_id]
         cells = cells_of(start, procedure.duration_minutes, counter.slot_minutes)
         shared = public is not None and bool(rooms)
-        with session.begin_nested() as savepoint:
+        # A refusal after a change (a second cell, a move, the share's count) is rolled back.
+        undoable = shared or released is not None or len(cells) > 1
+        with session.begin_nested() if undoable else nullcontext() as savepoint:
             if shared:
                 lock_counter(session, counter_id)
-            took = change_load(
-                session, take=(counter_id, counter.capacity, cells), release=released
-            )
+            took = _take(session, plan, counter, cells, now, released, public=public is not None)
             if took and public is None:  # staff may take a seat held back: it is theirs now
                 taken = load_between(session, [counter_id], cells.start, cells.stop)[counter_id]
                 use_up(session, counter_id, counter.capacity, cells, taken, now)
                 return counter_id
-            if (
-                took
-                and not _held_back_over(session, plan, counter, cells, now)
-                and not (
-                    shared and share_exceeded(session, site, plan.calendar, counter, day, public)
-                )
+            if took and not (
+                shared and share_exceeded(session, site, plan.calendar, counter, day, public)
             ):
                 return counter_id
-            savepoint.rollback()
+            if savepoint is not None:
+                savepoint.rollback()
     return None
+
+
+def _take(
+    session: Session,
+    plan: SitePlan,
+    counter: CounterPlan,
+    cells: range,
+    now: datetime,
+    released: tuple[int, range] | None,
+    *,
+    public: bool,
+) -> bool:
+    """Take the cells on the counter (and free the moved visit's); for the `public`, a seat
+    held back is not room. A booking is one guarded statement."""
+    if released is None:
+        where = (plan.site.id, plan.calendar.timezone)
+        held_back_at = now if public else None
+        return take_cells(
+            session,
+            counter.counter_id,
+            counter.capacity,
+            cells,
+            site=where,
+            held_back_at=held_back_at,
+        )
+    took = change_load(
+        session, take=(counter.counter_id, counter.capacity, cells), release=released
+    )
+    return took and not (public and _held_back_over(session, plan, counter, cells, now))
 
 
 def _with_room_of(rooms: ShareRooms, moved: Appointment, site: Site) -> dict[date, int]:
@@ -387,10 +414,10 @@ def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> N
 def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
     """Once the cells are taken (the site's revision row is ours), a closure committed since
     the plan was read is visible: refuse rather than leave the visit inside it unlisted."""
-    closure = closure_over(session, appointment)
-    if closure is not None:
+    reason = closure_over(session, appointment)
+    if reason is not None:
         message = N_("The site is closed at this time: {reason}.")
-        raise InvalidRequest.for_field("start", message, reason=closure.reason)
+        raise InvalidRequest.for_field("start", message, reason=reason)
 
 
 def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:

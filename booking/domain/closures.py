@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from booking.core.statuses import LIVE_STATUSES
@@ -68,18 +68,29 @@ def visits_inside(
     return list(session.execute(query).scalars())
 
 
-def closure_over(session: Session, appointment: Appointment) -> Closure | None:
-    """A closure covering this visit's time at its site or counter, if there is one."""
-    return session.execute(
-        select(Closure)
-        .where(
-            Closure.site_id == appointment.site_id,
-            or_(Closure.counter_id.is_(None), Closure.counter_id == appointment.counter_id),
-            Closure.starts_at < appointment.ends_at,
-            Closure.ends_at > appointment.starts_at,
-        )
-        .limit(1)
-    ).scalar_one_or_none()
+_closures = Closure.__table__  # type: ignore[attr-defined]
+_CLOSURE_OVER = (
+    select(_closures.c.reason)
+    .where(
+        _closures.c.site_id == bindparam("site_id"),
+        or_(_closures.c.counter_id.is_(None), _closures.c.counter_id == bindparam("counter_id")),
+        _closures.c.starts_at < bindparam("ends_at", type_=_closures.c.starts_at.type),
+        _closures.c.ends_at > bindparam("starts_at", type_=_closures.c.ends_at.type),
+    )
+    .limit(1)
+)
+
+
+def closure_over(session: Session, appointment: Appointment) -> str | None:
+    """The reason of a closure covering this visit's time at its site or counter ("" when it
+    gives none), or None when there is none."""
+    values = {
+        "site_id": appointment.site_id,
+        "counter_id": appointment.counter_id,
+        "starts_at": appointment.starts_at,
+        "ends_at": appointment.ends_at,
+    }
+    return session.connection().execute(_CLOSURE_OVER, values).scalar_one_or_none()
 
 
 def counter_of_site(session: Session, site_id: str, counter_id: int) -> Counter | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session
 
 from booking.core.clock import local_date
@@ -19,9 +20,21 @@ from booking.domain.sites import get_site
 from completeness.catalogue import Catalogue, Procedure
 from completeness.evaluation import Checklist, coerce_answers, evaluate
 from completeness.language import ChecklistSpec, parse_checklist
-from storage.inserts import dialect_insert
+from storage.inserts import prepared_upsert
 
 _versions = ChecklistVersion.__table__  # type: ignore[attr-defined]
+_REMEMBER = prepared_upsert(
+    lambda insert: (
+        insert(_versions)
+        .values(
+            procedure_id=bindparam("procedure_id"),
+            version=bindparam("version"),
+            content=bindparam("content"),
+            created_at=bindparam("now", type_=_versions.c.created_at.type),
+        )
+        .on_conflict_do_nothing()
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -114,17 +127,14 @@ def check_file(
 
 def remember_version(session: Session, procedure: Procedure, now: datetime) -> None:
     """Keep the checklist as written under its version, once."""
-    insert = dialect_insert(session)
-    session.execute(
-        insert(_versions)
-        .values(
-            procedure_id=procedure.id,
-            version=procedure.checklist_version,
-            content=procedure.checklist_source,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-    )
+    connection = session.connection()
+    values = {
+        "procedure_id": procedure.id,
+        "version": procedure.checklist_version,
+        "content": procedure.checklist_source,
+        "now": now,
+    }
+    connection.execute(_REMEMBER(connection), values)
 
 
 def checklist_for(

@@ -6,15 +6,38 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from booking.domain.models import RateLimit
-from storage.inserts import dialect_insert
+from storage.inserts import prepared_upsert
 
 _table = RateLimit.__table__  # type: ignore[attr-defined]
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _count_statement(below: bool) -> Any:
+    """One more for (:key, :window_start), if the window's count is still below :below."""
+
+    def build(insert: Any) -> Any:
+        statement = insert(_table).values(
+            key=bindparam("key"),
+            window_start=bindparam("window_start", type_=_table.c.window_start.type),
+            count=1,
+        )
+        return statement.on_conflict_do_update(
+            index_elements=[_table.c.key, _table.c.window_start],
+            set_={"count": _table.c.count + 1},
+            where=_table.c.count < bindparam("below") if below else None,
+        ).returning(_table.c.count)
+
+    return prepared_upsert(build)
+
+
+_COUNT, _COUNT_BELOW = _count_statement(False), _count_statement(True)
 
 
 @dataclass(frozen=True)
@@ -60,27 +83,23 @@ def count(session: Session, limit: Limit, who: str, now: datetime) -> int:
 
 
 def _count(
-    session: Session, limit: Limit, who: str, now: datetime, *, below: int | None = None
+    bind: Session | Connection, limit: Limit, who: str, now: datetime, *, below: int | None = None
 ) -> int | None:
     """The new total, or None when the window's count had reached `below`."""
-    connection = session.connection()
-    insert = dialect_insert(connection)(_table).values(
-        key=limit.key(who), window_start=limit.window_start(now), count=1
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=[_table.c.key, _table.c.window_start],
-        set_={"count": _table.c.count + 1},
-        where=None if below is None else _table.c.count < below,
-    ).returning(_table.c.count)
-    return connection.execute(statement).scalar_one_or_none()
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    values: dict[str, Any] = {"key": limit.key(who), "window_start": limit.window_start(now)}
+    if below is None:
+        return connection.execute(_COUNT(connection), values).scalar_one_or_none()
+    values["below"] = below
+    return connection.execute(_COUNT_BELOW(connection), values).scalar_one_or_none()
 
 
-def take(session: Session, limit: Limit, who: str, now: datetime) -> bool:
+def take(bind: Session | Connection, limit: Limit, who: str, now: datetime) -> bool:
     """Count one if the key is still under its limit; False (nothing counted) when over. One
     upsert: a full window's row is left as it is and returns nothing."""
     if limit.times <= 0:
         return False
-    return _count(session, limit, who, now, below=limit.times) is not None
+    return _count(bind, limit, who, now, below=limit.times) is not None
 
 
 def purge(session: Session, before: datetime) -> int:

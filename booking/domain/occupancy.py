@@ -2,22 +2,76 @@
 
 A visit takes every cell it covers with a guarded increment (`booked < capacity`, checked by
 row count) in ascending cell order, so that two transactions cannot deadlock on PostgreSQL;
-the table's CHECK (booked <= capacity) refuses any write that would overbook.
+the table's CHECK (booked <= capacity) refuses any write that would overbook. A booking takes
+its cells in one statement (`take_cells`): each row inserted, or incremented while it has room
+— for the public, with the seats held back over it counted as taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from booking.domain.models import CounterLoad
+from booking.domain.models import CounterLoad, FreedSeat
 from booking.domain.revisions import load_changed
 from storage.inserts import dialect_insert
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
+_freed = FreedSeat.__table__  # type: ignore[attr-defined]
+# The seats held back from the public over the load row's cell, as of :now.
+_HELD_OVER_CELL = """(SELECT count(*) FROM freed_seat
+    WHERE freed_seat.counter_id = counter_load.counter_id
+    AND freed_seat.first_cell <= counter_load.cell AND freed_seat.end_cell > counter_load.cell
+    AND (counter_load.cell - freed_seat.first_cell) % freed_seat.cell_minutes = 0
+    AND freed_seat.available_at > :now)"""
+
+
+@cache
+def _take_statement(cells: int, public: bool) -> TextClause:
+    """INSERT … ON CONFLICT DO UPDATE … WHERE there is room, for `cells` rows: the same text
+    on both engines. Written out, since SQLAlchemy compiles a multi-row VALUES at every call."""
+    rows = ", ".join(f"(:counter_id, :cell_{index}, 1, :capacity)" for index in range(cells))
+    taken = f"counter_load.booked + {_HELD_OVER_CELL}" if public else "counter_load.booked"
+    statement = text(
+        f"INSERT INTO counter_load (counter_id, cell, booked, capacity) VALUES {rows}"
+        " ON CONFLICT (counter_id, cell) DO UPDATE"
+        " SET booked = counter_load.booked + 1, capacity = excluded.capacity"
+        f" WHERE {taken} < excluded.capacity"
+    )
+    if public:
+        statement = statement.bindparams(bindparam("now", type_=_freed.c.available_at.type))
+    return statement
+
+
+def take_cells(
+    session: Session,
+    counter_id: int,
+    capacity: int,
+    cells: Sequence[int],
+    *,
+    site: tuple[str, ZoneInfo],
+    held_back_at: datetime | None = None,
+) -> bool:
+    """Take the cells (ascending) of one counter in one statement: True if every one had room.
+    With `held_back_at` (the public's), a seat held back at that moment is not room. False
+    may leave some taken: the caller rolls back its savepoint when there was more than one."""
+    connection = session.connection()
+    statement = _take_statement(len(cells), held_back_at is not None)
+    values: dict[str, Any] = {"counter_id": counter_id, "capacity": capacity}
+    values.update({f"cell_{index}": cell for index, cell in enumerate(cells)})
+    if held_back_at is not None:
+        values["now"] = held_back_at
+    if connection.execute(statement, values).rowcount != len(cells):
+        return False
+    load_changed(session, [(counter_id, cell) for cell in cells], site=site)
+    return True
 
 
 def _insert_missing(session: Session, counter_id: int, capacity: int, cells: Sequence[int]) -> None:

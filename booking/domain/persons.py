@@ -8,18 +8,55 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import Session
 
 from booking.core.errors import Conflict, FieldError
 from booking.core.i18n import N_
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus
 from booking.domain.models import Appointment, PersonClaim
-from storage.inserts import dialect_insert
+from storage.inserts import prepared_upsert
 
 _claims = PersonClaim.__table__  # type: ignore[attr-defined]
+_visits = Appointment.__table__  # type: ignore[attr-defined]
 COUNTED = (*LIVE_STATUSES, AppointmentStatus.held)
+
+
+def _build_claim(insert: Any) -> Any:
+    now = bindparam("now", type_=_claims.c.touched_at.type)
+    return (
+        insert(_claims)
+        .values(key=bindparam("key"), touched_at=now)
+        .on_conflict_do_update(index_elements=[_claims.c.key], set_={"touched_at": now})
+    )
+
+
+_CLAIM = prepared_upsert(_build_claim)
+
+
+def _live_visits(by: str) -> Any:
+    """How many live visits of :procedure_id have this phone (or email), but :besides."""
+    matches = (
+        _visits.c.phone == bindparam("contact")
+        if by == "phone"
+        else func.lower(_visits.c.email) == bindparam("contact")
+    )
+    return select(func.count()).where(
+        _visits.c.procedure_id == bindparam("procedure_id"),
+        matches,
+        _visits.c.status.in_(bindparam("statuses", expanding=True)),
+        or_(
+            _visits.c.ends_at > bindparam("now", type_=_visits.c.ends_at.type),
+            _visits.c.status == AppointmentStatus.held,
+        ),
+        _visits.c.return_of.is_(None),
+        _visits.c.id != bindparam("besides"),
+    )
+
+
+_LIVE_VISITS = {"phone": _live_visits("phone"), "email": _live_visits("email")}
 ALREADY = N_(
     "You already have an appointment for this procedure. To change its time, move it from the"
     " link in its messages (or with its reference and code) instead of booking another one."
@@ -57,26 +94,19 @@ def refuse_a_second_live_visit(
     if not contacts:
         return
     connection = session.connection()
+    claim = _CLAIM(connection)
     for key in sorted(person_key(secret, procedure_id, c) for c in contacts):  # in key order
-        connection.execute(
-            dialect_insert(connection)(_claims)
-            .values(key=key, touched_at=now)
-            .on_conflict_do_update(index_elements=[_claims.c.key], set_={"touched_at": now})
-        )
-    for field, matches in (
-        ("phone", Appointment.phone == phone if phone else None),
-        ("email", func.lower(Appointment.email) == email.lower() if email else None),
-    ):
-        if matches is None:
+        connection.execute(claim, {"key": key, "now": now})
+    statuses = [str(status) for status in (COUNTED if count_held else LIVE_STATUSES)]
+    for field, contact in (("phone", phone), ("email", email.lower() if email else None)):
+        if contact is None:
             continue
-        query = select(func.count()).where(
-            Appointment.procedure_id == procedure_id,
-            matches,
-            Appointment.status.in_(COUNTED if count_held else LIVE_STATUSES),
-            or_(Appointment.ends_at > now, Appointment.status == AppointmentStatus.held),
-            Appointment.return_of.is_(None),
-        )
-        if besides is not None:
-            query = query.where(Appointment.id != besides)
-        if session.execute(query).scalar_one() >= limit:
+        values = {
+            "procedure_id": procedure_id,
+            "contact": contact,
+            "statuses": statuses,
+            "now": now,
+            "besides": -1 if besides is None else besides,  # ids start at 1
+        }
+        if connection.execute(_LIVE_VISITS[field], values).scalar_one() >= limit:
             raise LiveVisit(field)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -16,6 +16,18 @@ from booking.domain.models import Appointment
 from storage.date_functions import days_between
 
 REPEAT_WINDOW_DAYS = 60
+_visits = Appointment.__table__  # type: ignore[attr-defined]
+_INCOMPLETE_BEFORE = (
+    select(_visits.c.id)
+    .where(
+        _visits.c.site_id == bindparam("site_id"),
+        _visits.c.phone_key.in_(bindparam("phone_keys", expanding=True)),
+        _visits.c.file_complete.is_(False),
+        _visits.c.local_date >= bindparam("since", type_=_visits.c.local_date.type),
+        _visits.c.local_date < bindparam("day", type_=_visits.c.local_date.type),
+    )
+    .limit(1)
+)
 
 
 def follows_incomplete_file(
@@ -26,18 +38,13 @@ def follows_incomplete_file(
     if not phone_keys or appointment.local_date is None:
         return False
     day = appointment.local_date
-    found = session.execute(
-        select(Appointment.id)
-        .where(
-            Appointment.site_id == appointment.site_id,
-            Appointment.phone_key.in_(phone_keys),
-            Appointment.file_complete.is_(False),
-            Appointment.local_date >= day - timedelta(days=REPEAT_WINDOW_DAYS),
-            Appointment.local_date < day,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
+    values = {
+        "site_id": appointment.site_id,
+        "phone_keys": list(phone_keys),
+        "since": day - timedelta(days=REPEAT_WINDOW_DAYS),
+        "day": day,
+    }
+    return session.connection().execute(_INCOMPLETE_BEFORE, values).first() is not None
 
 
 def mark(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:

@@ -35,13 +35,32 @@ from booking.domain.models import (
     SiteDayRevision,
     SiteRevision,
 )
-from storage.inserts import dialect_insert
+from storage.inserts import dialect_insert, prepared_upsert
 
 _table = SiteRevision.__table__  # type: ignore[attr-defined]
 _days = SiteDayRevision.__table__  # type: ignore[attr-defined]
 _counters = Counter.__table__  # type: ignore[attr-defined]
 _sites = Site.__table__  # type: ignore[attr-defined]
 _TOUCHED = "guichet.touched_days"  # session.info key: {(site id, local day)} to bump
+_BUMP_DAY = prepared_upsert(
+    lambda insert: (
+        insert(_days)
+        .values(site_id=bindparam("site_id"), day=bindparam("day"), revision=1)
+        .on_conflict_do_update(
+            index_elements=[_days.c.site_id, _days.c.day], set_={"revision": _days.c.revision + 1}
+        )
+    )
+)
+_HOLD_SITE = (
+    select(_table.c.revision)
+    .where(_table.c.site_id == bindparam("site_id"))
+    .with_for_update(read=True)
+)
+_FIRST_REVISION = prepared_upsert(
+    lambda insert: (
+        insert(_table).values(site_id=bindparam("site_id"), revision=0).on_conflict_do_nothing()
+    )
+)
 
 
 def bump(connection: Connection, site_ids: Iterable[str]) -> None:
@@ -80,38 +99,44 @@ def day_revisions(connection: Connection, site_id: str, first: date, last: date)
     return {day: revision for day, revision in rows}
 
 
-def load_changed(session: OrmSession, cells: Iterable[tuple[int, int]]) -> None:
+def load_changed(
+    session: OrmSession,
+    cells: Iterable[tuple[int, int]],
+    *,
+    site: tuple[str, ZoneInfo] | None = None,
+) -> None:
     """Note that these (counter, cell) loads changed and hold their sites against a
-    configuration change under way; their days' revisions move when the session commits."""
+    configuration change under way; their days' revisions move when the session commits.
+    `site`: the site (id, zone) of every counter, when the caller knows it."""
     by_counter: dict[int, list[int]] = {}
     for counter_id, cell in cells:
         by_counter.setdefault(counter_id, []).append(cell)
     if not by_counter:
         return
-    rows = session.execute(
-        select(_counters.c.id, _counters.c.site_id, _sites.c.timezone)
-        .join(_sites, _sites.c.id == _counters.c.site_id)
-        .where(_counters.c.id.in_(sorted(by_counter)))
-    ).all()
+    if site is not None:
+        rows = [(counter_id, *site) for counter_id in by_counter]
+    else:
+        rows = session.execute(
+            select(_counters.c.id, _counters.c.site_id, _sites.c.timezone)
+            .join(_sites, _sites.c.id == _counters.c.site_id)
+            .where(_counters.c.id.in_(sorted(by_counter)))
+        ).all()
     touched: set[tuple[str, date]] = session.info.setdefault(_TOUCHED, set())
     for counter_id, site_id, timezone in rows:
-        zone = ZoneInfo(timezone)
+        zone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
         touched.update((site_id, from_minute(c, zone).date()) for c in by_counter[counter_id])
-    hold_site(session.connection(), sorted({row.site_id for row in rows}))
+    hold_site(session.connection(), sorted({site_id for _, site_id, _ in rows}))
 
 
 def hold_site(connection: Connection, site_ids: list[str]) -> None:
     """Share-lock the sites' revision rows until commit (a configuration change waits)."""
     if connection.dialect.name != "postgresql":
         return  # SQLite: one writer at a time already
-    insert = dialect_insert(connection)
     for site_id in site_ids:
-        statement = select(_table.c.revision).where(_table.c.site_id == site_id)
-        if connection.execute(statement.with_for_update(read=True)).first() is None:
-            connection.execute(
-                insert(_table).values(site_id=site_id, revision=0).on_conflict_do_nothing()
-            )
-            connection.execute(statement.with_for_update(read=True))
+        values = {"site_id": site_id}
+        if connection.execute(_HOLD_SITE, values).first() is None:
+            connection.execute(_FIRST_REVISION(connection), values)
+            connection.execute(_HOLD_SITE, values)
 
 
 def _bump_days(session: OrmSession) -> None:
@@ -121,15 +146,9 @@ def _bump_days(session: OrmSession) -> None:
     if not touched:
         return
     connection = session.connection()
-    insert = dialect_insert(connection)
+    bump_day = _BUMP_DAY(connection)
     for site_id, day in sorted(touched):
-        statement = insert(_days).values(site_id=site_id, day=day, revision=1)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[_days.c.site_id, _days.c.day],
-                set_={"revision": _days.c.revision + 1},
-            )
-        )
+        connection.execute(bump_day, {"site_id": site_id, "day": day})
 
 
 def _forget_days(session: OrmSession, transaction: SessionTransaction) -> None:

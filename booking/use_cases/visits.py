@@ -162,8 +162,8 @@ class Visits:
         if address is not None:
             attempts = booking_attempts(self._context)
             now = self._now()
-            with self._uow.writing() as session:
-                if not limits.take(session, attempts, address, now):
+            with self._uow.write_connection() as connection:
+                if not limits.take(connection, attempts, address, now):
                     raise TooManyTries(attempts.retry_after(now), attempts.name)
 
     def _one_live_visit(
