@@ -23,8 +23,8 @@ from booking.domain import appointments, credentials
 from booking.domain.appointments import SlotTaken
 from booking.domain.availability import rules_for, search_slots
 from booking.domain.credentials import Keys
-from booking.domain.models import Appointment, Counter, CounterLoad
-from booking.domain.occupancy import change_load
+from booking.domain.models import Appointment, Counter, CounterLoad, FreedSeat
+from booking.domain.occupancy import change_load, take_cells
 from booking.domain.release import Public
 from tests.support.scenarios import PARIS, TUESDAY_9, book, request, setup_site
 from tests.support.settings import SECRET, count
@@ -256,6 +256,84 @@ def test_a_booking_whose_view_of_the_load_is_stale_is_refused_by_the_database(
         book(container, request(name="Second"))
     assert first.status == "booked"
     assert count(container, "SELECT count(*) FROM appointment") == 1
+    assert_load_matches_live_appointments(container)
+
+
+def test_one_statement_takes_every_cell_of_a_visit_or_reports_a_full_one(container):
+    """A half-hour visit on a quarter-hour grid takes both cells at once; a second take finds
+    them full (False), and one overlapping it by a cell too; the CHECK never fires."""
+    setup_site(container)
+    nine = to_minute(TUESDAY_9)
+    where = ("paris", PARIS)
+    with container.uow.writing() as session:
+        counter = session.exec(select(Counter)).first()
+        assert take_cells(session, counter.id, 1, [nine, nine + 15], site=where) is True
+    for cells in ([nine, nine + 15], [nine + 15, nine + 30]):
+        with container.uow.writing() as session:
+            assert take_cells(session, counter.id, 1, cells, site=where) is False
+            session.rollback()
+    with container.uow.reading() as session:
+        rows = {(row.cell, row.booked) for row in session.exec(select(CounterLoad))}
+    assert rows == {(nine, 1), (nine + 15, 1)}
+
+
+def test_a_seat_held_back_is_no_room_for_the_public_in_the_guard_itself(container):
+    """A cell a citizen freed a moment ago (booked 0 of 1, its seat held back for 20 minutes):
+    the public's take is refused by the statement itself, whatever the load it read before;
+    staff may take it, and so may the public once the seat is back."""
+    setup_site(container)
+    nine = to_minute(TUESDAY_9)
+    where, now = ("paris", PARIS), container.now()
+    with container.uow.writing() as session:
+        counter = session.exec(select(Counter)).first()
+        session.add(CounterLoad(counter_id=counter.id, cell=nine, booked=0, capacity=1))
+        session.add(
+            FreedSeat(
+                site_id="paris",
+                counter_id=counter.id,
+                first_cell=nine,
+                end_cell=nine + 15,
+                cell_minutes=15,
+                available_at=now + timedelta(minutes=20),
+            )
+        )
+    for held_back_at, taken in ((now, False), (now + timedelta(minutes=21), True), (None, True)):
+        with container.uow.writing() as session:
+            took = take_cells(session, counter.id, 1, [nine], site=where, held_back_at=held_back_at)
+            assert took is taken, held_back_at
+            session.rollback()
+
+
+def test_a_booking_that_read_the_load_before_a_seat_was_held_back_is_refused(
+    container, monkeypatch
+):
+    """As if a visit had been booked and cancelled between the booking's read and its take:
+    the Python check saw room and no seat held back; the guard must refuse."""
+    from booking.domain import availability
+
+    setup_site(container)
+    original = availability.load_and_held_back
+
+    def read_before(bind, plan, first, last, now):  # type: ignore[no-untyped-def]
+        load, _, _ = original(bind, plan, first, last, now)
+        return {cid: {} for cid in load}, {}, None
+
+    monkeypatch.setattr(appointments, "load_and_held_back", read_before)
+    seller = book(container, request())
+    with container.uow.writing() as session:
+        visit = session.get(Appointment, seller.id)
+        appointments.cancel(session, visit, now=container.now())
+        freed = FreedSeat(
+            site_id="paris",
+            counter_id=visit.counter_id,
+            first_cell=to_minute(TUESDAY_9),
+            end_cell=to_minute(TUESDAY_9) + 15,
+            cell_minutes=15,
+            available_at=container.now() + timedelta(minutes=30),
+        )
+        session.add(freed)
+    with pytest.raises(SlotTaken):
+        book(container, request(name="Buyer", phone="06 99 99 99 99"))
     assert_load_matches_live_appointments(container)
 
 
