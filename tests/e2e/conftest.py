@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from booking.container import Container, build_container
 from booking.demo.builders import add_counter, add_site
-from tests.support.settings import make_settings
+from tests.support.settings import MorningClock, make_settings
 from tools.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 ALL_WEEK = range(7)
@@ -27,8 +27,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def site_services(database_url: str) -> Iterator[Container]:
-    """A Paris site open every day 09:00-12:00 and 13:30-16:30, on the real clock."""
-    container = build_container(make_settings(database_url))
+    """A Paris site open every day 09:00-12:00 and 13:30-16:30; today from 08:00, running."""
+    container = build_container(make_settings(database_url), clock=MorningClock())
     with container.uow.writing() as session:
         site = add_site(session)
         site.name, site.department = "Préfecture de test — Paris", "75"

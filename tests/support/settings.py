@@ -1,10 +1,13 @@
-"""The tests' settings and their hand-moved clock."""
+"""The tests' settings, their hand-moved clock and the browser tests' morning clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -13,6 +16,7 @@ from booking.container import Container
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-0123456789"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass
@@ -26,6 +30,22 @@ class Clock:
 
     def set(self, moment: datetime) -> None:
         self.moment = moment.astimezone(UTC)
+
+
+@dataclass
+class MorningClock:
+    """Today's date, but the day starts at 08:00 in Paris and runs on from there: pages that
+    show tomorrow's times find a whole day of them whatever the hour the suite runs at."""
+
+    began: float = field(default_factory=time.monotonic)
+    start: datetime = field(
+        default_factory=lambda: datetime.combine(
+            datetime.now(PARIS).date(), clock_time(8), tzinfo=PARIS
+        ).astimezone(UTC)
+    )
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
 
 
 def make_settings(database_url: str, **changes: object) -> Settings:
