@@ -209,7 +209,8 @@ def load_and_held_back(
     held: dict[int, dict[int, int]] = {}
     coming = None
     values = {"counters": plan.counter_ids or [-1], "first": first, "last": last}
-    rows = bind.execute(LOAD_AND_HELD, values | {"site_id": plan.site.id, "now": now})
+    values |= {"site_id": plan.site.id, "now": now}
+    rows = bind.execute(LOAD_AND_HELD, values).all()  # fetched at once, not row by row
     for kind, counter_id, a, b, step, available_at in rows:
         if kind == 0:
             load[counter_id][a] = b

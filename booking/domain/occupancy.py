@@ -149,7 +149,8 @@ def load_between(
     load: dict[int, dict[int, int]] = {cid: {} for cid in counter_ids}
     if not counter_ids:
         return load
-    rows = bind.execute(LOAD_BETWEEN, {"counters": list(counter_ids), "first": first, "last": last})
+    values = {"counters": list(counter_ids), "first": first, "last": last}
+    rows = bind.execute(LOAD_BETWEEN, values).all()  # fetched at once, not row by row
     for counter_id, cell, booked in rows:
         load[counter_id][cell] = booked
     return load
