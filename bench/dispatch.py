@@ -180,6 +180,9 @@ def report(label: str, url: str, fake: FakeTwilio, count: int, elapsed: float) -
         sent = connection.execute(
             text("SELECT count(*) FROM notification WHERE status = 'sent'")
         ).scalar_one()
+        retried = connection.execute(
+            text("SELECT count(*), max(error) FROM notification WHERE attempts > 1")
+        ).one()
     engine.dispose()
     received = Counter(m["to"] for m in fake.messages if m["to"].startswith("+336"))
     duplicates = sum(n - 1 for n in received.values() if n > 1)
@@ -189,6 +192,8 @@ def report(label: str, url: str, fake: FakeTwilio, count: int, elapsed: float) -
     print(
         f"    {count / elapsed:.0f} messages/s, sent {sent}, duplicates {duplicates}, lost {lost}"
     )
+    if retried[0]:
+        print(f"    sent again after a failed try: {retried[0]} (such as: {retried[1]})")
     stamps = sorted(m["received_at"] for m in fake.messages if m["to"].startswith("+336"))
     tenth = len(stamps) // 10
     if tenth > 1:
