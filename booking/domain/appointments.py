@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from booking.core.booking_request import MOTIVE_LENGTH, NAME_LENGTH, BookingRequest
@@ -62,6 +62,7 @@ from booking.domain.release import Public, Release, public_rules
 from booking.domain.sites import get_site
 from booking.domain.staff_share import ShareRooms, lock_counter, share_exceeded
 from completeness.catalogue import Catalogue, Procedure
+from storage.inserts import prepared_upsert
 
 DEFAULT_RELEASE = Release()
 REFUSAL_MESSAGES = {
@@ -420,15 +421,28 @@ def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment
         raise InvalidRequest.for_field("start", message, reason=reason)
 
 
+_visits = Appointment.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(column.key for column in _visits.columns if column.key != "id")
+_INSERT_VISIT = prepared_upsert(
+    lambda insert: insert(_visits)
+    .on_conflict_do_nothing(index_elements=[_visits.c.reference])
+    .returning(_visits.c.id)
+)
+
+
 def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
+    """Insert the visit under a reference drawn again while it is taken (one statement, no
+    savepoint), then keep it in the session as if read: later changes are updates."""
+    connection = session.connection()
     for _ in range(5):
-        try:
-            with session.begin_nested():
-                session.add(appointment)
-                session.flush()
+        values = {key: getattr(appointment, key) for key in _COLUMNS}
+        appointment_id = connection.execute(_INSERT_VISIT(connection), values).scalar()
+        if appointment_id is not None:
+            appointment.id = appointment_id
+            make_transient_to_detached(appointment)
+            session.add(appointment)
             return
-        except IntegrityError:
-            appointment.reference = new_reference()
+        appointment.reference = new_reference()
     raise RuntimeError("could not draw a unique reference")
 
 
