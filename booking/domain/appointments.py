@@ -398,7 +398,7 @@ def book(
     _stamp_local_start(appointment, site, now)
     _insert_with_unique_reference(session, appointment)
     _refuse_a_closure_that_came_first(session, appointment)
-    remember_version(session, procedure, now)
+    remember_version(session, procedure, now, plans.stored_versions)
     return appointment
 
 

@@ -125,16 +125,18 @@ def check_file(
     )
 
 
-def remember_version(session: Session, procedure: Procedure, now: datetime) -> None:
-    """Keep the checklist as written under its version, once."""
+def remember_version(
+    session: Session, procedure: Procedure, now: datetime, stored: set[tuple[str, str]]
+) -> None:
+    """Keep the checklist as written under its version, once. `stored`: the versions this
+    process has seen already stored (a version is never deleted), not written again."""
+    key = (procedure.id, procedure.checklist_version)
+    if key in stored:
+        return
     connection = session.connection()
-    values = {
-        "procedure_id": procedure.id,
-        "version": procedure.checklist_version,
-        "content": procedure.checklist_source,
-        "now": now,
-    }
-    connection.execute(_REMEMBER(connection), values)
+    values = {"procedure_id": key[0], "version": key[1], "content": procedure.checklist_source}
+    if connection.execute(_REMEMBER(connection), values | {"now": now}).rowcount == 0:
+        stored.add(key)  # there already, so committed: our transaction may still roll back
 
 
 def checklist_for(

@@ -4,7 +4,8 @@ A site's row, its counters and a day's plan (counters, windows, closures, holida
 with the site's revision, which every configuration change bumps in the database. A booking
 reads the site and its revision in one primary-key read, then takes the rest from here as of
 that revision: once per revision and process instead of four reads a booking. A process
-whose copy is older only asks again; several processes stay as one.
+whose copy is older only asks again; several processes stay as one. The checklist versions
+seen stored ride along: a version, once stored, is never deleted.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Plans:
     sites: LruCache[Site] = field(default_factory=lambda: LruCache(1024))
     counters: LruCache[dict[int, Counter]] = field(default_factory=lambda: LruCache(1024))
     days: LruCache[SitePlan] = field(default_factory=lambda: LruCache(4096))
+    # The checklist versions seen stored (never deleted): a booking need not write them again.
+    stored_versions: set[tuple[str, str]] = field(default_factory=set)
 
     def site(
         self, session: Session, site_id: str, *, field_name: str | None = None
