@@ -193,7 +193,7 @@ def report(label: str, url: str, fake: FakeTwilio, count: int, elapsed: float) -
         f"    {count / elapsed:.0f} messages/s, sent {sent}, duplicates {duplicates}, lost {lost}"
     )
     if retried[0]:
-        print(f"    sent again after a failed try: {retried[0]} (such as: {retried[1]})")
+        print(f"    claimed more than once: {retried[0]} (last error: {retried[1]})")
     stamps = sorted(m["received_at"] for m in fake.messages if m["to"].startswith("+336"))
     tenth = len(stamps) // 10
     if tenth > 1:
