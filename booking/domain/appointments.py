@@ -424,9 +424,11 @@ def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment
 _visits = Appointment.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(column.key for column in _visits.columns if column.key != "id")
 _INSERT_VISIT = prepared_upsert(
-    lambda insert: insert(_visits)
-    .on_conflict_do_nothing(index_elements=[_visits.c.reference])
-    .returning(_visits.c.id)
+    lambda insert: (
+        insert(_visits)
+        .on_conflict_do_nothing(index_elements=[_visits.c.reference])
+        .returning(_visits.c.id)
+    )
 )
 
 

@@ -38,6 +38,15 @@ def booking_attempts(context: Context) -> Limit:
     return Limit("booking-attempts", context.settings.booking_attempts_per_hour, timedelta(hours=1))
 
 
+def take_booking_attempt(context: Context, address: str, now: datetime) -> None:
+    """Count an online booking's attempt from this address, in a statement of its own (counted
+    even if the booking then fails), or refuse it past the hour's limit."""
+    attempts = booking_attempts(context)
+    with context.uow.one_write() as connection:
+        if not limits.take(connection, attempts, address, now):
+            raise TooManyTries(attempts.retry_after(now), attempts.name)
+
+
 @dataclass(frozen=True)
 class HeldSeat:
     token: str  # the hold's opaque id: it alone confirms and resends
@@ -63,10 +72,7 @@ class Holds:
     def _hold(self, request: BookingRequest, address: str) -> HeldSeat:
         now = self._context.now()
         phone = self._mobile(request)
-        with self._uow.writing() as session:
-            if not limits.take(session, booking_attempts(self._context), address, now):
-                attempts = booking_attempts(self._context)
-                raise TooManyTries(attempts.retry_after(now), attempts.name)
+        take_booking_attempt(self._context, address, now)
         with offering_alternatives(self._context), self._uow.writing() as session:
             self._refuse_more_codes(session, phone, address, now)
             freeing = self._context.freeing

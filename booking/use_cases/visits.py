@@ -25,7 +25,6 @@ from booking.domain import (
     documents,
     freed_seats,
     idempotency,
-    limits,
     persons,
     repeats,
 )
@@ -35,7 +34,7 @@ from booking.domain.sites import get_site
 from booking.use_cases.alternatives import offering_alternatives
 from booking.use_cases.citizen_access import LOCAL, TooManyTries, guarded, may_resend_link
 from booking.use_cases.context import Context
-from booking.use_cases.holds import booking_attempts
+from booking.use_cases.holds import take_booking_attempt
 from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
@@ -160,11 +159,7 @@ class Visits:
             )
             raise InvalidRequest.for_field("procedure_id", message)
         if address is not None:
-            attempts = booking_attempts(self._context)
-            now = self._now()
-            with self._uow.write_connection() as connection:
-                if not limits.take(connection, attempts, address, now):
-                    raise TooManyTries(attempts.retry_after(now), attempts.name)
+            take_booking_attempt(self._context, address, self._now())
 
     def _one_live_visit(
         self,

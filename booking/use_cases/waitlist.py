@@ -31,7 +31,7 @@ from booking.use_cases.holds import (
     CODES_PER_ADDRESS,
     CODES_PER_PHONE,
     WRONG_CODE,
-    booking_attempts,
+    take_booking_attempt,
 )
 from booking.use_cases.visit_views import VisitView, visit_view
 
@@ -105,11 +105,8 @@ class Waitlist:
             context.catalogue, wanted.procedure_id, "procedure_id"
         )
         checking = procedure.contact_check and wanted.channel == Channel.web
-        with self._uow.writing() as session:
-            if address is not None and wanted.channel == Channel.web:
-                attempts = booking_attempts(context)
-                if not limits.take(session, attempts, address, now):
-                    raise TooManyTries(attempts.retry_after(now), attempts.name)
+        if address is not None and wanted.channel == Channel.web:
+            take_booking_attempt(context, address, now)
         with self._uow.writing() as session:
             sites = [get_site(session, s, field_name="site_ids") for s in wanted.site_ids]
             if not sites:
