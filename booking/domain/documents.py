@@ -33,6 +33,7 @@ _REMEMBER = prepared_upsert(
             created_at=bindparam("now", type_=_versions.c.created_at.type),
         )
         .on_conflict_do_nothing()
+        .execution_options(preserve_rowcount=True)  # an INSERT's count is kept only if asked
     )
 )
 

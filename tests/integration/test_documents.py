@@ -227,3 +227,17 @@ def test_appointments_keep_the_checklist_version_they_were_booked_with(
     edited.engine.dispose()
     assert count(container, "SELECT count(DISTINCT checklist_version) FROM appointment") == 2
     assert count(container, "SELECT count(*) FROM checklist_version") == 2
+
+
+def test_a_checklist_version_seen_stored_is_not_written_again(client, container):
+    """The first booking stores the version; the second finds it there, and from then on the
+    process writes it no more (a version is never deleted)."""
+    procedure = container.catalogue.get("residence-permit-renewal")
+    key = (procedure.id, procedure.checklist_version)
+    stored = container.context.plans.stored_versions
+    assert client.post("/api/v1/appointments", json=renewal()).status_code == 201
+    assert key not in stored  # written by this booking: it could still have rolled back
+    later = renewal(start="2026-03-24T10:00:00+01:00", phone="06 98 76 54 32")
+    assert client.post("/api/v1/appointments", json=later).status_code == 201
+    assert key in stored
+    assert count(container, "SELECT count(*) FROM checklist_version") == 1
