@@ -50,7 +50,8 @@ def enqueue(session: Session | Connection, messages: Iterable[Message], now: dat
     constant = {"status": Status.pending, "attempts": 0, "created_at": now, "updated_at": now}
     rows = [{name: getattr(m, name) for name in _FIELDS} | constant for m in messages]
     if rows:
-        session.execute(_ENQUEUE(session), rows)
+        connection = session.connection() if isinstance(session, Session) else session
+        connection.execute(_ENQUEUE(connection), rows)
 
 
 def cancel_pending(

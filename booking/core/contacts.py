@@ -48,12 +48,17 @@ def parse_phone(raw: str, region: str) -> Phone:
     raise ContactError("not a valid phone number")
 
 
-def normalise_phone(raw: str, region: str, *, mobile: bool = False) -> str:
-    """E.164 form of a valid number; with `mobile`, one that can receive SMS (NotMobile if not)."""
+def checked_phone(raw: str, region: str, *, mobile: bool = False) -> Phone:
+    """A valid number; with `mobile`, one that can receive SMS (NotMobile if not)."""
     phone = parse_phone(raw, region)
     if mobile and not phone.mobile:
         raise NotMobile("this number cannot receive SMS")
-    return phone.e164
+    return phone
+
+
+def normalise_phone(raw: str, region: str, *, mobile: bool = False) -> str:
+    """E.164 form of a valid number; with `mobile`, one that can receive SMS (NotMobile if not)."""
+    return checked_phone(raw, region, mobile=mobile).e164
 
 
 def normalise_email(raw: str) -> str:

@@ -20,8 +20,8 @@ from booking.core.clock import local_date
 from booking.core.contacts import (
     ContactError,
     NotMobile,
+    checked_phone,
     normalise_email,
-    normalise_phone,
     parse_phone,
     phone_key,
 )
@@ -120,6 +120,12 @@ def can_text(phone: str | None, site: Site) -> bool:
 
 def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, str | None]:
     """The phone in E.164 and the email, checked; every field's error at once."""
+    phone, email, _ = _contacts(request, site)
+    return phone, email
+
+
+def _contacts(request: BookingRequest, site: Site) -> tuple[str | None, str | None, bool]:
+    """The phone, the email, and whether SMS can go to the phone (parsed once)."""
     errors = []
     if not request.name.strip():
         errors.append(FieldError("name", N_("Give your name.")))
@@ -130,6 +136,7 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
         message = N_("Keep the note for the counter to at most {count} characters.")
         errors.append(FieldError("motive", message, {"count": MOTIVE_LENGTH}))
     phone = email = None
+    textable = False
     # Online, a number is for SMS unless only email was chosen; staff may record a landline
     # (to call), which then gets no SMS.
     sms_wanted = request.channel == Channel.web and (
@@ -137,9 +144,11 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
     )
     if request.phone and request.return_of is not None:
         phone = request.phone  # copied from the first visit: never checked again
+        textable = can_text(phone, site)
     elif request.phone:
         try:
-            phone = normalise_phone(request.phone, site.phone_region, mobile=sms_wanted)
+            checked = checked_phone(request.phone, site.phone_region, mobile=sms_wanted)
+            phone, textable = checked.e164, checked.mobile
         except NotMobile:
             errors.append(FieldError("phone", NOT_MOBILE))
         except ContactError:
@@ -156,7 +165,7 @@ def contact_details(request: BookingRequest, site: Site) -> tuple[str | None, st
         errors.append(FieldError("notify", N_("Give the contact for each way you chose.")))
     if errors:
         raise InvalidRequest(N_("Some fields are not valid."), errors)
-    return phone, email
+    return phone, email, textable
 
 
 def _refuse_start(
@@ -353,7 +362,7 @@ def book(
     procedure = get_procedure(catalogue, request.procedure_id, "procedure_id")
     if request.channel != Channel.web:  # staff book for someone: no minimum notice
         procedure = replace(procedure, min_notice_hours=0, min_notice_days=0)
-    phone, email = contact_details(request, site)
+    phone, email, textable = _contacts(request, site)
     today = local_date(now, site.timezone)
     file = check_file(
         procedure, request.answers, request.declared, today=today, language=request.language
@@ -383,7 +392,7 @@ def book(
         phone=phone,
         phone_key=phone_key(phone_secret, phone) if phone_secret else None,
         email=email,
-        notify_sms=(request.notify is None or "sms" in request.notify) and can_text(phone, site),
+        notify_sms=(request.notify is None or "sms" in request.notify) and textable,
         notify_email=request.notify is None or "email" in request.notify,
         motive=(request.motive or "").strip() or None,
         answers=file.answers,
