@@ -422,7 +422,7 @@ def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> N
 
 
 def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
-    """Once the cells are taken (the site's revision row is ours), a closure committed since
+    """Once the cells are taken (the site's lock is held shared), a closure committed since
     the plan was read is visible: refuse rather than leave the visit inside it unlisted."""
     reason = closure_over(session, appointment)
     if reason is not None:

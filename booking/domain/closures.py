@@ -1,10 +1,10 @@
 """Closures of a counter or a whole site: their instants, and the live visits inside them.
 
-A closure and a booking racing it are ordered by the site's revision row, which both update:
-the closure bumps it before listing the visits it covers, and a booking, having taken its
-cells (which bumps it too), looks once more for a closure over its time. Whichever comes
-second sees the first: a visit is either listed by the closure or refused, never left inside
-it unlisted (on PostgreSQL; SQLite runs one writer at a time anyway).
+A closure and a booking racing it are ordered by the site's lock (`booking.domain.revisions`):
+the closure takes it alone, bumping the site's revision, before listing the visits it covers;
+a booking, having taken its cells, holds it shared and looks once more for a closure over its
+time. Whichever comes second sees the first: a visit is either listed by the closure or
+refused, never left inside it unlisted (on PostgreSQL; SQLite runs one writer at a time).
 """
 
 from __future__ import annotations

@@ -9,9 +9,12 @@ other. The day rows are bumped as the transaction's last statements (before comm
 order), so each is locked only for the commit itself. A day of a slot list cached with
 revisions (site N, day M) is true while they are N and M.
 
-A booking that took cells holds the site's row `FOR SHARE` (`hold_site`): a configuration
-change that bumps the row waits for it, and it waits for one under way (see
-`booking/domain/closures.py`); bookings share the lock, so they do not wait for each other.
+A booking that took cells holds the site's lock shared (`hold_site`), and a configuration
+change takes it alone before it bumps the site's row (`bump`): the change waits for the
+bookings under way, a booking for a change under way (see `booking/domain/closures.py`);
+bookings share the lock, so they do not wait for each other. On PostgreSQL it is a
+transaction's advisory lock: a shared row lock (`FOR SHARE`) on the one revision row made
+PostgreSQL build a multixact for every booking of the site while others held it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, UOWTransaction
@@ -51,21 +54,19 @@ _BUMP_DAY = prepared_upsert(
         )
     )
 )
-_HOLD_SITE = (
-    select(_table.c.revision)
-    .where(_table.c.site_id == bindparam("site_id"))
-    .with_for_update(read=True)
-)
-_FIRST_REVISION = prepared_upsert(
-    lambda insert: (
-        insert(_table).values(site_id=bindparam("site_id"), revision=0).on_conflict_do_nothing()
-    )
-)
+# The sites' advisory locks (PostgreSQL): this number, and a hash of the site's id (two sites
+# sharing a hash only share a lock, which is safe).
+_SITE_LOCKS = 190_719
+_HOLD_SITE = text("SELECT pg_advisory_xact_lock_shared(:space, hashtext(:site_id))")
+_CHANGE_SITE = text("SELECT pg_advisory_xact_lock(:space, hashtext(:site_id))")
 
 
 def bump(connection: Connection, site_ids: Iterable[str]) -> None:
+    """A configuration change of these sites: their lock taken alone, their revision bumped."""
     insert = dialect_insert(connection)
     for site_id in sorted(set(site_ids)):
+        if connection.dialect.name == "postgresql":
+            connection.execute(_CHANGE_SITE, {"space": _SITE_LOCKS, "site_id": site_id})
         statement = insert(_table).values(site_id=site_id, revision=1)
         connection.execute(
             statement.on_conflict_do_update(
@@ -129,14 +130,11 @@ def load_changed(
 
 
 def hold_site(connection: Connection, site_ids: list[str]) -> None:
-    """Share-lock the sites' revision rows until commit (a configuration change waits)."""
+    """Hold the sites' locks shared until commit (a configuration change waits)."""
     if connection.dialect.name != "postgresql":
         return  # SQLite: one writer at a time already
     for site_id in site_ids:
-        values = {"site_id": site_id}
-        if connection.execute(_HOLD_SITE, values).first() is None:
-            connection.execute(_FIRST_REVISION(connection), values)
-            connection.execute(_HOLD_SITE, values)
+        connection.execute(_HOLD_SITE, {"space": _SITE_LOCKS, "site_id": site_id})
 
 
 def _bump_days(session: OrmSession) -> None:
