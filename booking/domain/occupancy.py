@@ -1,10 +1,11 @@
 """The database guard against double booking: one load row per counter and grid cell.
 
-A visit takes every cell it covers with a guarded increment (`booked < capacity`, checked by
-row count) in ascending cell order, so that two transactions cannot deadlock on PostgreSQL;
-the table's CHECK (booked <= capacity) refuses any write that would overbook. A booking takes
-its cells in one statement (`take_cells`): each row inserted, or incremented while it has room
-— for the public, with the seats held back over it counted as taken.
+A visit takes every cell it covers through one guarded upsert (each row inserted, or
+incremented while it has room, checked by row count), in ascending cell order, so that two
+transactions cannot deadlock on PostgreSQL; the table's CHECK (booked <= capacity) refuses
+any write that would overbook. A booking takes its cells in one such statement (`take_cells`;
+for the public, with the seats held back over a cell counted as taken), a move a cell at a
+time in its ordered pass of releases and takes (`change_load`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlmodel import Session
 
 from booking.domain.models import CounterLoad, FreedSeat
 from booking.domain.revisions import load_changed
-from storage.inserts import dialect_insert
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 _freed = FreedSeat.__table__  # type: ignore[attr-defined]
@@ -74,13 +74,6 @@ def take_cells(
     return True
 
 
-def _insert_missing(session: Session, counter_id: int, capacity: int, cells: Sequence[int]) -> None:
-    insert = dialect_insert(session)
-    rows = [{"counter_id": counter_id, "cell": c, "booked": 0, "capacity": capacity} for c in cells]
-    # Rows as parameters, not values: one statement, compiled once (values() compiles each time).
-    session.execute(insert(_table).on_conflict_do_nothing(), rows)
-
-
 def change_load(
     session: Session,
     *,
@@ -102,23 +95,15 @@ def change_load(
     capacity = 0
     if take:
         counter_id, capacity, cells = take
-        wanted = sorted(cells)
-        _insert_missing(session, counter_id, capacity, wanted)
-        for cell in wanted:
+        for cell in cells:
             changes[(counter_id, cell)] = changes.get((counter_id, cell), 0) + 1
+    connection = session.connection()
+    take_one = _take_statement(1, False)  # the guard, a cell at a time in the pass's order
     touched: list[tuple[int, int]] = []
     for (counter_id, cell), delta in sorted(changes.items()):
         if delta == 1:
-            statement = (
-                update(_table)
-                .where(
-                    _table.c.counter_id == counter_id,
-                    _table.c.cell == cell,
-                    _table.c.booked < capacity,
-                )
-                .values(booked=_table.c.booked + 1, capacity=capacity)
-            )
-            if session.execute(statement).rowcount != 1:
+            values = {"counter_id": counter_id, "cell_0": cell, "capacity": capacity}
+            if connection.execute(take_one, values).rowcount != 1:
                 return False
             touched.append((counter_id, cell))
         elif delta == -1:

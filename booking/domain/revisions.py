@@ -115,18 +115,20 @@ def load_changed(
     if not by_counter:
         return
     if site is not None:
-        rows = [(counter_id, *site) for counter_id in by_counter]
+        sites = {counter_id: site for counter_id in by_counter}
     else:
-        rows = session.execute(
-            select(_counters.c.id, _counters.c.site_id, _sites.c.timezone)
-            .join(_sites, _sites.c.id == _counters.c.site_id)
-            .where(_counters.c.id.in_(sorted(by_counter)))
-        ).all()
+        sites = {
+            counter_id: (site_id, ZoneInfo(timezone))
+            for counter_id, site_id, timezone in session.execute(
+                select(_counters.c.id, _counters.c.site_id, _sites.c.timezone)
+                .join(_sites, _sites.c.id == _counters.c.site_id)
+                .where(_counters.c.id.in_(sorted(by_counter)))
+            )
+        }
     touched: set[tuple[str, date]] = session.info.setdefault(_TOUCHED, set())
-    for counter_id, site_id, timezone in rows:
-        zone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    for counter_id, (site_id, zone) in sites.items():
         touched.update((site_id, from_minute(c, zone).date()) for c in by_counter[counter_id])
-    hold_site(session.connection(), sorted({site_id for _, site_id, _ in rows}))
+    hold_site(session.connection(), sorted({site_id for site_id, _ in sites.values()}))
 
 
 def hold_site(connection: Connection, site_ids: list[str]) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from booking.container import Container
+from booking.container import Container, build_container
 from booking.core.errors import Conflict, InvalidRequest, NotFound
 from booking.core.lifecycle import Move, Outcome
 from booking.core.references import manage_token
@@ -335,6 +335,27 @@ def test_a_booking_that_read_the_load_before_a_seat_was_held_back_is_refused(
     with pytest.raises(SlotTaken):
         book(container, request(name="Buyer", phone="06 99 99 99 99"))
     assert_load_matches_live_appointments(container)
+
+
+def test_a_booking_follows_opening_hours_changed_by_another_process(container, clock):
+    """This process keeps the day's plan its first booking read; another process moves the
+    morning's opening to 10:00 (the site's revision moves): 09:15 is refused, 10:00 booked."""
+    from booking.domain.models import OpeningWindow
+    from tests.support.settings import make_settings
+
+    setup_site(container)
+    assert container.visits.book(request()).appointment.status == "booked"
+    other = build_container(make_settings(container.settings.database_url), clock=clock)
+    with other.uow.writing() as session:
+        for window in session.exec(select(OpeningWindow).where(OpeningWindow.starts == time(9))):
+            window.starts = time(10)
+            session.add(window)
+    other.engine.dispose()
+    later = request(start=TUESDAY_9 + timedelta(minutes=15), phone="06 98 76 54 32")
+    with pytest.raises(InvalidRequest):
+        container.visits.book(later)
+    at_ten = request(start=TUESDAY_9 + timedelta(hours=1), phone="06 98 76 54 32")
+    assert container.visits.book(at_ten).appointment.status == "booked"
 
 
 def test_counter_moves_are_timestamped_and_ordered(container):
