@@ -29,9 +29,9 @@ from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from notifications.models import Channel, Notification, Status
+from notifications.models import Channel, Status
 from notifications.opt_outs import opt_out, opted_out
-from notifications.outbox import Message, claim, enqueue, table
+from notifications.outbox import Claimed, Message, claim, enqueue, table
 from notifications.rate import take_tokens
 from notifications.schedule import end_of_quiet_hours, in_quiet_hours, retry_delay
 from notifications.senders import Outgoing, Sender, SendError
@@ -79,7 +79,7 @@ class Policy:
 class Ready:
     """A message checked and about to be handed to its provider."""
 
-    message: Notification
+    message: Claimed
     sender: Sender
     outgoing: Outgoing
 
@@ -186,7 +186,7 @@ class Dispatcher:
 
     # One message ----------------------------------------------------------------------
 
-    def _send_wave(self, messages: list[Notification]) -> None:
+    def _send_wave(self, messages: list[Claimed]) -> None:
         ready: list[Ready] = []
         for message in messages:
             try:
@@ -215,7 +215,7 @@ class Dispatcher:
                 self._refused(item.message, answer)
         self._record_sent(sent)
 
-    def _check(self, message: Notification) -> Ready | None:
+    def _check(self, message: Claimed) -> Ready | None:
         """The message ready to send, or None when it was settled here (dropped, postponed,
         failed, or found already sent by the provider)."""
         now = self.clock()
@@ -268,7 +268,7 @@ class Dispatcher:
             self._today[message.recipient] = self._today.get(message.recipient, 0) + 1
         return Ready(message, sender, outgoing)
 
-    def _refused(self, message: Notification, error: Exception) -> None:
+    def _refused(self, message: Claimed, error: Exception) -> None:
         if message.channel == Channel.sms:
             self._today[message.recipient] = self._today.get(message.recipient, 1) - 1
         if not isinstance(error, SendError):
@@ -299,14 +299,14 @@ class Dispatcher:
 
     # Checks -----------------------------------------------------------------------------
 
-    def _secrets_of(self, claimed: list[Notification]) -> Mapping[int, Mapping[str, str]]:
+    def _secrets_of(self, claimed: list[Claimed]) -> Mapping[int, Mapping[str, str]]:
         ids = {m.appointment_id for m in claimed if m.appointment_id is not None}
         if self.secrets is None or not ids:
             return {}
         with self.uow.read_connection() as connection:
             return self.secrets(connection, ids)
 
-    def _entry_secrets_of(self, claimed: list[Notification]) -> Mapping[int, Mapping[str, str]]:
+    def _entry_secrets_of(self, claimed: list[Claimed]) -> Mapping[int, Mapping[str, str]]:
         ids = {m.entry_id for m in claimed if m.entry_id is not None}
         if self.entry_secrets is None or not ids:
             return {}
@@ -352,14 +352,14 @@ class Dispatcher:
 
     # Writes, each guarded by our claim --------------------------------------------------
 
-    def _ours(self, message: Notification):  # type: ignore[no-untyped-def]
+    def _ours(self, message: Claimed):  # type: ignore[no-untyped-def]
         return update(table).where(
             table.c.id == message.id,
             table.c.claimed_by == self.worker,
             table.c.status == Status.sending,
         )
 
-    def _mark_handed(self, messages: list[Notification], now: datetime) -> set[int]:
+    def _mark_handed(self, messages: list[Claimed], now: datetime) -> set[int]:
         """Mark the wave handed to its providers (committed before any is sent): the ids
         still ours."""
         if not messages:
@@ -377,7 +377,7 @@ class Dispatcher:
             )
             return {row.id for row in rows}
 
-    def _record_sent(self, sent: list[tuple[Notification, str]]) -> None:
+    def _record_sent(self, sent: list[tuple[Claimed, str]]) -> None:
         """(message, provider id) of the messages that went out, in one statement."""
         if not sent:
             return
@@ -403,7 +403,7 @@ class Dispatcher:
         with self.uow.write_connection() as connection:
             connection.execute(statement, rows)
 
-    def _finish(self, message: Notification, status: Status, reason: str) -> None:
+    def _finish(self, message: Claimed, status: Status, reason: str) -> None:
         self._outcomes[str(status)] += 1
         now = self.clock()
         log.info("message %s %s: %s", message.id, status, reason)
@@ -414,7 +414,7 @@ class Dispatcher:
                 )
             )
 
-    def _postpone(self, message: Notification, due: datetime, reason: str | None) -> None:
+    def _postpone(self, message: Claimed, due: datetime, reason: str | None) -> None:
         self._outcomes["postponed"] += 1
         now = self.clock()
         with self.uow.write_connection() as connection:
@@ -429,7 +429,7 @@ class Dispatcher:
                 )
             )
 
-    def _retry_or_fail(self, message: Notification, reason: str, handed_back: bool = False) -> None:
+    def _retry_or_fail(self, message: Claimed, reason: str, handed_back: bool = False) -> None:
         if message.attempts >= self.policy.max_attempts:
             self._finish(
                 message, Status.failed, f"gave up after {message.attempts} attempts: {reason}"
@@ -454,7 +454,7 @@ class Dispatcher:
         with self.uow.write_connection() as connection:
             opt_out(connection, phone, now, "the number has opted out (STOP)")
 
-    def _fall_back_to_email(self, message: Notification, now: datetime) -> None:
+    def _fall_back_to_email(self, message: Claimed, now: datetime) -> None:
         if not message.fallback_email:
             return
         fallback = Message(
@@ -484,7 +484,7 @@ def _send(sender: Sender, outgoing: Outgoing) -> str | Exception:
         return exc
 
 
-def _outgoing(message: Notification, secrets: Mapping[str, str]) -> Outgoing:
+def _outgoing(message: Claimed, secrets: Mapping[str, str]) -> Outgoing:
     """The message as it leaves: its markers filled with the secrets as they are now."""
     return Outgoing(
         id=message.id,  # type: ignore[arg-type]

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Status
 from storage.inserts import prepared_upsert
 
 table = Notification.__table__  # type: ignore[attr-defined]
+# A claimed message: its outbox row as read, its columns as attributes. Not a `Notification`
+# model: building one a row (pydantic's checks, the ORM's instrumentation) took 15 % of a
+# dispatching worker's time, for values the database has just returned.
+Claimed = Row[Any]
 # Rows as parameters, not values: one statement, built and compiled once.
 _ENQUEUE = prepared_upsert(lambda insert: insert(table).on_conflict_do_nothing())
 
@@ -81,7 +86,7 @@ def claim(
     lease: timedelta,
     *,
     lapsed: bool = True,
-) -> list[Notification]:
+) -> list[Claimed]:
     """Take up to `batch` messages: urgent due ones first, then those whose worker's lease ran
     out, then the other due ones, each in the order they fell due.
 
@@ -128,5 +133,4 @@ def claim(
             )
             .returning(*table.c)
         ).all()
-    messages = (Notification(**row._mapping) for row in claimed)
-    return sorted(messages, key=lambda n: (not n.urgent, n.due_at, n.id))  # urgent ones first
+    return sorted(claimed, key=lambda n: (not n.urgent, n.due_at, n.id))  # urgent ones first
