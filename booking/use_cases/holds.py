@@ -5,10 +5,15 @@ phone, so several processes count as one."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from booking.core.booking_request import BookingRequest
 from booking.core.contacts import phone_key
@@ -26,6 +31,7 @@ from booking.use_cases.context import Context
 from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 
+log = logging.getLogger(__name__)
 CODES_PER_PHONE = Limit("codes-per-phone", 5, timedelta(days=1))
 CODES_PER_ADDRESS = Limit("codes-per-address", 10, timedelta(hours=1))
 NO_HOLD = N_("This held seat does not exist.")
@@ -38,13 +44,53 @@ def booking_attempts(context: Context) -> Limit:
     return Limit("booking-attempts", context.settings.booking_attempts_per_hour, timedelta(hours=1))
 
 
-def take_booking_attempt(context: Context, address: str, now: datetime) -> None:
-    """Count an online booking's attempt from this address, in a statement of its own (counted
-    even if the booking then fails), or refuse it past the hour's limit."""
-    attempts = booking_attempts(context)
-    with context.uow.one_write() as connection:
-        if not limits.take(connection, attempts, address, now):
-            raise TooManyTries(attempts.retry_after(now), attempts.name)
+class BookingAttempt:
+    """An online booking's attempt from a client address, counted once whatever its outcome,
+    or refused past the hour's limit.
+
+    It is counted in the booking's own transaction (`take`, first thing in it: no statement
+    and, on SQLite, no write transaction of its own, a third of a millisecond a booking). A
+    booking refused then rolls its count back with everything else: `kept` counts it again
+    in a statement of its own, so refused attempts count as much as the ones that succeed.
+    Without an address (staff, the API's trusted callers) nothing is counted.
+    """
+
+    def __init__(self, context: Context, address: str | None, now: datetime) -> None:
+        self._context, self._address, self._now = context, address, now
+        self._limit = booking_attempts(context)
+        self._taken = False
+
+    def take(self, session: Session) -> None:
+        """In the booking's transaction."""
+        self._taken = self._count(session)
+
+    def take_apart(self) -> None:
+        """In a statement of its own (an answer given without a booking's transaction)."""
+        with self._context.uow.one_write() as connection:
+            self._count(connection)
+
+    def _count(self, bind: Session | Connection) -> bool:
+        if self._address is None:
+            return False
+        if not limits.take(bind, self._limit, self._address, self._now):
+            raise TooManyTries(self._limit.retry_after(self._now), self._limit.name)
+        return True
+
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        """Around the booking's transaction: a count it rolled back is taken again."""
+        try:
+            yield
+        except BaseException:
+            if self._taken:
+                self._taken = False
+                try:
+                    self.take_apart()
+                except TooManyTries:
+                    pass  # others from the address used the hour's last attempts meanwhile
+                except Exception:  # the database is gone: the booking's own error says so
+                    log.warning("a refused booking's attempt could not be counted", exc_info=True)
+            raise
 
 
 @dataclass(frozen=True)
@@ -72,8 +118,9 @@ class Holds:
     def _hold(self, request: BookingRequest, address: str) -> HeldSeat:
         now = self._context.now()
         phone = self._mobile(request)
-        take_booking_attempt(self._context, address, now)
-        with offering_alternatives(self._context), self._uow.writing() as session:
+        attempt = BookingAttempt(self._context, address, now)
+        with attempt.kept(), offering_alternatives(self._context), self._uow.writing() as session:
+            attempt.take(session)
             self._refuse_more_codes(session, phone, address, now)
             freeing = self._context.freeing
             holds.release_others(session, phone, request.procedure_id, now, freeing)

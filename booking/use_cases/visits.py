@@ -34,7 +34,7 @@ from booking.domain.sites import get_site
 from booking.use_cases.alternatives import offering_alternatives
 from booking.use_cases.citizen_access import LOCAL, TooManyTries, guarded, may_resend_link
 from booking.use_cases.context import Context
-from booking.use_cases.holds import take_booking_attempt
+from booking.use_cases.holds import BookingAttempt
 from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit
@@ -105,14 +105,23 @@ class Visits:
         address: str | None,
         second_visit: str | None,
     ) -> VisitView:
-        self._refuse_online_booking(request, address)
+        self._refuse_two_step_procedure(request)
+        online = address if request.channel == Channel.web else None
+        attempt = BookingAttempt(self._context, online, self._now())
         if key is not None:
+            attempt.take_apart()  # a retry answered from its key counts too
             with self._uow.reading() as session:
                 reference = idempotency.stored_reference(session, key.key, key.request_hash)
             if reference is not None:
                 return self._booked(reference)
         try:
-            with offering_alternatives(self._context), self._uow.writing() as session:
+            with (
+                attempt.kept(),
+                offering_alternatives(self._context),
+                self._uow.writing() as session,
+            ):
+                if key is None:
+                    attempt.take(session)
                 reserved = (
                     idempotency.reserve(session, key.key, key.request_hash, self._now())
                     if key
@@ -148,7 +157,7 @@ class Visits:
                 raise
             return self._booked(reference)
 
-    def _refuse_online_booking(self, request: BookingRequest, address: str | None) -> None:
+    def _refuse_two_step_procedure(self, request: BookingRequest) -> None:
         if request.channel != Channel.web:
             return
         procedure = self._catalogue.get(request.procedure_id)
@@ -158,8 +167,6 @@ class Visits:
                 " your mobile confirms it."
             )
             raise InvalidRequest.for_field("procedure_id", message)
-        if address is not None:
-            take_booking_attempt(self._context, address, self._now())
 
     def _one_live_visit(
         self,

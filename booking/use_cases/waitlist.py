@@ -31,7 +31,7 @@ from booking.use_cases.holds import (
     CODES_PER_ADDRESS,
     CODES_PER_PHONE,
     WRONG_CODE,
-    take_booking_attempt,
+    BookingAttempt,
 )
 from booking.use_cases.visit_views import VisitView, visit_view
 
@@ -105,9 +105,10 @@ class Waitlist:
             context.catalogue, wanted.procedure_id, "procedure_id"
         )
         checking = procedure.contact_check and wanted.channel == Channel.web
-        if address is not None and wanted.channel == Channel.web:
-            take_booking_attempt(context, address, now)
-        with self._uow.writing() as session:
+        online = address if wanted.channel == Channel.web else None
+        attempt = BookingAttempt(context, online, now)
+        with attempt.kept(), self._uow.writing() as session:
+            attempt.take(session)
             sites = [get_site(session, s, field_name="site_ids") for s in wanted.site_ids]
             if not sites:
                 raise InvalidRequest.for_field("site_ids", N_("Choose at least one site."))

@@ -221,6 +221,32 @@ def test_booking_attempts_are_limited_per_address_holds_and_bookings_together(cl
     assert hold(client, address="10.9.9.10")["hold"]  # another address is not held back
 
 
+def test_refused_bookings_count_as_attempts_as_much_as_booked_ones(client, container):
+    """A booking counts its attempt in its own transaction: one refused (a full time, a
+    second visit of a person, wrong input) rolls that back and is counted again apart."""
+    pickup = {"procedure_id": "residence-permit-pickup", "declared": PICKUP_FILE}
+    statuses = []
+    for attempt in range(20):  # capacity 2: two booked, then the time is full
+        answer = client.post(
+            "/api/v1/appointments",
+            json=body(
+                start="2026-03-24T09:00:00+01:00", phone=f"06 12 34 57 {attempt:02d}", **pickup
+            ),
+            headers={"X-Forwarded-For": "10.6.6.6"},
+        )
+        statuses.append(answer.status_code)
+    assert statuses == [201, 201] + [409] * 18
+    refused = client.post(
+        "/api/v1/appointments",
+        json=body(start="2026-03-24T10:00:00+01:00", phone="06 12 34 57 99", **pickup),
+        headers={"X-Forwarded-For": "10.6.6.6"},
+    )
+    assert refused.status_code == 429, refused.text
+    counted = "SELECT max(count) FROM rate_limit WHERE key LIKE 'booking-attempts%'"
+    assert count(container, counted) == 20  # past the limit: refused, not counted
+    assert count(container, "SELECT count(*) FROM appointment") == 2
+
+
 def test_codes_are_limited_per_address_and_per_phone(container, client):
     with container.uow.writing() as session:
         add_counter(session, add_site(session, "big"), capacity=20, procedures=(SCARCE,))
