@@ -32,9 +32,9 @@ from booking.domain.cancellation import cancel_and_tell
 from booking.domain.models import Appointment, Counter
 from booking.domain.sites import get_site
 from booking.use_cases.alternatives import offering_alternatives
+from booking.use_cases.attempts import BookingAttempt
 from booking.use_cases.citizen_access import LOCAL, TooManyTries, guarded, may_resend_link
 from booking.use_cases.context import Context
-from booking.use_cases.holds import BookingAttempt
 from booking.use_cases.refusals import Asking, noting_refusals
 from booking.use_cases.visit_views import VisitView, visit_view
 from notifications.calendar import CalendarVisit

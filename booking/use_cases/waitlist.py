@@ -25,13 +25,13 @@ from booking.domain.documents import check_file
 from booking.domain.freed_seats import Seat
 from booking.domain.models import Appointment, WaitlistEntry, WaitlistOffer
 from booking.domain.sites import get_site
+from booking.use_cases.attempts import BookingAttempt
 from booking.use_cases.citizen_access import TooManyTries, guarded
 from booking.use_cases.context import Context
 from booking.use_cases.holds import (
     CODES_PER_ADDRESS,
     CODES_PER_PHONE,
     WRONG_CODE,
-    BookingAttempt,
 )
 from booking.use_cases.visit_views import VisitView, visit_view
 
