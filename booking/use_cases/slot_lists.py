@@ -135,7 +135,11 @@ DAYS_MOVED = (
     )
     .scalar_subquery()
 )
-SITE_WITH_REVISIONS = SITE_WITH_REVISION.add_columns(DAYS_MOVED.label("days_moved"))
+# The revisions only: the site's columns change only with its revision, and are read apart
+# the first time a process meets that revision (20 columns a request cost 0.04-0.08 ms).
+REVISIONS = SITE_WITH_REVISION.with_only_columns(
+    SITE_WITH_REVISION.selected_columns.revision, DAYS_MOVED.label("days_moved")
+)
 
 
 def site_and_revision(uow: UnitOfWork, site_id: str) -> tuple[dict[str, Any], int]:
@@ -214,15 +218,14 @@ def look(
             )  # fmt: skip
     now = public.now
     row = connection.execute(
-        SITE_WITH_REVISIONS, {"site_id": site_id, "first": first_day, "last": last_day}
+        REVISIONS, {"site_id": site_id, "first": first_day, "last": last_day}
     ).first()
     if row is None:
         raise NotFound(UNKNOWN_SITE)
-    values = row._asdict()
-    revision, days_moved = values.pop("revision") or 0, values.pop("days_moved") or ""
+    revision, days_moved = row.revision or 0, row.days_moved or ""
     site = cache.sites.get((site_id, revision))
-    if site is None:  # the site's columns only change with its revision
-        site = Site(**values)
+    if site is None:  # read after the revision: never older than it
+        site = Site(**_site_and_revision(connection, site_id)[0])
         cache.sites.put((site_id, revision), site)
     tz = ZoneInfo(site.timezone)
     bind = connection if public.release.jitter_minutes > 0 else None
