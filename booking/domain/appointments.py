@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
@@ -51,7 +51,7 @@ from booking.domain.availability import (
     rules_for,
     search_slots,
 )
-from booking.domain.closures import closure_over
+from booking.domain.closures import closure_over, closure_reason_over
 from booking.domain.credentials import Keys
 from booking.domain.documents import check_file, remember_version
 from booking.domain.freed_seats import use_up
@@ -405,8 +405,7 @@ def book(
         return_of=request.return_of,
     )
     _stamp_local_start(appointment, site, now)
-    _insert_with_unique_reference(session, appointment)
-    _refuse_a_closure_that_came_first(session, appointment)
+    _refuse_a_closure_that_came_first(_insert_with_unique_reference(session, appointment))
     remember_version(session, procedure, now, plans.stored_versions)
     return appointment
 
@@ -421,10 +420,10 @@ def _stamp_local_start(appointment: Appointment, site: Site, now: datetime) -> N
     appointment.lead_days = (local.date() - local_date(now, site.timezone)).days
 
 
-def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment) -> None:
+def _refuse_a_closure_that_came_first(reason: str | None) -> None:
     """Once the cells are taken (the site's lock is held shared), a closure committed since
-    the plan was read is visible: refuse rather than leave the visit inside it unlisted."""
-    reason = closure_over(session, appointment)
+    the plan was read is visible (`reason`: a booking's insert returns it, a move looks): refuse
+    rather than leave the visit inside it unlisted."""
     if reason is not None:
         message = N_("The site is closed at this time: {reason}.")
         raise InvalidRequest.for_field("start", message, reason=reason)
@@ -432,27 +431,42 @@ def _refuse_a_closure_that_came_first(session: Session, appointment: Appointment
 
 _visits = Appointment.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(column.key for column in _visits.columns if column.key != "id")
+# A closure over the visit's time, returned by its insert. Its own parameters, not the
+# inserted row's columns: SQLAlchemy does not correlate a subquery of RETURNING.
+_CLOSED_FOR = closure_reason_over(
+    bindparam("closure_site_id"),
+    bindparam("closure_counter_id"),
+    bindparam("closure_starts_at", type_=_visits.c.starts_at.type),
+    bindparam("closure_ends_at", type_=_visits.c.ends_at.type),
+)
 _INSERT_VISIT = prepared_upsert(
     lambda insert: (
         insert(_visits)
         .on_conflict_do_nothing(index_elements=[_visits.c.reference])
-        .returning(_visits.c.id)
+        .returning(_visits.c.id, _CLOSED_FOR)
     )
 )
 
 
-def _insert_with_unique_reference(session: Session, appointment: Appointment) -> None:
+def _insert_with_unique_reference(session: Session, appointment: Appointment) -> str | None:
     """Insert the visit under a reference drawn again while it is taken (one statement, no
-    savepoint), then keep it in the session as if read: later changes are updates."""
+    savepoint), then keep it in the session as if read: later changes are updates. Returns
+    the reason of a closure over the visit's time, if there is one (None: none)."""
     connection = session.connection()
+    over = {
+        "closure_site_id": appointment.site_id,
+        "closure_counter_id": appointment.counter_id,
+        "closure_starts_at": appointment.starts_at,
+        "closure_ends_at": appointment.ends_at,
+    }
     for _ in range(5):
-        values = {key: getattr(appointment, key) for key in _COLUMNS}
-        appointment_id = connection.execute(_INSERT_VISIT(connection), values).scalar()
-        if appointment_id is not None:
-            appointment.id = appointment_id
+        values = {key: getattr(appointment, key) for key in _COLUMNS} | over
+        inserted = connection.execute(_INSERT_VISIT(connection), values).first()
+        if inserted is not None:
+            appointment.id = inserted[0]
             make_transient_to_detached(appointment)
             session.add(appointment)
-            return
+            return inserted[1]
         appointment.reference = new_reference()
     raise RuntimeError("could not draw a unique reference")
 
@@ -590,7 +604,7 @@ def reschedule(
     _stamp_local_start(appointment, site, now)
     session.add(appointment)
     session.flush()
-    _refuse_a_closure_that_came_first(session, appointment)
+    _refuse_a_closure_that_came_first(closure_over(session, appointment))
     return appointment
 
 

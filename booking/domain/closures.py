@@ -3,14 +3,16 @@
 A closure and a booking racing it are ordered by the site's lock (`booking.domain.revisions`):
 the closure takes it alone, bumping the site's revision, before listing the visits it covers;
 a booking, having taken its cells, holds it shared and looks once more for a closure over its
-time. Whichever comes second sees the first: a visit is either listed by the closure or
-refused, never left inside it unlisted (on PostgreSQL; SQLite runs one writer at a time).
+time (its visit's insert returns one). Whichever comes second sees the first: a visit is either
+listed by the closure or refused, never left inside it unlisted (on PostgreSQL; SQLite runs one
+writer at a time).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, select
@@ -69,15 +71,32 @@ def visits_inside(
 
 
 _closures = Closure.__table__  # type: ignore[attr-defined]
-_CLOSURE_OVER = (
-    select(_closures.c.reason)
-    .where(
-        _closures.c.site_id == bindparam("site_id"),
-        or_(_closures.c.counter_id.is_(None), _closures.c.counter_id == bindparam("counter_id")),
-        _closures.c.starts_at < bindparam("ends_at", type_=_closures.c.starts_at.type),
-        _closures.c.ends_at > bindparam("starts_at", type_=_closures.c.ends_at.type),
+
+
+def closure_reason_over(site_id: Any, counter_id: Any, starts_at: Any, ends_at: Any) -> Any:
+    """The reason of a closure covering [starts_at, ends_at) at the site or at the counter
+    ("" when it gives none), NULL when there is none: a scalar subquery, so that a visit's
+    insert returns it (`appointments`: the booking's look once more, in the same statement)."""
+    return (
+        select(_closures.c.reason)
+        .where(
+            _closures.c.site_id == site_id,
+            or_(_closures.c.counter_id.is_(None), _closures.c.counter_id == counter_id),
+            _closures.c.starts_at < ends_at,
+            _closures.c.ends_at > starts_at,
+        )
+        .limit(1)
+        .scalar_subquery()
     )
-    .limit(1)
+
+
+_CLOSURE_OVER = select(
+    closure_reason_over(
+        bindparam("site_id"),
+        bindparam("counter_id"),
+        bindparam("starts_at", type_=_closures.c.starts_at.type),
+        bindparam("ends_at", type_=_closures.c.ends_at.type),
+    )
 )
 
 
@@ -90,7 +109,7 @@ def closure_over(session: Session, appointment: Appointment) -> str | None:
         "starts_at": appointment.starts_at,
         "ends_at": appointment.ends_at,
     }
-    return session.connection().execute(_CLOSURE_OVER, values).scalar_one_or_none()
+    return session.connection().execute(_CLOSURE_OVER, values).scalar_one()
 
 
 def counter_of_site(session: Session, site_id: str, counter_id: int) -> Counter | None:
