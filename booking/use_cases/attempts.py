@@ -27,8 +27,8 @@ class BookingAttempt:
     """An online booking's attempt from a client address, counted once whatever its outcome,
     or refused past the hour's limit.
 
-    It is counted in the booking's own transaction (`take`, first thing in it: no statement
-    and, on SQLite, no write transaction of its own, a third of a millisecond a booking). A
+    It is counted in the booking's own transaction (`take`, first thing in it: no round trip
+    and, on SQLite, no write transaction of its own). A
     booking refused then rolls its count back with everything else: `kept` counts it again
     in a statement of its own, so refused attempts count as much as the ones that succeed.
     Without an address (staff, the API's trusted callers) nothing is counted.
