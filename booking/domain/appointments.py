@@ -6,6 +6,7 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -40,7 +41,7 @@ from booking.core.slots import (
     to_minute,
 )
 from booking.core.statuses import LIVE_STATUSES, AppointmentStatus, Channel
-from booking.domain import credentials
+from booking.domain import credentials, repeats
 from booking.domain.availability import (
     SitePlan,
     closure_reason,
@@ -352,10 +353,12 @@ def book(
     release: Release = DEFAULT_RELEASE,
     phone_secret: str | None = None,
     plans: Plans | None = None,
+    repeat_secrets: Sequence[str] = (),
 ) -> Appointment:
     """A visit (or, with `status` held, a seat held for one) through the capacity guard; on
     the web, as the public may (`release`: when new days and staff shares open). With
-    `phone_secret`, the visit is written with its phone's key (a hold gets it when confirmed).
+    `phone_secret`, the visit is written with its phone's key (a hold gets it when confirmed);
+    with `repeat_secrets` (every accepted one), with its repeat mark (a hold: when confirmed).
     `plans`: the process's shared copies of the sites' configuration (none: read afresh)."""
     plans = plans or Plans()
     site, revision = plans.site(session, request.site_id, field_name="site_id")
@@ -405,7 +408,8 @@ def book(
         return_of=request.return_of,
     )
     _stamp_local_start(appointment, site, now)
-    _refuse_a_closure_that_came_first(_insert_with_unique_reference(session, appointment))
+    keys = [phone_key(secret, phone) for secret in repeat_secrets] if phone else []
+    _refuse_a_closure_that_came_first(_insert_with_unique_reference(session, appointment, keys))
     remember_version(session, procedure, now, plans.stored_versions)
     return appointment
 
@@ -430,7 +434,10 @@ def _refuse_a_closure_that_came_first(reason: str | None) -> None:
 
 
 _visits = Appointment.__table__  # type: ignore[attr-defined]
-_COLUMNS = tuple(column.key for column in _visits.columns if column.key != "id")
+# The repeat mark is computed by the insert itself (`repeats.FOLLOWS_INCOMPLETE_FILE`).
+_COLUMNS = tuple(
+    column.key for column in _visits.columns if column.key not in ("id", "repeat_of_incomplete")
+)
 # A closure over the visit's time, returned by its insert. Its own parameters, not the
 # inserted row's columns: SQLAlchemy does not correlate a subquery of RETURNING.
 _CLOSED_FOR = closure_reason_over(
@@ -442,31 +449,35 @@ _CLOSED_FOR = closure_reason_over(
 _INSERT_VISIT = prepared_upsert(
     lambda insert: (
         insert(_visits)
+        .values(repeat_of_incomplete=repeats.FOLLOWS_INCOMPLETE_FILE)
         .on_conflict_do_nothing(index_elements=[_visits.c.reference])
-        .returning(_visits.c.id, _CLOSED_FOR)
+        .returning(_visits.c.id, _visits.c.repeat_of_incomplete, _CLOSED_FOR)
     )
 )
 
 
-def _insert_with_unique_reference(session: Session, appointment: Appointment) -> str | None:
+def _insert_with_unique_reference(
+    session: Session, appointment: Appointment, phone_keys: Collection[str]
+) -> str | None:
     """Insert the visit under a reference drawn again while it is taken (one statement, no
-    savepoint), then keep it in the session as if read: later changes are updates. Returns
-    the reason of a closure over the visit's time, if there is one (None: none)."""
+    savepoint), with its repeat mark (`phone_keys`: the phone's keys under every accepted
+    secret), then keep it in the session as if read: later changes are updates. Returns the
+    reason of a closure over the visit's time, if there is one (None: none)."""
     connection = session.connection()
     over = {
         "closure_site_id": appointment.site_id,
         "closure_counter_id": appointment.counter_id,
         "closure_starts_at": appointment.starts_at,
         "closure_ends_at": appointment.ends_at,
-    }
+    } | repeats.values_for_insert(appointment.site_id, phone_keys, appointment.local_date)
     for _ in range(5):
         values = {key: getattr(appointment, key) for key in _COLUMNS} | over
         inserted = connection.execute(_INSERT_VISIT(connection), values).first()
         if inserted is not None:
-            appointment.id = inserted[0]
+            appointment.id, appointment.repeat_of_incomplete, closed_for = inserted
             make_transient_to_detached(appointment)
             session.add(appointment)
-            return inserted[1]
+            return closed_for
         appointment.reference = new_reference()
     raise RuntimeError("could not draw a unique reference")
 

@@ -6,7 +6,8 @@ instead of searching every visit's past."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
@@ -17,17 +18,49 @@ from storage.date_functions import days_between
 
 REPEAT_WINDOW_DAYS = 60
 _visits = Appointment.__table__  # type: ignore[attr-defined]
-_INCOMPLETE_BEFORE = (
-    select(_visits.c.id)
-    .where(
-        _visits.c.site_id == bindparam("site_id"),
-        _visits.c.phone_key.in_(bindparam("phone_keys", expanding=True)),
-        _visits.c.file_complete.is_(False),
-        _visits.c.local_date >= bindparam("since", type_=_visits.c.local_date.type),
-        _visits.c.local_date < bindparam("day", type_=_visits.c.local_date.type),
+
+
+def _incomplete_before(site_id: Any, phone_keys: Any, since: Any, day: Any) -> Any:
+    """An incomplete file at the site, of one of the phone's keys, on a day in [since, day)."""
+    return (
+        select(_visits.c.id)
+        .where(
+            _visits.c.site_id == site_id,
+            _visits.c.phone_key.in_(phone_keys),
+            _visits.c.file_complete.is_(False),
+            _visits.c.local_date >= since,
+            _visits.c.local_date < day,
+        )
+        .limit(1)
     )
-    .limit(1)
+
+
+_DAY = _visits.c.local_date.type
+_INCOMPLETE_BEFORE = _incomplete_before(
+    bindparam("site_id"),
+    bindparam("phone_keys", expanding=True),
+    bindparam("since", type_=_DAY),
+    bindparam("day", type_=_DAY),
 )
+# The same question as a value of a visit's row, for its insert (`values_for_insert`).
+FOLLOWS_INCOMPLETE_FILE = exists(
+    _incomplete_before(
+        bindparam("repeat_site_id"),
+        bindparam("repeat_keys", expanding=True),
+        bindparam("repeat_since", type_=_DAY),
+        bindparam("repeat_day", type_=_DAY),
+    )
+)
+
+
+def values_for_insert(site_id: str, phone_keys: Collection[str], day: date) -> dict[str, Any]:
+    """The parameters of `FOLLOWS_INCOMPLETE_FILE` for a visit of `day` (no keys: no repeat)."""
+    return {
+        "repeat_site_id": site_id,
+        "repeat_keys": list(phone_keys),
+        "repeat_since": day - timedelta(days=REPEAT_WINDOW_DAYS),
+        "repeat_day": day,
+    }
 
 
 def follows_incomplete_file(
@@ -48,7 +81,8 @@ def follows_incomplete_file(
 
 
 def mark(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:
-    """On booking or moving a visit. Set only when it changes: an assignment marks the visit
+    """On moving a visit, or confirming a held one (a booking's insert sets it:
+    `FOLLOWS_INCOMPLETE_FILE`). Set only when it changes: an assignment marks the visit
     changed, and the commit's flush then goes through the whole visit to write nothing (7 % of a
     booking's time sampled in the server, the visit being written already)."""
     repeat = follows_incomplete_file(session, appointment, phone_keys)

@@ -140,9 +140,9 @@ class Visits:
                     release=self._context.release,
                     phone_secret=self._context.keys.current,
                     plans=self._context.plans,
+                    repeat_secrets=self._context.keys.all,
                 )
                 self._one_live_visit(session, appointment, actor, second_visit, now)
-                self._mark_repeat(session, appointment)
                 self._context.notices.booked(session, appointment, now)
                 self._audit(session, actor, f"visit.book_{request.channel}", appointment)
                 if reserved is not None:
