@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -75,3 +76,9 @@ def phone_key(secret: str, phone: str | None) -> str | None:
         return None
     digest = hmac.new(secret.encode(), b"phone:" + phone.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def phone_keys(secrets: Iterable[str], phone: str | None) -> tuple[str, ...]:
+    """The number's key under each secret (every accepted one: a secret being rolled in
+    keeps the same citizen recognised); none without a number."""
+    return tuple(phone_key(secret, phone) for secret in secrets) if phone else ()  # type: ignore[misc]

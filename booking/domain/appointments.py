@@ -25,6 +25,7 @@ from booking.core.contacts import (
     normalise_email,
     parse_phone,
     phone_key,
+    phone_keys,
 )
 from booking.core.errors import Conflict, FieldError, InvalidRequest, NotFound
 from booking.core.i18n import N_
@@ -408,7 +409,7 @@ def book(
         return_of=request.return_of,
     )
     _stamp_local_start(appointment, site, now)
-    keys = [phone_key(secret, phone) for secret in repeat_secrets] if phone else []
+    keys = phone_keys(repeat_secrets, phone)
     _refuse_a_closure_that_came_first(_insert_with_unique_reference(session, appointment, keys))
     remember_version(session, procedure, now, plans.stored_versions)
     return appointment

@@ -81,10 +81,9 @@ def follows_incomplete_file(
 
 
 def mark(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:
-    """On moving a visit, or confirming a held one (a booking's insert sets it:
+    """On moving a visit, or confirming a held one (a booking's insert sets it itself:
     `FOLLOWS_INCOMPLETE_FILE`). Set only when it changes: an assignment marks the visit
-    changed, and the commit's flush then goes through the whole visit to write nothing (7 % of a
-    booking's time sampled in the server, the visit being written already)."""
+    changed, and the commit's flush would go through the whole visit to write nothing."""
     repeat = follows_incomplete_file(session, appointment, phone_keys)
     if appointment.repeat_of_incomplete != repeat:
         appointment.repeat_of_incomplete = repeat

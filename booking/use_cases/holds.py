@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import phonenumbers
 
 from booking.core.booking_request import BookingRequest
-from booking.core.contacts import phone_key
+from booking.core.contacts import phone_key, phone_keys
 from booking.core.errors import FieldError, Gone, InvalidRequest
 from booking.core.i18n import N_
 from booking.core.statuses import AppointmentStatus
@@ -224,8 +224,7 @@ class Holds:
         )
         appointments.confirm_held(held, now)
         held.phone_key = phone_key(context.keys.current, held.phone)
-        keys = tuple(phone_key(k, held.phone) for k in context.keys.all if held.phone)
-        repeats.mark(session, held, keys)  # type: ignore[arg-type]
+        repeats.mark(session, held, phone_keys(context.keys.all, held.phone))
         hold.state = "confirmed"
         session.add_all([hold, held])
         context.notices.booked(session, held, now)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from booking.config.metrics import BOOKINGS
 from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
-from booking.core.contacts import phone_key
+from booking.core.contacts import phone_keys
 from booking.core.errors import Conflict, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.lifecycle import Move, Outcome
@@ -498,7 +498,7 @@ class Visits:
         repeats of the figures)."""
         if appointment.phone is None:
             return (appointment.phone_key,) if appointment.phone_key else ()
-        return tuple(phone_key(key, appointment.phone) for key in self._context.keys.all)  # type: ignore[misc]
+        return phone_keys(self._context.keys.all, appointment.phone)
 
     def _mark_repeat(self, session: Session, appointment: Appointment) -> None:
         repeats.mark(session, appointment, self._phone_keys(appointment))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from booking.core.access import Actor, Forbidden, Permission
 from booking.core.booking_request import BookingRequest
-from booking.core.contacts import phone_key
+from booking.core.contacts import phone_key, phone_keys
 from booking.core.errors import FieldError, Gone, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.core.references import waitlist_token, waitlist_token_matches
@@ -359,8 +359,7 @@ class Waitlist:
             appointments.confirm_held(held, now)
             held.from_waitlist = True
             held.phone_key = phone_key(context.keys.current, held.phone)
-            keys = tuple(phone_key(k, held.phone) for k in context.keys.all if held.phone)
-            repeats.mark(session, held, keys)  # type: ignore[arg-type]
+            repeats.mark(session, held, phone_keys(context.keys.all, held.phone))
             context.notices.booked(session, held, now)
             booked = held
         offer.state, offer.answered_at = "accepted", now
