@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import JSON, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from booking.core.statuses import AppointmentStatus, Channel
@@ -122,6 +122,12 @@ class Appointment(SQLModel, table=True):
         ),
         Index("ix_appointment_counter_starts", "counter_id", "starts_at"),
         Index("ix_appointment_site_local_date", "site_id", "local_date"),
+        # A person's live visits of a procedure (`persons`), by phone or by email: looked up
+        # on every booking, they must not cost more as the procedure's visits pile up.
+        Index("ix_appointment_phone_procedure", "phone", "procedure_id"),
+        Index("ix_appointment_email_procedure", text("lower(email)"), "procedure_id"),
+        # A phone's earlier files at a site (`repeats`), asked by every booking's insert.
+        Index("ix_appointment_phone_key_site_date", "phone_key", "site_id", "local_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=16, unique=True)
@@ -190,7 +196,7 @@ class Appointment(SQLModel, table=True):
     from_waitlist: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # A keyed hash of the phone (HMAC with the secret key): kept after anonymisation so that
     # the figures can count a citizen coming back, without keeping the number.
-    phone_key: str | None = Field(default=None, max_length=32, index=True)
+    phone_key: str | None = Field(default=None, max_length=32)
     # Follows an incomplete file of the same phone at this site by at most 60 days
     # (booking/repeats.py keeps it true as visits are booked, moved and files recorded).
     repeat_of_incomplete: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
