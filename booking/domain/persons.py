@@ -10,7 +10,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, literal, or_, select
 from sqlmodel import Session
 
 from booking.core.errors import Conflict, FieldError
@@ -36,8 +36,10 @@ def _build_claim(insert: Any) -> Any:
 _CLAIM = prepared_upsert(_build_claim)
 
 
-def _live_visits(by: str) -> Any:
-    """How many live visits of :procedure_id have this phone (or email), but :besides."""
+def _live_visits(by: str, statuses: tuple[str, ...]) -> Any:
+    """How many visits in `statuses` of :procedure_id have this phone (or email), but
+    :besides. The statuses are the statement's own (one statement a set): a list given at
+    each execution would have SQLAlchemy render the statement again every time."""
     matches = (
         _visits.c.phone == bindparam("contact")
         if by == "phone"
@@ -46,7 +48,7 @@ def _live_visits(by: str) -> Any:
     return select(func.count()).where(
         _visits.c.procedure_id == bindparam("procedure_id"),
         matches,
-        _visits.c.status.in_(bindparam("statuses", expanding=True)),
+        _visits.c.status.in_([literal(str(status)) for status in statuses]),
         or_(
             _visits.c.ends_at > bindparam("now", type_=_visits.c.ends_at.type),
             _visits.c.status == AppointmentStatus.held,
@@ -56,7 +58,11 @@ def _live_visits(by: str) -> Any:
     )
 
 
-_LIVE_VISITS = {"phone": _live_visits("phone"), "email": _live_visits("email")}
+_LIVE_VISITS = {
+    (by, count_held): _live_visits(by, COUNTED if count_held else LIVE_STATUSES)
+    for by in ("phone", "email")
+    for count_held in (True, False)
+}
 ALREADY = N_(
     "You already have an appointment for this procedure. To change its time, move it from the"
     " link in its messages (or with its reference and code) instead of booking another one."
@@ -97,16 +103,14 @@ def refuse_a_second_live_visit(
     claim = _CLAIM(connection)
     for key in sorted(person_key(secret, procedure_id, c) for c in contacts):  # in key order
         connection.execute(claim, {"key": key, "now": now})
-    statuses = [str(status) for status in (COUNTED if count_held else LIVE_STATUSES)]
     for field, contact in (("phone", phone), ("email", email.lower() if email else None)):
         if contact is None:
             continue
         values = {
             "procedure_id": procedure_id,
             "contact": contact,
-            "statuses": statuses,
             "now": now,
             "besides": -1 if besides is None else besides,  # ids start at 1
         }
-        if connection.execute(_LIVE_VISITS[field], values).scalar_one() >= limit:
+        if connection.execute(_LIVE_VISITS[field, count_held], values).scalar_one() >= limit:
             raise LiveVisit(field)
