@@ -5,35 +5,24 @@ do not depend on statistics, as PostgreSQL's do on a small table)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from booking.container import Container
 from tests.support.scenarios import request, setup_site
+from tests.support.statements import statements_run
 
 
 def plans_of_one_booking(container: Container) -> list[str]:
-    statements: list[tuple[str, object]] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not executemany:
-            statements.append((statement, parameters))
-
-    event.listen(container.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(container.engine) as statements:
         container.visits.book(request(email="Amina.Diallo@example.fr"), address="10.0.0.1")
-    finally:
-        event.remove(container.engine, "before_cursor_execute", remember)
-    connection = container.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
+    with container.engine.connect() as connection:
         return [
             detail
             for statement, parameters in statements
             if statement.startswith(("SELECT", "INSERT"))
-            for *_, detail in cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            for *_, detail in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters
+            )
         ]
-    finally:
-        connection.close()
 
 
 def test_a_booking_looks_up_the_persons_visits_by_their_own_indexes(container, engine_name):

@@ -9,7 +9,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from booking.core.contacts import phone_key
 from booking.core.errors import InvalidRequest
@@ -22,6 +22,7 @@ from tests.support.histories import ADMIN, MANAGER, MONDAY, history, mondays
 from tests.support.scenarios import TUESDAY_9, request, setup_site
 from tests.support.settings import ROOT
 from tests.support.staff import add_everyone, bearer
+from tests.support.statements import statements_run
 
 ASKED = datetime(2026, 1, 5, 12, tzinfo=UTC)
 RANGE = "site=paris&from=2026-01-01&to=2026-03-22"
@@ -301,17 +302,9 @@ def test_no_statistics_query_returns_more_rows_than_its_groups(container, two_si
             for i, d in enumerate(days)
         ],
     )
-    statements: list[tuple[str, object]] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
-    event.listen(container.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(container.engine) as statements:
         for by in GROUPINGS:
             container.statistics.dashboard(MANAGER, "paris", FIRST, LAST, by=by)
-    finally:
-        event.remove(container.engine, "before_cursor_execute", remember)
     selects = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) > 20
     with container.engine.connect() as conn:
