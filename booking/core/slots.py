@@ -277,11 +277,13 @@ def counters_for_start(
     options = []
     for plan in plans:
         counter_room = room.get(plan.counter_id) if room else None
-        for candidate, free in counter_free_starts(
+        for opens, free in counter_free_runs(
             plan, calendar, day, day, rules, load.get(plan.counter_id, empty), counter_room
         ):
-            if candidate == start:
-                options.append((-free, plan.counter_id))
+            index, off_grid = divmod(start - opens, plan.slot_minutes)
+            if not off_grid and 0 <= index < len(free) and free[index] > 0:
+                options.append((-free[index], plan.counter_id))
+                break
     return [counter_id for _, counter_id in sorted(options)]
 
 

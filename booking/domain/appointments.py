@@ -6,13 +6,16 @@ the time; none sends anything: the use cases in `booking.use_cases` add the mess
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
@@ -65,6 +68,7 @@ from booking.domain.sites import get_site
 from booking.domain.staff_share import ShareRooms, lock_counter, share_exceeded
 from completeness.catalogue import Catalogue, Procedure
 from storage.inserts import prepared_upsert
+from storage.rows import new_row
 
 DEFAULT_RELEASE = Release()
 REFUSAL_MESSAGES = {
@@ -244,7 +248,10 @@ def _place(
     if public is None:
         load = current_load(session, plan)
     else:  # the public's: the seats held back count as taken, not in the staff share's room
-        load, held, _ = load_and_held_back(session, plan, *plan.minute_range(), now)
+        # The counter is chosen by the visit's own cells; a staff share's room counts the day's.
+        shared_day = site.staff_share_percent > 0
+        span = plan.minute_range() if shared_day else _span(plan, start, procedure)
+        load, held, _ = load_and_held_back(session, plan, *span, now)
         rooms = public_rooms(session, plan, load, public)
         load = plus(load, held)
     counters = {c.counter_id: c for c in plan.counters}
@@ -281,6 +288,13 @@ def _place(
             if savepoint is not None:
                 savepoint.rollback()
     return None
+
+
+def _span(plan: SitePlan, start: int, procedure: Procedure) -> tuple[int, int]:
+    """The cells a visit at `start` may hold, on whichever of the plan's counters."""
+    minutes = procedure.duration_minutes
+    ends = [cells_of(start, minutes, counter.slot_minutes).stop for counter in plan.counters]
+    return start, max(ends, default=start)
 
 
 def _take(
@@ -381,7 +395,8 @@ def book(
     if counter_id is None:
         raise SlotTaken(site.id, procedure, start)
     counter = plans.counter(session, site, revision, counter_id)
-    appointment = Appointment(
+    appointment = new_row(
+        Appointment,
         reference=new_reference(),
         token_salt=new_salt(),
         site_id=site.id,
@@ -435,7 +450,7 @@ def _refuse_a_closure_that_came_first(reason: str | None) -> None:
 
 
 _visits = Appointment.__table__  # type: ignore[attr-defined]
-# The repeat mark is computed by the insert itself (`repeats.FOLLOWS_INCOMPLETE_FILE`).
+# The repeat mark is computed by the insert itself (`repeats.follows_incomplete_file_mark`).
 _COLUMNS = tuple(
     column.key for column in _visits.columns if column.key not in ("id", "repeat_of_incomplete")
 )
@@ -447,18 +462,23 @@ _CLOSED_FOR = closure_reason_over(
     bindparam("closure_starts_at", type_=_visits.c.starts_at.type),
     bindparam("closure_ends_at", type_=_visits.c.ends_at.type),
 )
-_INSERT_VISIT = prepared_upsert(
-    lambda insert: (
-        insert(_visits)
-        .values(repeat_of_incomplete=repeats.FOLLOWS_INCOMPLETE_FILE)
-        .on_conflict_do_nothing(index_elements=[_visits.c.reference])
-        .returning(_visits.c.id, _visits.c.repeat_of_incomplete, _CLOSED_FOR)
+
+
+@lru_cache(maxsize=8)
+def _insert_visit(keys: int) -> Callable[[Session | Connection], Any]:
+    """The visit's insert, for a phone's `keys` keys (`repeats.key_list_length`)."""
+    return prepared_upsert(
+        lambda insert: (
+            insert(_visits)
+            .values(repeat_of_incomplete=repeats.follows_incomplete_file_mark(keys))
+            .on_conflict_do_nothing(index_elements=[_visits.c.reference])
+            .returning(_visits.c.id, _visits.c.repeat_of_incomplete, _CLOSED_FOR)
+        )
     )
-)
 
 
 def _insert_with_unique_reference(
-    session: Session, appointment: Appointment, phone_keys: Collection[str]
+    session: Session, appointment: Appointment, phone_keys: Sequence[str]
 ) -> str | None:
     """Insert the visit under a reference drawn again while it is taken (one statement, no
     savepoint), with its repeat mark (`phone_keys`: the phone's keys under every accepted
@@ -473,7 +493,8 @@ def _insert_with_unique_reference(
     } | repeats.values_for_insert(appointment.site_id, phone_keys, appointment.local_date)
     for _ in range(5):
         values = {key: getattr(appointment, key) for key in _COLUMNS} | over
-        inserted = connection.execute(_INSERT_VISIT(connection), values).first()
+        insert = _insert_visit(repeats.key_list_length(phone_keys))(connection)
+        inserted = connection.execute(insert, values).first()
         if inserted is not None:
             appointment.id, appointment.repeat_of_incomplete, closed_for = inserted
             make_transient_to_detached(appointment)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, cast, literal, null, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -38,6 +39,7 @@ from booking.domain.occupancy import load_between
 from booking.domain.release import Public, public_rules
 from booking.domain.staff_share import ShareRooms, share_rooms
 from completeness.catalogue import Procedure
+from storage.in_lists import list_length, member_values, members
 
 
 @dataclass(frozen=True)
@@ -174,30 +176,35 @@ def plus(load: Load, more: Load) -> Load:
 
 _load = CounterLoad.__table__  # type: ignore[attr-defined]
 _freed = FreedSeat.__table__  # type: ignore[attr-defined]
-# The load of some cells and the site's seats held back, in one round trip (a slot list's day).
-LOAD_AND_HELD = union_all(
-    select(
-        literal(0).label("kind"),
-        _load.c.counter_id,
-        _load.c.cell,
-        _load.c.booked,
-        literal(0),
-        cast(null(), _freed.c.available_at.type).label("available_at"),
-    ).where(
-        _load.c.counter_id.in_(bindparam("counters", expanding=True)),
-        _load.c.cell >= bindparam("first"),
-        _load.c.cell < bindparam("last"),
-        _load.c.booked > 0,
-    ),
-    select(
-        literal(1),
-        _freed.c.counter_id,
-        _freed.c.first_cell,
-        _freed.c.end_cell,
-        _freed.c.cell_minutes,
-        _freed.c.available_at,
-    ).where(_freed.c.site_id == bindparam("site_id"), _freed.c.available_at > bindparam("now")),
-)
+
+
+@lru_cache(maxsize=16)
+def _load_and_held(length: int) -> CompoundSelect:
+    """The load of `length` counters' cells in a range and the site's seats held back, in one
+    round trip (a slot list's day, a booking's cells; `in_lists`: compiled once)."""
+    return union_all(
+        select(
+            literal(0).label("kind"),
+            _load.c.counter_id,
+            _load.c.cell,
+            _load.c.booked,
+            literal(0),
+            cast(null(), _freed.c.available_at.type).label("available_at"),
+        ).where(
+            _load.c.counter_id.in_(members("counter", length)),
+            _load.c.cell >= bindparam("first"),
+            _load.c.cell < bindparam("last"),
+            _load.c.booked > 0,
+        ),
+        select(
+            literal(1),
+            _freed.c.counter_id,
+            _freed.c.first_cell,
+            _freed.c.end_cell,
+            _freed.c.cell_minutes,
+            _freed.c.available_at,
+        ).where(_freed.c.site_id == bindparam("site_id"), _freed.c.available_at > bindparam("now")),
+    )
 
 
 def load_and_held_back(
@@ -208,9 +215,10 @@ def load_and_held_back(
     load: dict[int, dict[int, int]] = {cid: {} for cid in plan.counter_ids}
     held: dict[int, dict[int, int]] = {}
     coming = None
-    values = {"counters": plan.counter_ids or [-1], "first": first, "last": last}
-    values |= {"site_id": plan.site.id, "now": now}
-    rows = bind.execute(LOAD_AND_HELD, values).all()  # fetched at once, not row by row
+    length = list_length(len(plan.counters))
+    values = member_values("counter", plan.counter_ids, length)
+    values |= {"first": first, "last": last, "site_id": plan.site.id, "now": now}
+    rows = bind.execute(_load_and_held(length), values).all()  # fetched at once
     for kind, counter_id, a, b, step, available_at in rows:
         if kind == 0:
             load[counter_id][a] = b

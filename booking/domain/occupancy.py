@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, bindparam, select, text, update
+from sqlalchemy import Select, TextClause, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from booking.domain.models import CounterLoad, FreedSeat
 from booking.domain.revisions import load_changed
+from storage.in_lists import list_length, member_values, members
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 _freed = FreedSeat.__table__  # type: ignore[attr-defined]
@@ -119,12 +120,15 @@ def change_load(
     return True
 
 
-LOAD_BETWEEN = select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
-    _table.c.counter_id.in_(bindparam("counters", expanding=True)),
-    _table.c.cell >= bindparam("first"),
-    _table.c.cell < bindparam("last"),
-    _table.c.booked > 0,
-)
+@lru_cache(maxsize=16)
+def _load_between(length: int) -> Select[Any]:
+    """The load of `length` counters' cells in a range (`in_lists`: compiled once)."""
+    return select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
+        _table.c.counter_id.in_(members("counter", length)),
+        _table.c.cell >= bindparam("first"),
+        _table.c.cell < bindparam("last"),
+        _table.c.booked > 0,
+    )
 
 
 def load_between(
@@ -134,8 +138,9 @@ def load_between(
     load: dict[int, dict[int, int]] = {cid: {} for cid in counter_ids}
     if not counter_ids:
         return load
-    values = {"counters": list(counter_ids), "first": first, "last": last}
-    rows = bind.execute(LOAD_BETWEEN, values).all()  # fetched at once, not row by row
+    length = list_length(len(counter_ids))
+    values = member_values("counter", counter_ids, length) | {"first": first, "last": last}
+    rows = bind.execute(_load_between(length), values).all()  # fetched at once
     for counter_id, cell, booked in rows:
         load[counter_id][cell] = booked
     return load

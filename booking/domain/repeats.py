@@ -5,16 +5,18 @@ instead of searching every visit's past."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import Exists, Select, and_, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from booking.domain.models import Appointment
 from storage.date_functions import days_between
+from storage.in_lists import list_length, member_values, members
 
 REPEAT_WINDOW_DAYS = 60
 _visits = Appointment.__table__  # type: ignore[attr-defined]
@@ -36,53 +38,69 @@ def _incomplete_before(site_id: Any, phone_keys: Any, since: Any, day: Any) -> A
 
 
 _DAY = _visits.c.local_date.type
-_INCOMPLETE_BEFORE = _incomplete_before(
-    bindparam("site_id"),
-    bindparam("phone_keys", expanding=True),
-    bindparam("since", type_=_DAY),
-    bindparam("day", type_=_DAY),
-)
-# The same question as a value of a visit's row, for its insert (`values_for_insert`).
-FOLLOWS_INCOMPLETE_FILE = exists(
-    _incomplete_before(
-        bindparam("repeat_site_id"),
-        bindparam("repeat_keys", expanding=True),
-        bindparam("repeat_since", type_=_DAY),
-        bindparam("repeat_day", type_=_DAY),
+
+
+@lru_cache(maxsize=8)
+def _incomplete_before_keys(length: int) -> Select[Any]:
+    """The question for a phone's `length` keys (`in_lists`: compiled once)."""
+    return _incomplete_before(
+        bindparam("site_id"),
+        members("phone_key", length),
+        bindparam("since", type_=_DAY),
+        bindparam("day", type_=_DAY),
     )
-)
 
 
-def values_for_insert(site_id: str, phone_keys: Collection[str], day: date) -> dict[str, Any]:
-    """The parameters of `FOLLOWS_INCOMPLETE_FILE` for a visit of `day` (no keys: no repeat)."""
-    return {
+@lru_cache(maxsize=8)
+def follows_incomplete_file_mark(length: int) -> Exists:
+    """The same question as a value of a visit's row, for its insert (`values_for_insert`)."""
+    return exists(
+        _incomplete_before(
+            bindparam("repeat_site_id"),
+            members("repeat_key", length),
+            bindparam("repeat_since", type_=_DAY),
+            bindparam("repeat_day", type_=_DAY),
+        )
+    )
+
+
+def key_list_length(phone_keys: Collection[str]) -> int:
+    """The length of the statements' list of a phone's keys."""
+    return list_length(len(phone_keys))
+
+
+def values_for_insert(site_id: str, phone_keys: Sequence[str], day: date) -> dict[str, Any]:
+    """The parameters of `follows_incomplete_file_mark` for a visit of `day` (no keys: no
+    repeat)."""
+    keys = member_values("repeat_key", phone_keys, key_list_length(phone_keys))
+    return keys | {
         "repeat_site_id": site_id,
-        "repeat_keys": list(phone_keys),
         "repeat_since": day - timedelta(days=REPEAT_WINDOW_DAYS),
         "repeat_day": day,
     }
 
 
 def follows_incomplete_file(
-    session: Session, appointment: Appointment, phone_keys: Collection[str]
+    session: Session, appointment: Appointment, phone_keys: Sequence[str]
 ) -> bool:
     """An incomplete file of the same phone (`phone_keys`: its key under every accepted
     secret) at the same site in the 60 days before."""
     if not phone_keys or appointment.local_date is None:
         return False
     day = appointment.local_date
-    values = {
+    length = key_list_length(phone_keys)
+    values = member_values("phone_key", phone_keys, length) | {
         "site_id": appointment.site_id,
-        "phone_keys": list(phone_keys),
         "since": day - timedelta(days=REPEAT_WINDOW_DAYS),
         "day": day,
     }
-    return session.connection().execute(_INCOMPLETE_BEFORE, values).first() is not None
+    query = _incomplete_before_keys(length)
+    return session.connection().execute(query, values).first() is not None
 
 
-def mark(session: Session, appointment: Appointment, phone_keys: Collection[str]) -> None:
+def mark(session: Session, appointment: Appointment, phone_keys: Sequence[str]) -> None:
     """On moving a visit, or confirming a held one (a booking's insert sets it itself:
-    `FOLLOWS_INCOMPLETE_FILE`). Set only when it changes: an assignment marks the visit
+    `follows_incomplete_file_mark`). Set only when it changes: an assignment marks the visit
     changed, and the commit's flush would go through the whole visit to write nothing."""
     repeat = follows_incomplete_file(session, appointment, phone_keys)
     if appointment.repeat_of_incomplete != repeat:
