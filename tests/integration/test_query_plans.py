@@ -5,9 +5,11 @@ do not depend on statistics, as PostgreSQL's do on a small table)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from booking.container import Container
-from tests.support.scenarios import request, setup_site
+from booking.core.slots import to_minute
+from tests.support.scenarios import TUESDAY_9, request, setup_site
 from tests.support.statements import statements_run
 
 
@@ -38,3 +40,22 @@ def test_a_booking_looks_up_the_persons_visits_by_their_own_indexes(container, e
         "ix_appointment_phone_key_site_date (phone_key=? AND site_id=?" in s for s in searches
     )
     assert not any("ix_appointment_procedure_id" in s or "site_local_date" in s for s in searches)
+
+
+def test_a_booking_reads_the_load_of_its_own_cells_not_its_days(container):
+    """The freest counter is chosen at the visit's start: a full day costs no more to book."""
+    setup_site(container, counters=2)
+    ranges = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        named = (getattr(context, "compiled_parameters", None) or [{}])[0]
+        if "counter_load" in statement and "first" in named:
+            ranges.append((named["first"], named["last"]))
+
+    event.listen(container.engine, "before_cursor_execute", remember)
+    try:
+        container.visits.book(request(), address="10.0.0.1")
+    finally:
+        event.remove(container.engine, "before_cursor_execute", remember)
+    start = to_minute(TUESDAY_9)
+    assert ranges == [(start, start + 15)]  # a 15-minute visit on a 15-minute grid

@@ -106,6 +106,16 @@ def test_counters_for_start_prefers_the_freest_counter():
     assert counters_for_start(plans, SiteCalendar(PARIS), nine, rules(), load) == [2]
 
 
+def test_counters_for_start_counts_every_cell_of_the_visit():
+    day = date(2026, 3, 24)
+    nine = local_minute(day, time(9), PARIS)
+    plans = [plan(1, capacity=2), plan(2, capacity=2)]
+    # a 20-minute visit holds two cells: counter 1's second one is full
+    load = {1: {nine + 15: 2}, 2: {nine: 1}}
+    assert counters_for_start(plans, SiteCalendar(PARIS), nine, rules(20), load) == [2]
+    assert counters_for_start(plans, SiteCalendar(PARIS), nine + 5, rules(20), {}) == []
+
+
 def test_public_holidays_close_the_site():
     may_day = date(2026, 5, 1)  # Friday
     calendar = site_calendar("Europe/Paris", None, False, may_day, may_day)
