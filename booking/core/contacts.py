@@ -43,9 +43,10 @@ def parse_phone(raw: str, region: str) -> Phone:
             number = phonenumbers.parse(raw, candidate)
         except phonenumbers.NumberParseException as exc:
             raise ContactError("not a phone number") from exc
-        if phonenumbers.is_valid_number(number):
+        kind = phonenumbers.number_type(number)  # UNKNOWN: not valid (`is_valid_number`)
+        if kind != phonenumbers.PhoneNumberType.UNKNOWN:
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            return Phone(e164, phonenumbers.number_type(number) in SMS_TYPES)
+            return Phone(e164, kind in SMS_TYPES)
     raise ContactError("not a valid phone number")
 
 
