@@ -11,7 +11,8 @@
 (c) Booking throughput: concurrent clients booking distinct seats (8 counters, several days)
     through the API, beside a raw loop of the same guarded updates (the load row's insert and
     guarded increment, one transaction a seat) on the same database, before and after the
-    bookings: the rates and the ratio to the loop's mean.
+    bookings: the rates and the ratio to the loop's mean, and the web processes' CPU time a
+    booking (from /proc).
 
 Every client has its own address (a trusted X-Forwarded-For) and its own phone, as citizens do.
 
@@ -417,8 +418,10 @@ def bench_throughput(
     runs = []
     for run, count in enumerate(processes):
         mine = seats[run * bookings : (run + 1) * bookings]
-        outcomes, elapsed = _book_all(url, procedures, mine, clients, count, 100_000 * (run + 1))
-        runs.append((count, outcomes, len(outcomes) / elapsed))
+        outcomes, elapsed, cpu = _book_all(
+            url, procedures, mine, clients, count, 100_000 * (run + 1)
+        )
+        runs.append((count, outcomes, len(outcomes) / elapsed, cpu / len(outcomes)))
     # The raw loop again after the bookings: its commits wait on the disk, whose pace moves
     # from minute to minute here; the ratio is to the mean of both.
     raw_after = raw_guarded_loop(url, procedures, bookings, name="raw-after")
@@ -428,11 +431,12 @@ def bench_throughput(
         f"    raw guarded-update loop  {raw_rate:8.0f}/s before, {raw_after:.0f}/s after"
         " (one connection, one seat a commit)"
     )
-    for count, outcomes, rate in runs:
+    for count, outcomes, rate, cpu in runs:
         print(
             f"    {count} server process{'es' if count > 1 else ''}: {rate:6.0f} bookings/s,"
             f" 201 {outcomes.count(201)} of {len(outcomes)};"
-            f" ratio to the raw loop {rate / raw_mean * 100:4.0f} %  (target >= 25 %)"
+            f" ratio to the raw loop {rate / raw_mean * 100:4.0f} %  (target >= 25 %);"
+            f" the servers' CPU {cpu * 1000:.1f} ms a booking"
         )
     double, stored = double_bookings(url, procedures)
     print(f"    stored {stored}, double bookings {double}")
@@ -461,15 +465,26 @@ def _book_all(  # type: ignore[no-untyped-def]
         connection.close()
 
     try:
+        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=clients) as pool:
             list(pool.map(client, range(clients)))
         elapsed = time.perf_counter() - began
+        cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
     finally:
         for server in servers:
             server.terminate()
             server.wait()
-    return outcomes, elapsed
+    return outcomes, elapsed, cpu
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far (Linux's /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_race(url: str, procedures: Path, label: str, clients: int = 200, slots: int = 20) -> None:
