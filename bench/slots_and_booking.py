@@ -213,6 +213,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
     from litestar import get
 
+    from booking.asgi import freeze_startup_objects
     from booking.web.app import create_app
 
     app = create_app(build_container(settings_for(args.url, Path(args.procedures))))
@@ -224,6 +225,7 @@ def serve(args: argparse.Namespace) -> None:
             return payload
 
         app.register(bare)
+    app.on_startup.append(freeze_startup_objects)  # as `guichet serve` does (booking.asgi)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

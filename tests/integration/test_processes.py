@@ -224,3 +224,27 @@ def test_a_request_in_flight_when_sigterm_comes_is_answered(container, database_
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
+
+
+def test_a_served_process_puts_what_startup_made_out_of_the_collectors_reach(tmp_path, monkeypatch):
+    import gc
+
+    from litestar.testing import TestClient
+
+    import booking.asgi
+    from booking.migrate import migrate
+
+    url = f"sqlite:///{tmp_path}/served.db"
+    migrate(url)
+    for name, value in environment(url, 0).items():
+        if name.startswith("GUICHET_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GUICHET_DISPATCH_IN_SERVE", "false")
+    monkeypatch.setattr(booking.asgi, "configure_logging", lambda *_: None)  # the tests' own
+    gc.unfreeze()
+    try:
+        with TestClient(booking.asgi.app_from_settings()) as client:
+            assert gc.get_freeze_count() > 0
+            assert client.get("/health/live").status_code == 200
+    finally:
+        gc.unfreeze()
