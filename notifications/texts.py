@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -39,14 +40,15 @@ _GSM = set(GSM7_BASIC) | set(GSM7_EXTENDED)
 def to_gsm7(text: str) -> str:
     """Fold characters outside GSM-7 to plain ones (ê -> e); leave what has no plain form."""
     folded = text.translate(_FOLD)
-    out = []
-    for char in folded:
-        if char in _GSM:
-            out.append(char)
-            continue
-        plain = unicodedata.normalize("NFD", char)[0]
-        out.append(plain if plain in _GSM else char)
-    return "".join(out)
+    if _GSM.issuperset(folded):  # most texts, once folded: one pass in C
+        return folded
+    return "".join(char if char in _GSM else _plain(char) for char in folded)
+
+
+@lru_cache(maxsize=1024)
+def _plain(char: str) -> str:
+    plain = unicodedata.normalize("NFD", char)[0]
+    return plain if plain in _GSM else char
 
 
 def is_gsm7(text: str) -> bool:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from notifications.calendar import CalendarVisit, calendar_file
@@ -36,6 +38,14 @@ def test_gsm7_folding_keeps_french_readable():
         == "Préfecture \" Cité \" - l'été, ca c'est sur"
     )
     assert is_gsm7(to_gsm7("Empêché ? Œuvre"))
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_gsm7_folding_keeps_gsm7_and_folds_the_rest_character_by_character(text):
+    folded = to_gsm7(text)
+    assert to_gsm7(folded) == folded
+    assert folded == "".join(to_gsm7(char) for char in text)  # the fast path changes nothing
+    assert all(is_gsm7(char) or not is_gsm7(to_gsm7(char)) for char in folded)
 
 
 def test_segment_counting():
