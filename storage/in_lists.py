@@ -14,20 +14,15 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam
 
 
-def list_length(count: int) -> int:
-    """The statement's length for `count` members: the next power of two (few statements)."""
-    return 1 if count <= 1 else 1 << (count - 1).bit_length()
-
-
 def members(name: str, length: int) -> list[BindParameter[Any]]:
     """The parameters of a list of `length` members, `name_0` onwards."""
     return [bindparam(f"{name}_{index}") for index in range(length)]
 
 
-def member_values(name: str, values: Sequence[Any], length: int) -> dict[str, Any]:
-    """The values of `members(name, length)` for `values` (at most `length` of them)."""
-    if len(values) > length:
-        raise ValueError(f"{len(values)} members for a list of {length}")
+def fixed_list(name: str, values: Sequence[Any]) -> tuple[int, dict[str, Any]]:
+    """The length of the statement for `values` (the next power of two: few statements) and
+    the values of its `members(name, length)`."""
+    length = 1 if len(values) <= 1 else 1 << (len(values) - 1).bit_length()
     padding = values[-1] if values else None
     padded = [*values, *[padding] * (length - len(values))]
-    return {f"{name}_{index}": value for index, value in enumerate(padded)}
+    return length, {f"{name}_{index}": value for index, value in enumerate(padded)}

@@ -18,12 +18,13 @@ def new_row(model: type[Model], **values: Any) -> Model:
     of SQLModel's constructor (most of a visit's 0.3 ms object). For a row about to be inserted
     by a Core statement: the caller sets what the insert returns, then attaches it to the
     session (`make_transient_to_detached`, `Session.add`)."""
-    unknown = values.keys() - _fields(model).keys()
+    fields = _fields(model)
+    unknown = values.keys() - fields.keys()
     if unknown:
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
     row = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     filled = row.__dict__
-    for name, (default, factory) in _fields(model).items():
+    for name, (default, factory) in fields.items():
         if name in values:
             filled[name] = values[name]
         elif factory is not None:

@@ -466,7 +466,7 @@ _CLOSED_FOR = closure_reason_over(
 
 @lru_cache(maxsize=8)
 def _insert_visit(keys: int) -> Callable[[Session | Connection], Any]:
-    """The visit's insert, for a phone's `keys` keys (`repeats.key_list_length`)."""
+    """The visit's insert, its repeat mark's list of `keys` keys (`repeats.values_for_insert`)."""
     return prepared_upsert(
         lambda insert: (
             insert(_visits)
@@ -485,15 +485,18 @@ def _insert_with_unique_reference(
     secret), then keep it in the session as if read: later changes are updates. Returns the
     reason of a closure over the visit's time, if there is one (None: none)."""
     connection = session.connection()
+    keys, repeat = repeats.values_for_insert(
+        appointment.site_id, phone_keys, appointment.local_date
+    )
+    insert = _insert_visit(keys)(connection)
     over = {
         "closure_site_id": appointment.site_id,
         "closure_counter_id": appointment.counter_id,
         "closure_starts_at": appointment.starts_at,
         "closure_ends_at": appointment.ends_at,
-    } | repeats.values_for_insert(appointment.site_id, phone_keys, appointment.local_date)
+    } | repeat
     for _ in range(5):
         values = {key: getattr(appointment, key) for key in _COLUMNS} | over
-        insert = _insert_visit(repeats.key_list_length(phone_keys))(connection)
         inserted = connection.execute(insert, values).first()
         if inserted is not None:
             appointment.id, appointment.repeat_of_incomplete, closed_for = inserted

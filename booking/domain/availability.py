@@ -35,11 +35,11 @@ from booking.domain.models import (
     OpeningWindow,
     Site,
 )
-from booking.domain.occupancy import load_between
+from booking.domain.occupancy import load_between, taken_in_range
 from booking.domain.release import Public, public_rules
 from booking.domain.staff_share import ShareRooms, share_rooms
 from completeness.catalogue import Procedure
-from storage.in_lists import list_length, member_values, members
+from storage.in_lists import fixed_list
 
 
 @dataclass(frozen=True)
@@ -190,12 +190,7 @@ def _load_and_held(length: int) -> CompoundSelect:
             _load.c.booked,
             literal(0),
             cast(null(), _freed.c.available_at.type).label("available_at"),
-        ).where(
-            _load.c.counter_id.in_(members("counter", length)),
-            _load.c.cell >= bindparam("first"),
-            _load.c.cell < bindparam("last"),
-            _load.c.booked > 0,
-        ),
+        ).where(*taken_in_range(length)),
         select(
             literal(1),
             _freed.c.counter_id,
@@ -215,8 +210,7 @@ def load_and_held_back(
     load: dict[int, dict[int, int]] = {cid: {} for cid in plan.counter_ids}
     held: dict[int, dict[int, int]] = {}
     coming = None
-    length = list_length(len(plan.counters))
-    values = member_values("counter", plan.counter_ids, length)
+    length, values = fixed_list("counter", plan.counter_ids)
     values |= {"first": first, "last": last, "site_id": plan.site.id, "now": now}
     rows = bind.execute(_load_and_held(length), values).all()  # fetched at once
     for kind, counter_id, a, b, step, available_at in rows:

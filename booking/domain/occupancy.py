@@ -16,13 +16,13 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, TextClause, bindparam, select, text, update
+from sqlalchemy import ColumnElement, Select, TextClause, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from booking.domain.models import CounterLoad, FreedSeat
 from booking.domain.revisions import load_changed
-from storage.in_lists import list_length, member_values, members
+from storage.in_lists import fixed_list, members
 
 _table = CounterLoad.__table__  # type: ignore[attr-defined]
 _freed = FreedSeat.__table__  # type: ignore[attr-defined]
@@ -120,14 +120,22 @@ def change_load(
     return True
 
 
-@lru_cache(maxsize=16)
-def _load_between(length: int) -> Select[Any]:
-    """The load of `length` counters' cells in a range (`in_lists`: compiled once)."""
-    return select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
+def taken_in_range(length: int) -> tuple[ColumnElement[bool], ...]:
+    """The cells of `length` counters (`counter_N`, from `fixed_list`) in [:first, :last)
+    that hold a visit."""
+    return (
         _table.c.counter_id.in_(members("counter", length)),
         _table.c.cell >= bindparam("first"),
         _table.c.cell < bindparam("last"),
         _table.c.booked > 0,
+    )
+
+
+@lru_cache(maxsize=16)
+def _load_between(length: int) -> Select[Any]:
+    """The load of `length` counters' cells in a range (`in_lists`: compiled once)."""
+    return select(_table.c.counter_id, _table.c.cell, _table.c.booked).where(
+        *taken_in_range(length)
     )
 
 
@@ -138,8 +146,8 @@ def load_between(
     load: dict[int, dict[int, int]] = {cid: {} for cid in counter_ids}
     if not counter_ids:
         return load
-    length = list_length(len(counter_ids))
-    values = member_values("counter", counter_ids, length) | {"first": first, "last": last}
+    length, values = fixed_list("counter", counter_ids)
+    values |= {"first": first, "last": last}
     rows = bind.execute(_load_between(length), values).all()  # fetched at once
     for counter_id, cell, booked in rows:
         load[counter_id][cell] = booked

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from booking.domain.models import Appointment
 from storage.date_functions import days_between
-from storage.in_lists import list_length, member_values, members
+from storage.in_lists import fixed_list, members
 
 REPEAT_WINDOW_DAYS = 60
 _visits = Appointment.__table__  # type: ignore[attr-defined]
@@ -64,16 +64,13 @@ def follows_incomplete_file_mark(length: int) -> Exists:
     )
 
 
-def key_list_length(phone_keys: Collection[str]) -> int:
-    """The length of the statements' list of a phone's keys."""
-    return list_length(len(phone_keys))
-
-
-def values_for_insert(site_id: str, phone_keys: Sequence[str], day: date) -> dict[str, Any]:
-    """The parameters of `follows_incomplete_file_mark` for a visit of `day` (no keys: no
-    repeat)."""
-    keys = member_values("repeat_key", phone_keys, key_list_length(phone_keys))
-    return keys | {
+def values_for_insert(
+    site_id: str, phone_keys: Sequence[str], day: date
+) -> tuple[int, dict[str, Any]]:
+    """The length of `follows_incomplete_file_mark` for a visit of `day` and its parameters
+    (no keys: no repeat)."""
+    length, keys = fixed_list("repeat_key", phone_keys)
+    return length, keys | {
         "repeat_site_id": site_id,
         "repeat_since": day - timedelta(days=REPEAT_WINDOW_DAYS),
         "repeat_day": day,
@@ -88,8 +85,8 @@ def follows_incomplete_file(
     if not phone_keys or appointment.local_date is None:
         return False
     day = appointment.local_date
-    length = key_list_length(phone_keys)
-    values = member_values("phone_key", phone_keys, length) | {
+    length, values = fixed_list("phone_key", phone_keys)
+    values |= {
         "site_id": appointment.site_id,
         "since": day - timedelta(days=REPEAT_WINDOW_DAYS),
         "day": day,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booking.core.contacts import ContactError, parse_phone
+from booking.core.contacts import FRENCH_PLAN, ContactError, parse_phone
 
 REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "NC", "PF", "BE", "US")
 
@@ -20,11 +20,7 @@ def test_a_number_is_accepted_when_phonenumbers_finds_it_valid(region, raw):
         accepted = True
     except ContactError:
         accepted = False
-    regions = (
-        (region,)
-        if region not in ("FR", "RE", "YT", "GP", "MQ", "GF", "PM")
-        else (region, "FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
-    )
+    regions = (region, *FRENCH_PLAN) if region in FRENCH_PLAN else (region,)
     valid = False
     for candidate in regions:
         try:

@@ -9,18 +9,17 @@ from sqlalchemy import column, select, table
 from sqlalchemy.dialects import sqlite
 
 from booking.domain.models import Appointment
-from storage.in_lists import list_length, member_values, members
+from storage.in_lists import fixed_list, members
 from storage.rows import new_row
 
 NOON = datetime(2026, 3, 24, 11, tzinfo=UTC)
 
 
 def test_a_list_is_padded_to_its_statements_length_with_its_last_member():
-    assert [list_length(count) for count in (0, 1, 2, 3, 5, 8, 9)] == [1, 1, 2, 4, 8, 8, 16]
-    assert member_values("c", [4, 7, 9], 4) == {"c_0": 4, "c_1": 7, "c_2": 9, "c_3": 9}
-    assert member_values("c", [], 1) == {"c_0": None}  # IN (NULL): matches nothing
-    with pytest.raises(ValueError):
-        member_values("c", [1, 2, 3], 2)
+    lengths = [fixed_list("c", range(count))[0] for count in (0, 1, 2, 3, 5, 8, 9)]
+    assert lengths == [1, 1, 2, 4, 8, 8, 16]
+    assert fixed_list("c", [4, 7, 9]) == (4, {"c_0": 4, "c_1": 7, "c_2": 9, "c_3": 9})
+    assert fixed_list("c", []) == (1, {"c_0": None})  # IN (NULL): matches nothing
 
 
 def test_a_fixed_list_is_one_parameter_a_member():
