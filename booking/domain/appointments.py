@@ -450,9 +450,33 @@ def _refuse_a_closure_that_came_first(reason: str | None) -> None:
 
 
 _visits = Appointment.__table__  # type: ignore[attr-defined]
+# What a visit's life sets later (its check at the counter, the call, the survey, its
+# anonymisation): NULL when it is booked, left out of its insert to the column's own NULL.
+# The insert then stays within psycopg's 50 parameters, above which the driver parses the
+# statement again at every booking instead of caching it (0.1 ms a booking).
+SET_LATER = (
+    "presented",
+    "missing_presented",
+    "file_checked_at",
+    "file_complete",
+    "satisfaction",
+    "satisfaction_at",
+    "survey_asked_at",
+    "anonymised_at",
+    "checked_in_at",
+    "called_at",
+    "wait_seconds",
+    "seen_at",
+    "no_show_at",
+    "cancelled_at",
+    "cancel_reason",
+    "called_counter_id",
+)
 # The repeat mark is computed by the insert itself (`repeats.follows_incomplete_file_mark`).
 _COLUMNS = tuple(
-    column.key for column in _visits.columns if column.key not in ("id", "repeat_of_incomplete")
+    column.key
+    for column in _visits.columns
+    if column.key not in ("id", "repeat_of_incomplete", *SET_LATER)
 )
 # A closure over the visit's time, returned by its insert. Its own parameters, not the
 # inserted row's columns: SQLAlchemy does not correlate a subquery of RETURNING.
@@ -484,6 +508,9 @@ def _insert_with_unique_reference(
     savepoint), with its repeat mark (`phone_keys`: the phone's keys under every accepted
     secret), then keep it in the session as if read: later changes are updates. Returns the
     reason of a closure over the visit's time, if there is one (None: none)."""
+    state = appointment.__dict__
+    if any(state.get(column) is not None for column in SET_LATER):
+        raise ValueError("a visit is booked before its check, call, survey or anonymisation")
     connection = session.connection()
     keys, repeat = repeats.values_for_insert(
         appointment.site_id, phone_keys, appointment.local_date

@@ -59,3 +59,28 @@ def test_a_booking_reads_the_load_of_its_own_cells_not_its_days(container):
         event.remove(container.engine, "before_cursor_execute", remember)
     start = to_minute(TUESDAY_9)
     assert ranges == [(start, start + 15)]  # a 15-minute visit on a 15-minute grid
+
+
+def test_a_bookings_insert_stays_within_the_drivers_statement_cache(container):
+    """psycopg parses a statement of more than 50 parameters again at every execution: the
+    visit's insert leaves out what a visit's life sets later (NULL when it is booked)."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+
+    from booking.domain.appointments import SET_LATER
+    from booking.domain.models import Appointment
+
+    setup_site(container)
+    with statements_run(container.engine) as statements:
+        booked = container.visits.book(request(), address="10.0.0.1")
+    inserts = [(s, p) for s, p in statements if s.startswith("INSERT INTO appointment")]
+    assert len(inserts) == 1
+    statement, parameters = inserts[0]
+    assert len(parameters) <= MAX_CACHED_STATEMENT_PARAMS  # type: ignore[arg-type]
+    assert len(statement) <= MAX_CACHED_STATEMENT_LENGTH
+    columns = Appointment.__table__.columns  # type: ignore[attr-defined]
+    assert all(
+        columns[name].nullable and columns[name].server_default is None for name in SET_LATER
+    )
+    with container.uow.reading() as session:
+        stored = session.get(Appointment, booked.appointment.id)
+        assert stored is not None and all(getattr(stored, name) is None for name in SET_LATER)
