@@ -3,7 +3,8 @@
 (a) 100,000 due reminders: messages per second, duplicates (must be 0), lost (must be 0);
     beside it, the floor: one client posting as many messages to the same fake, with the same
     connections and threads, without any database. While the reminders go out, one-time codes
-    (urgent) are queued every half second: from queueing to the fake's receipt, p50 and p99.
+    (urgent) are queued every half second: from queueing to the fake's receipt, p50 and p99
+    (the workers stop once the fake has every code queued, the last ones included).
 (b) 6,000 messages with the rate limit at 100/s across the 4 workers: the rate measured.
 
 Needs GUICHET_BENCH_POSTGRES_URL (or GUICHET_TEST_POSTGRES_URL). `--messages` and `--rated`
@@ -20,8 +21,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import text
@@ -77,6 +80,19 @@ class Codes(threading.Thread):
             self.queued[f"+337{index:08d}"] = time.monotonic()
             index += 1
 
+    def drain(self, fake: FakeTwilio, timeout: float = 30.0) -> None:
+        """Stop queueing, then wait until the fake has every code queued (the workers still
+        run): a code queued in the last moments is counted when it arrives, not lost."""
+        self.stop.set()
+        if self.is_alive():
+            self.join()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            received = {m["to"] for m in fake.messages}
+            if received.issuperset(self.queued):
+                return
+            time.sleep(0.05)
+
     def latencies(self, fake: FakeTwilio) -> list[float]:
         received = {m["to"]: m["received_at"] for m in fake.messages}
         return sorted(received[to] - at for to, at in self.queued.items() if to in received)
@@ -117,7 +133,16 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
-def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected: int) -> float:
+def run_workers(
+    url: str,
+    fake: FakeTwilio,
+    workers: int,
+    rate: float,
+    expected: int,
+    settle: Callable[[], None] | None = None,
+) -> float:
+    """The seconds `workers` processes take to send and record `expected` reminders; then
+    `settle` runs before they stop."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -165,6 +190,8 @@ def run_workers(url: str, fake: FakeTwilio, workers: int, rate: float, expected:
                 break
             time.sleep(0.1)
         elapsed = time.monotonic() - began
+        if settle is not None:
+            settle()
     finally:
         for process in processes:
             process.terminate()
@@ -249,8 +276,7 @@ def main() -> None:
                 codes = Codes(url)
                 if not rate:
                     codes.start()
-                elapsed = run_workers(url, fake, 4, rate, count)
-                codes.stop.set()
+                elapsed = run_workers(url, fake, 4, rate, count, partial(codes.drain, fake))
                 report(label, url, fake, count, elapsed)
                 if rate:
                     print_rate(rate, sorted(m["received_at"] for m in fake.messages))
