@@ -17,11 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
-from booking.core.errors import InvalidRequest, NotFound
 from booking.core.lru import LruCache
 from booking.domain.availability import SitePlan, load_site_plan
 from booking.domain.models import Counter
-from booking.domain.sites import SITE_REVISION, SITE_WITH_REVISION, UNKNOWN_SITE, Site
+from booking.domain.sites import SITE_REVISION, SITE_WITH_REVISION, Site, unknown_site
 from storage.unit_of_work import keep
 
 _counters = Counter.__table__  # type: ignore[attr-defined]
@@ -49,18 +48,17 @@ class Plans:
         self, session: Session, site_id: str, *, field_name: str | None = None
     ) -> tuple[Site, int]:
         """The site, in the session, and its revision (one read of the revision alone while
-        the process holds the site as of it); unknown is a 404, or a field error when named in
-        a request body."""
+        the process holds the site as of it); unknown: `sites.unknown_site`."""
         connection = session.connection()
         row = connection.execute(SITE_REVISION, {"site_id": site_id}).first()
-        revision = 0 if row is None else row.revision or 0
-        cached = None if row is None else self.sites.get((site_id, revision))
-        if cached is None:  # unknown, or a revision not met yet: its columns, read after it
+        if row is None:
+            raise unknown_site(field_name)
+        revision = row.revision or 0
+        cached = self.sites.get((site_id, revision))
+        if cached is None:  # a revision not met yet: its columns, read after it
             full = connection.execute(SITE_WITH_REVISION, {"site_id": site_id}).first()
-            if full is None:
-                if field_name:
-                    raise InvalidRequest.for_field(field_name, UNKNOWN_SITE)
-                raise NotFound(UNKNOWN_SITE)
+            if full is None:  # removed in between
+                raise unknown_site(field_name)
             values = full._asdict()
             revision = values.pop("revision") or 0
             cached = _detached(Site, values)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from booking.core.errors import InvalidRequest, NotFound
+from booking.core.errors import BookingError, InvalidRequest, NotFound
 from booking.core.i18n import N_
 from booking.domain.models import Site, SiteRevision
 from storage.unit_of_work import keep
@@ -26,12 +26,17 @@ SITE_WITH_REVISION = (
 SITE_REVISION = SITE_WITH_REVISION.with_only_columns(SITE_WITH_REVISION.selected_columns.revision)
 
 
+def unknown_site(field_name: str | None = None) -> BookingError:
+    """The answer for an unknown site: a 404 for a path, a field error when named in a body."""
+    if field_name:
+        return InvalidRequest.for_field(field_name, UNKNOWN_SITE)
+    return NotFound(UNKNOWN_SITE)
+
+
 def get_site(session: Session, site_id: str, *, field_name: str | None = None) -> Site:
-    """The site; unknown is a 404 for a path, or a field error when named in a request body."""
+    """The site; unknown: `unknown_site`."""
     site = session.get(Site, site_id)
     if site is None:
-        if field_name:
-            raise InvalidRequest.for_field(field_name, UNKNOWN_SITE)
-        raise NotFound(UNKNOWN_SITE)
+        raise unknown_site(field_name)
     keep(session, site)
     return site
